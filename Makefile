@@ -1,0 +1,67 @@
+# sluis: the two set-up commands are `make demo` and `make test`; both install what is missing first.
+SHELL := /bin/bash
+SWIFT ?= swift
+DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
+BENCH_PACKAGES := age readstat time python3-nacl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN := .build/release/sluis
+DEBUG_BIN := .build/debug/sluis
+
+.PHONY: all deps build release test demo bench bench-deps fuzz vectors clean
+
+all: build
+
+## deps: install the Debian packages sluis builds against (apt-get, through sudo when not root).
+deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	  for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "sluis: installing missing packages:$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  fi; \
+	else \
+	  for lib in libsodium libcrypto; do pkg-config --exists $$lib 2>/dev/null || missing="$$missing $$lib"; done; \
+	  [ -f /usr/include/readstat.h ] || [ -f /usr/local/include/readstat.h ] || [ -f /opt/homebrew/include/readstat.h ] || missing="$$missing readstat"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "sluis: missing:$$missing"; \
+	    echo "sluis: not a Debian system; install by hand: libsodium (>= 1.0.18), OpenSSL 3 libcrypto, ReadStat (>= 1.1.8) and pkg-config"; \
+	    echo "sluis:   e.g. macOS: brew install libsodium openssl@3 readstat pkg-config; Fedora: dnf install libsodium-devel openssl-devel readstat-devel pkgconf"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## test: build and run the whole suite (unit, vectors, CLI end to end).
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+## demo: the whole researcher -> intake round trip on fresh synthetic data with keys-example/.
+demo: deps
+	$(SWIFT) build -c release
+	./scripts/demo.sh $(RELEASE_BIN)
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+## bench: release-build benchmarks against the baselines the issues name (age, Python); writes bench-out/.
+bench: bench-deps
+	$(SWIFT) build -c release
+	./bench/run.sh $(RELEASE_BIN)
+
+## vectors: regenerate the encrypted-file test vectors under Tests/SluisCryptoTests/Vectors.
+vectors: deps
+	$(SWIFT) run sluis-vectors Tests/SluisCryptoTests/Vectors
+
+clean:
+	rm -rf .build demo-out bench-out

@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+// sluis: pseudonymise, encrypt and sign research data on its way into a secure environment.
+// Targets are listed in dependency order: C shims, then pure core, then I/O, crypto, formats,
+// pipeline stages, and the thin command-line tool on top.
+import PackageDescription
+
+let settings: [SwiftSetting] = []
+
+let package = Package(
+    name: "sluis",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sluis", targets: ["sluis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: a module map and a one-line shim each.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(name: "CReadStat"),
+
+        // Pure value types: identifiers, normalisers, pseudonym rendering, config and manifest models.
+        .target(name: "SluisCore", swiftSettings: settings),
+        // Byte sinks and sources, atomic files: the only place that talks to the file system.
+        .target(name: "SluisIO", dependencies: ["SluisCore"], swiftSettings: settings),
+        // The only importer of libsodium and libcrypto.
+        .target(name: "SluisCrypto", dependencies: ["SluisCore", "SluisIO", "CSodium", "COpenSSL"],
+                swiftSettings: settings),
+        // Streaming CSV, SPSS/Stata through ReadStat, and the package container.
+        .target(name: "SluisFormats", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "CReadStat"],
+                swiftSettings: settings),
+        // pipeline.json, check, pseudonymise, seal, verify, open, synth.
+        .target(name: "SluisPipeline", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats"],
+                swiftSettings: settings),
+        // Intake linking of pseudonyms to RINPERSOONS/RINPERSOON.
+        .target(name: "SluisLink", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline"],
+                swiftSettings: settings),
+        // The unattended intake job.
+        .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
+                swiftSettings: settings),
+        .executableTarget(
+            name: "sluis",
+            dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: settings),
+        // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
+        .executableTarget(name: "sluis-vectors", dependencies: ["SluisCore", "SluisCrypto", "SluisIO"],
+                          path: "Tools/sluis-vectors", swiftSettings: settings),
+
+        .target(name: "SluisTestSupport", dependencies: ["SluisCore", "SluisIO", "SluisCrypto"],
+                swiftSettings: settings),
+        .testTarget(name: "SluisCoreTests", dependencies: ["SluisCore", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisCryptoTests", dependencies: ["SluisCrypto", "SluisTestSupport"],
+                    resources: [.copy("Vectors")], swiftSettings: settings),
+        .testTarget(name: "SluisFormatsTests", dependencies: ["SluisFormats", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisPipelineTests", dependencies: ["SluisPipeline", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport"], swiftSettings: settings),
+    ],
+    swiftLanguageModes: [.v6]
+)

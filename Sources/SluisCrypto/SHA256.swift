@@ -1,0 +1,68 @@
+import COpenSSL
+import SluisIO
+
+/// Streaming SHA-256 through OpenSSL's EVP interface (it uses the CPU's SHA instructions:
+/// about 4× libsodium's portable code, see shared/platform-notes.md).
+public final class SHA256Hasher {
+    private let context: OpaquePointer
+
+    public static let digestByteCount = 32
+
+    public init() {
+        guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
+        context = ctx
+        guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else { fatalError("EVP_DigestInit_ex failed") }
+    }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count > 0 { EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
+    }
+
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// The digest; the hasher cannot be used afterwards.
+    public func finalize() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        out.withUnsafeMutableBytes { _ = EVP_DigestFinal_ex(context, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &len) }
+        return out
+    }
+
+    /// SHA-256 of a buffer in one go.
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        let h = SHA256Hasher()
+        h.update(bytes)
+        return h.finalize()
+    }
+
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        let h = SHA256Hasher()
+        h.update(bytes)
+        return h.finalize()
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+}
+
+/// A sink that hashes what passes through it and forwards it to another sink (or nowhere).
+public final class HashingSink: ByteSink {
+    private let hasher = SHA256Hasher()
+    private let next: (any ByteSink)?
+    public private(set) var byteCount: UInt64 = 0
+    public private(set) var digest: [UInt8]? = nil
+
+    public init(forwardingTo next: (any ByteSink)? = nil) { self.next = next }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bytes)
+        byteCount += UInt64(bytes.count)
+        try next?.write(bytes)
+    }
+
+    public func finish() throws {
+        if digest == nil { digest = hasher.finalize() }
+        try next?.finish()
+    }
+}

@@ -1,0 +1,62 @@
+import CSodium
+
+/// Secret key material in libsodium's guarded memory.
+///
+/// Why a class: the bytes live in one `sodium_malloc` region (guard pages, `mlock`ed, canary)
+/// that is zeroed and freed exactly once, in `deinit`. It never prints its contents: `description`
+/// is `<redacted>`, so a secret cannot slip into a log line or an error message by interpolation.
+public final class SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, @unchecked Sendable {
+    public let count: Int
+    private let pointer: UnsafeMutableRawPointer
+
+    /// Allocates `count` zeroed bytes of guarded memory.
+    public init(count: Int) {
+        Sodium.ready()
+        guard let p = sodium_malloc(max(count, 1)) else { fatalError("sodium_malloc failed") }
+        sodium_memzero(p, max(count, 1))
+        self.count = count
+        self.pointer = p
+    }
+
+    /// `count` fresh random bytes.
+    public static func random(count: Int) -> SecretBytes {
+        let s = SecretBytes(count: count)
+        s.withUnsafeMutableBytes { Sodium.randomBytes($0) }
+        return s
+    }
+
+    /// Copies `bytes` into guarded memory. The caller should zero its own copy.
+    public convenience init<C: Collection>(copying bytes: C) where C.Element == UInt8 {
+        self.init(count: bytes.count)
+        withUnsafeMutableBytes { dst in
+            var i = 0
+            for b in bytes { dst[i] = b; i += 1 }
+        }
+    }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeMutableRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Constant-time comparison.
+    public func constantTimeEquals(_ other: SecretBytes) -> Bool {
+        withUnsafeBytes { a in other.withUnsafeBytes { b in Sodium.constantTimeEqual(a, b) } }
+    }
+
+    /// A copy of the bytes as an ordinary array. Use only to hand the secret to a writer that
+    /// must serialise it (a key file); zero the array afterwards.
+    public func exposedCopy() -> [UInt8] {
+        withUnsafeBytes { Array($0) }
+    }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+
+    deinit {
+        sodium_free(pointer)
+    }
+}

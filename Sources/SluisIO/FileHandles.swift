@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file (or standard input) with `read(2)`; the caller does its own buffering.
+public final class FileInput: ByteSource {
+    public let path: String
+    public let fd: Int32
+    private let ownsDescriptor: Bool
+
+    /// Opens `path` for reading; `-` means standard input.
+    public init(path: String) throws {
+        if path == "-" {
+            self.path = "<stdin>"
+            self.fd = 0
+            self.ownsDescriptor = false
+        } else {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
+            self.path = path
+            self.fd = fd
+            self.ownsDescriptor = true
+        }
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw IOError.readFailed(path: path, errno: errno)
+        }
+    }
+
+    /// The file's size in bytes, when it is a regular file.
+    public func size() -> UInt64? {
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return UInt64(st.st_size)
+    }
+
+    deinit { if ownsDescriptor { close(fd) } }
+}
+
+/// Writes to a file descriptor through a buffer of `bufferByteCount` bytes.
+public final class FileOutput: ByteSink {
+    public let path: String
+    public let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var used = 0
+    public private(set) var byteCount: UInt64 = 0
+
+    /// Wraps an open descriptor (`path` only names it in messages).
+    public init(fd: Int32, path: String, ownsDescriptor: Bool, bufferByteCount: Int = 1 << 20) {
+        self.fd = fd
+        self.path = path
+        self.ownsDescriptor = ownsDescriptor
+        self.buffer = .allocate(byteCount: bufferByteCount, alignment: 16)
+    }
+
+    /// Standard output.
+    public static func standardOutput() -> FileOutput {
+        FileOutput(fd: 1, path: "<stdout>", ownsDescriptor: false)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        byteCount += UInt64(bytes.count)
+        if bytes.count >= buffer.count {
+            try flush()
+            try writeAll(bytes)
+            return
+        }
+        if used + bytes.count > buffer.count { try flush() }
+        (buffer.baseAddress! + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        used += bytes.count
+    }
+
+    /// Writes out the buffer.
+    public func flush() throws {
+        if used > 0 {
+            try writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+            used = 0
+        }
+    }
+
+    public func finish() throws { try flush() }
+
+    /// Flushes and asks the kernel to put the bytes on disk.
+    public func sync() throws {
+        try flush()
+        if fsync(fd) != 0 { throw IOError.syncFailed(path: path, errno: errno) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError.writeFailed(path: path, errno: errno)
+            }
+            offset += n
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+}

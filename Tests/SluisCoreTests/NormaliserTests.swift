@@ -1,0 +1,79 @@
+import XCTest
+import SluisCore
+
+final class NormaliserTests: XCTestCase {
+    private func ok(_ kind: IdentifierKind, _ input: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(try? Normaliser.normalise(kind, input).get(), expected, "input \(input)", file: file, line: line)
+    }
+    private func bad(_ kind: IdentifierKind, _ input: String, _ failure: NormalisationFailure, file: StaticString = #filePath, line: UInt = #line) {
+        switch Normaliser.normalise(kind, input) {
+        case .success: XCTFail("accepted \(input)", file: file, line: line)
+        case let .failure(f): XCTAssertEqual(f, failure, "input \(input)", file: file, line: line)
+        }
+    }
+
+    func testBSN() {
+        ok(.bsn, "111222333", "111222333")
+        ok(.bsn, "111.222.333", "111222333")
+        ok(.bsn, " 111-222 333 ", "111222333")
+        ok(.bsn, "123456782", "123456782")
+        ok(.bsn, "123456782.0", "123456782")
+        // 8 digits get a leading zero: 012345672 passes the check.
+        ok(.bsn, "12345672", "012345672")
+        bad(.bsn, "123456789", .checksum)
+        bad(.bsn, "000000000", .allZeros)
+        bad(.bsn, "", .empty)
+        bad(.bsn, "  ", .empty)
+        bad(.bsn, "1234567", .wrongLength)
+        bad(.bsn, "1234567890", .wrongLength)
+        bad(.bsn, "12345678x", .invalidCharacters)
+    }
+
+    func testDate() {
+        for form in ["1984-02-29", "1984/02/29", "19840229", "29-02-1984", "29/2/1984", "29.02.1984", "1984-02-29T10:00:00", " 1984-02-29 00:00 "] {
+            ok(.date, form, "1984-02-29")
+        }
+        bad(.date, "1983-02-29", .impossibleDate)
+        bad(.date, "31-04-2000", .impossibleDate)
+        bad(.date, "2000-13-01", .impossibleDate)
+        bad(.date, "1700-01-01", .outOfRange)
+        bad(.date, "84-02-29", .unrecognisedFormat)
+        bad(.date, "1984-02/29", .unrecognisedFormat)
+        bad(.date, "", .empty)
+        bad(.date, "29 feb 1984", .invalidCharacters)
+    }
+
+    func testPostcode() {
+        ok(.postcode, "1234AB", "1234AB")
+        ok(.postcode, "1234 ab", "1234AB")
+        ok(.postcode, " 9999 zz ", "9999ZZ")
+        bad(.postcode, "0123AB", .unrecognisedFormat)
+        bad(.postcode, "1234A", .wrongLength)
+        bad(.postcode, "1234ABC", .wrongLength)
+        bad(.postcode, "12345B", .unrecognisedFormat)
+        bad(.postcode, "", .empty)
+    }
+
+    func testHouseNumberSexNameText() {
+        ok(.housenumber, "012 a", "12A")
+        ok(.housenumber, "7-bis", "7BIS")
+        ok(.housenumber, "221", "221")
+        bad(.housenumber, "0", .outOfRange)
+        bad(.housenumber, "a12", .unrecognisedFormat)
+        ok(.sex, "Vrouw", "V")
+        ok(.sex, " m ", "M")
+        ok(.sex, "2", "V")
+        bad(.sex, "x", .unrecognisedFormat)
+        ok(.name, "  José  DE\tVries ", "jose de vries")
+        ok(.name, "Ĳsselmeer", "ijsselmeer")
+        ok(.text, "  A b  ", "A b")
+        bad(.text, "   ", .empty)
+    }
+
+    func testElevenCheck() {
+        let good = Array("111222333".utf8)
+        XCTAssertTrue(good.withUnsafeBytes { Normaliser.passesElevenCheck($0) })
+        let badValue = Array("111222334".utf8)
+        XCTAssertFalse(badValue.withUnsafeBytes { Normaliser.passesElevenCheck($0) })
+    }
+}
