@@ -33,3 +33,8 @@ import Darwin
 public func errnoText(_ code: Int32) -> String {
     String(cString: strerror(code))
 }
+
+import SluisCore
+extension IOError: SluisError {
+    public var category: FailureCategory { .io }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import SluisIO
+
+/// A fresh directory under the system temp folder, removed when released.
+public final class TemporaryDirectory {
+    public let path: String
+
+    public init(_ label: String = "sluis-test") {
+        let base = NSTemporaryDirectory() + "/\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileSystem.makeDirectories(base)
+        path = base
+    }
+
+    /// A path inside the directory.
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    /// Writes a small file and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ contents: String) -> String {
+        let p = file(name)
+        FileManager.default.createFile(atPath: p, contents: Data(contents.utf8))
+        return p
+    }
+
+    @discardableResult
+    public func write(_ name: String, bytes: [UInt8]) -> String {
+        let p = file(name)
+        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return p
+    }
+
+    public func read(_ name: String) -> [UInt8] {
+        (try? Data(contentsOf: URL(fileURLWithPath: file(name)))).map(Array.init) ?? []
+    }
+
+    /// Every file below the directory, as relative paths, sorted (hidden temp files included).
+    public func allFiles() -> [String] {
+        let e = FileManager.default.enumerator(atPath: path)
+        var out: [String] = []
+        while let f = e?.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file(f), isDirectory: &isDir), !isDir.boolValue { out.append(f) }
+        }
+        return out.sorted()
+    }
+
+    deinit { FileSystem.removeTree(path) }
+}

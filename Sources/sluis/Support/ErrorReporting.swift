@@ -1,0 +1,38 @@
+import ArgumentParser
+import SluisCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    var s = line + "\n"
+    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Runs a command body and turns its errors into a `sluis: …` line on stderr and the exit code
+/// of the error's category (docs/cli.md). Errors that are not `SluisError`s are reported by type
+/// name only: their text was not written to be safe to show.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as SluisError {
+        printError("sluis: \(error.description)")
+        throw ExitCode(error.category.rawValue)
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        printError("sluis: internal error (\(type(of: error))); please report this")
+        throw ExitCode(70)
+    }
+}
+
+/// An error raised by the command-line layer itself (argument combinations the parser cannot check).
+struct UsageError: SluisError {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var category: FailureCategory { .usage }
+    var description: String { message }
+}

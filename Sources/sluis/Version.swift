@@ -1,0 +1,1 @@
+let sluisVersion = "0.1.0"
