@@ -1,0 +1,179 @@
+import Foundation
+import SluisCore
+import SluisCrypto
+import SluisFormats
+import SluisIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `open` wrote.
+public struct OpenedPackage {
+    public let directory: String
+    public let verified: VerifiedPackage
+    public let inner: InnerManifest
+}
+
+/// Verifies, decrypts and checks a package into a new folder, all or nothing.
+///
+/// Everything is decrypted into a hidden staging folder beside the target (mode 0700). Each entry
+/// must decrypt and authenticate completely, match its SHA-256 in the signed manifest (hashed while
+/// it is read) and its plaintext SHA-256, size and row count in the inner manifest. Only then is
+/// the staging folder renamed to the target in one step; on any failure it is removed, so no
+/// plaintext remains. Stale staging folders of an earlier crashed `open` are removed first.
+public enum PackageOpener {
+    /// The name of the metadata file written beside the data files.
+    public static let metadataFileName = "sluis-manifest.json"
+
+    public static func open(path: String, identity: Identity, trust: TrustStore, expectedProject: String? = nil,
+                            outputDirectory: String) throws -> OpenedPackage {
+        let target = outputDirectory.hasSuffix("/") && outputDirectory.count > 1 ? String(outputDirectory.dropLast()) : outputDirectory
+        if FileSystem.exists(target) { throw PackageError.outputExists(path: target) }
+        let verified = try PackageVerifier.verify(path: path, trust: trust, expectedProject: expectedProject, hashEntries: false)
+        let manifest = verified.manifest
+        let file = try FileInput(path: path)
+
+        let (parent, base) = splitPath(target)
+        try FileSystem.makeDirectories(parent)
+        removeStaleStaging(parent: parent, base: base)
+        let staging = parent + "/." + base + ".sluis-open-" + Hex.encode(Sodium.randomBytes(count: 6))
+        guard mkdir(staging, 0o700) == 0 else { throw IOError.cannotCreate(path: staging, errno: errno) }
+        var committed = false
+        defer { if !committed { FileSystem.removeTree(staging) } }
+
+        // The inner manifest first: it says what each entry must turn out to be.
+        let innerSink = MemorySink()
+        try decryptEntry(manifest.innerManifest, of: file, path: path, identity: identity, into: innerSink)
+        let inner = try checkedInnerManifest(innerSink.bytes, against: manifest, path: path)
+
+        for entry in manifest.entries {
+            guard let described = inner.files.first(where: { $0.entry == entry.name }) else {
+                throw PackageError.innerManifestInvalid(path: path, detail: "entry \(entry.name) is not described")
+            }
+            let outPath = staging + "/" + described.name
+            let fd = Glibc.open(outPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw IOError.cannotCreate(path: outPath, errno: errno) }
+            let output = FileOutput(fd: fd, path: outPath, ownsDescriptor: true)
+            let counter = RowCountingSink(forwardingTo: output, format: described.format)
+            let plaintext = HashingSink(forwardingTo: counter)
+            try decryptEntry(entry, of: file, path: path, identity: identity, into: plaintext)
+            try output.sync()
+            guard plaintext.byteCount == described.plaintextSize else {
+                throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "size differs")
+            }
+            guard Hex.encode(plaintext.digest ?? []) == described.plaintextSHA256 else {
+                throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "SHA-256 differs")
+            }
+            if let rows = counter.dataRowCount, rows != described.rows {
+                throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "row count differs")
+            }
+        }
+        try writeMetadata(verified: verified, inner: inner, to: staging + "/" + metadataFileName)
+        try syncDirectory(at: staging)
+        try FileSystem.rename(staging, target)
+        committed = true
+        try syncDirectory(at: parent)
+        return OpenedPackage(directory: target, verified: verified, inner: inner)
+    }
+
+    /// Decrypts one entry into `sink`, hashing the encrypted bytes as they are read; throws unless
+    /// both the AEAD and the manifest's SHA-256 check out.
+    static func decryptEntry(_ entry: PackageManifest.Entry, of file: FileInput, path: String, identity: Identity,
+                             into sink: any ByteSink) throws {
+        let hasher = SHA256Hasher()
+        let source = TappedSource(FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size)) { hasher.update($0) }
+        try StreamDecryptor.decrypt(from: source, identity: identity, into: sink)
+        // The decryptor stops at the final chunk and rejects trailing bytes; drain defensively.
+        var rest = [UInt8](repeating: 0, count: 4096)
+        while try rest.withUnsafeMutableBytes({ try source.read(into: $0) }) > 0 {}
+        guard Sodium.constantTimeEqual(hasher.finalize(), Hex.decode(entry.sha256) ?? []) else {
+            throw PackageError.entryHashMismatch(path: path, entry: entry.name)
+        }
+    }
+
+    static func checkedInnerManifest(_ bytes: [UInt8], against manifest: PackageManifest, path: String) throws -> InnerManifest {
+        guard let inner = try? JSONDecoder().decode(InnerManifest.self, from: Data(bytes)),
+              inner.format == InnerManifest.formatName else {
+            throw PackageError.innerManifestInvalid(path: path, detail: "it cannot be read")
+        }
+        guard inner.packageId == manifest.packageId, inner.project == manifest.project,
+              inner.pseudonymKeyId == manifest.pseudonymKeyId else {
+            throw PackageError.innerManifestInvalid(path: path, detail: "it belongs to another package")
+        }
+        guard Set(inner.files.map(\.entry)) == Set(manifest.entries.map(\.name)), inner.files.count == manifest.entries.count else {
+            throw PackageError.innerManifestInvalid(path: path, detail: "its entries differ from the signed manifest")
+        }
+        var seen = Set<String>()
+        for f in inner.files {
+            guard isSafeFileName(f.name), f.name != metadataFileName, seen.insert(f.name).inserted else {
+                throw PackageError.unsafeFileName(path: path, entry: f.entry)
+            }
+        }
+        return inner
+    }
+
+    /// A plain file name: no folders, not hidden, no control characters, not `.`/`..`.
+    public static func isSafeFileName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 255, !name.hasPrefix("."), !name.contains("/"), !name.contains("\\") else { return false }
+        return !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+    }
+
+    static func writeMetadata(verified: VerifiedPackage, inner: InnerManifest, to path: String) throws {
+        struct Metadata: Encodable {
+            var package: PackageManifest
+            var signer: String
+            var inner: InnerManifest
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(Metadata(package: verified.manifest, signer: verified.signer.fingerprint, inner: inner))
+        try FileSystem.writeAtomically(Array(data) + [0x0A], to: path, mode: 0o600)
+    }
+
+    static func removeStaleStaging(parent: String, base: String) {
+        let prefix = "." + base + ".sluis-open-"
+        for name in (try? FileSystem.list(parent)) ?? [] where name.hasPrefix(prefix) {
+            FileSystem.removeTree(parent + "/" + name)
+        }
+    }
+}
+
+/// Counts the records of a CSV stream on its way to a file (newlines outside quotes), so `open`
+/// can check the row count without parsing twice. For other formats it counts nothing.
+final class RowCountingSink: ByteSink {
+    private let next: any ByteSink
+    private let counts: Bool
+    private var inQuotes = false
+    private var records: UInt64 = 0
+    private var lastByte: UInt8 = 0x0A
+    private var sawBytes = false
+
+    init(forwardingTo next: any ByteSink, format: String) {
+        self.next = next
+        self.counts = format == "csv"
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if counts && bytes.count > 0 {
+            sawBytes = true
+            var q = inQuotes
+            var r = records
+            for b in bytes {
+                if b == 0x22 { q.toggle() } else if b == 0x0A && !q { r += 1 }
+            }
+            inQuotes = q
+            records = r
+            lastByte = bytes[bytes.count - 1]
+        }
+        try next.write(bytes)
+    }
+
+    func finish() throws { try next.finish() }
+
+    /// Data rows (records after the header), or nil when this format is not counted here.
+    var dataRowCount: UInt64? {
+        guard counts else { return nil }
+        let total = records + (sawBytes && lastByte != 0x0A ? 1 : 0)
+        return total > 0 ? total - 1 : 0
+    }
+}

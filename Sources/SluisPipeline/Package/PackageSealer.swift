@@ -1,0 +1,151 @@
+import Foundation
+import SluisCore
+import SluisCrypto
+import SluisFormats
+import SluisIO
+
+/// One file to seal: how to produce its pseudonymised plaintext, and how to describe it.
+public struct SealSource {
+    /// The file name restored by `open` (a base name).
+    public var name: String
+    /// The path as configured.
+    public var sourcePath: String
+    /// `csv`, `sav`, `zsav`, `dta`.
+    public var format: String
+    /// Streams the pseudonymised plaintext into the sink (do not call `finish`) and describes it.
+    public var produce: (any ByteSink) throws -> SealedFileDescription
+
+    public init(name: String, sourcePath: String, format: String, produce: @escaping (any ByteSink) throws -> SealedFileDescription) {
+        self.name = name
+        self.sourcePath = sourcePath
+        self.format = format
+        self.produce = produce
+    }
+}
+
+/// What the pipeline reports about one sealed file; goes into the inner manifest.
+public struct SealedFileDescription {
+    public var columns: [InnerManifest.Column]
+    public var rows: UInt64
+    public var rowsRead: UInt64
+    public var invalidIdentifiers: [String: [String: UInt64]]
+    public var residualFindings: [String: [String: UInt64]]
+    public var dialect: [String: String]?
+
+    public init(columns: [InnerManifest.Column], rows: UInt64, rowsRead: UInt64,
+                invalidIdentifiers: [String: [String: UInt64]], residualFindings: [String: [String: UInt64]],
+                dialect: [String: String]?) {
+        self.columns = columns
+        self.rows = rows
+        self.rowsRead = rowsRead
+        self.invalidIdentifiers = invalidIdentifiers
+        self.residualFindings = residualFindings
+        self.dialect = dialect
+    }
+}
+
+public struct SealRequest {
+    public var project: String
+    public var pseudonymKeyId: String
+    public var recipients: [Recipient]
+    public var signer: Identity
+    /// The pipeline configuration with key paths removed.
+    public var pipeline: JSONValue
+    public var sources: [SealSource]
+    /// A file path, or an existing folder (the package is then named from project and UTC time).
+    public var output: String
+    public var toolVersion: String
+    public var now: Date
+
+    public init(project: String, pseudonymKeyId: String, recipients: [Recipient], signer: Identity, pipeline: JSONValue,
+                sources: [SealSource], output: String, toolVersion: String, now: Date = Date()) {
+        self.project = project
+        self.pseudonymKeyId = pseudonymKeyId
+        self.recipients = recipients
+        self.signer = signer
+        self.pipeline = pipeline
+        self.sources = sources
+        self.output = output
+        self.toolVersion = toolVersion
+        self.now = now
+    }
+}
+
+public struct SealResult {
+    public var packagePath: String
+    public var manifest: PackageManifest
+    public var inner: InnerManifest
+    public var byteCount: UInt64
+}
+
+/// `sluis seal`: one streaming pass per file from the researcher's file through pseudonymisation
+/// into encryption, straight into the package. Pseudonymised plaintext never touches the disk.
+/// Parsing and pseudonymising run on one core, hashing, encrypting and writing on the other
+/// (`PipelinedSink`).
+public enum PackageSealer {
+    public static func seal(_ request: SealRequest) throws -> SealResult {
+        precondition(!request.recipients.isEmpty)
+        let packageId = Hex.encode(Sodium.randomBytes(count: 16))
+        let createdAt = utcTimestamp(request.now, compact: false)
+        let target = FileSystem.isDirectory(request.output)
+            ? request.output + "/" + safeName(request.project) + "-" + utcTimestamp(request.now, compact: true) + "-" + packageId.prefix(8) + ".sluis"
+            : request.output
+        let file = try AtomicFile(path: target, mode: 0o644, overwrite: false)
+        let writer = try PackageWriter(file: file, recipients: request.recipients)
+
+        var innerFiles: [InnerManifest.File] = []
+        for (i, source) in request.sources.enumerated() {
+            let name = String(format: "entry-%03d", i + 1)
+            var description: SealedFileDescription?
+            var plaintextHash: [UInt8] = []
+            var plaintextSize: UInt64 = 0
+            _ = try writer.addEntry(name: name) { encryptor in
+                let hashing = HashingSink(forwardingTo: encryptor)
+                let pipelined = PipelinedSink(forwardingTo: NonFinishingSink(hashing))
+                description = try source.produce(pipelined)
+                try pipelined.finish()
+                try hashing.finish()
+                plaintextHash = hashing.digest ?? []
+                plaintextSize = hashing.byteCount
+            }
+            guard let d = description else { continue }
+            innerFiles.append(InnerManifest.File(
+                entry: name, name: source.name, sourcePath: source.sourcePath, format: source.format, columns: d.columns,
+                rows: d.rows, rowsRead: d.rowsRead, plaintextSize: plaintextSize, plaintextSHA256: Hex.encode(plaintextHash),
+                invalidIdentifiers: d.invalidIdentifiers, residualFindings: d.residualFindings, dialect: d.dialect))
+        }
+        let inner = InnerManifest(packageId: packageId, project: request.project, pseudonymKeyId: request.pseudonymKeyId,
+                                  normalisationVersion: Normaliser.version, files: innerFiles, pipeline: request.pipeline)
+        let innerBytes = try encodeJSON(inner)
+        let innerEntry = try writer.addEntry(name: "inner-manifest") { try $0.write(innerBytes) }
+
+        let manifest = PackageManifest(
+            packageId: packageId, project: request.project, createdAt: createdAt, tool: "sluis " + request.toolVersion,
+            sender: .init(publicKey: request.signer.recipient.publicKeyText, fingerprint: request.signer.recipient.fingerprint),
+            recipients: request.recipients.map(\.fingerprint), pseudonymKeyId: request.pseudonymKeyId,
+            entries: Array(writer.entries.dropLast()), innerManifest: innerEntry)
+        let manifestBytes = try encodeJSON(manifest)
+        let signature = request.signer.sign(PackageLayout.signedMessage(manifest: manifestBytes))
+        try writer.finish(manifestBytes: manifestBytes, signature: signature)
+        return SealResult(packagePath: target, manifest: manifest, inner: inner, byteCount: file.byteCount)
+    }
+
+    static func encodeJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+
+    /// `2026-11-24T23:59:00Z`, or `20261124T235900Z` for file names.
+    public static func utcTimestamp(_ date: Date, compact: Bool) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = compact ? "yyyyMMdd'T'HHmmss'Z'" : "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        return f.string(from: date)
+    }
+
+    static func safeName(_ s: String) -> String {
+        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import SluisCore
+import SluisCrypto
+import SluisFormats
+import SluisIO
+
+/// A package whose signature, signer, project, layout and entry headers have been checked.
+public struct VerifiedPackage {
+    public let path: String
+    public let manifest: PackageManifest
+    public let manifestBytes: [UInt8]
+    public let signer: Recipient
+    public let index: PackageLayout.Index
+    /// Whether every entry's SHA-256 was checked too (`verify` does; `open` checks while decrypting).
+    public let entriesHashed: Bool
+}
+
+/// Checks a package without any secret key (docs/format.md, "Verifying a package").
+///
+/// Order: layout (preamble, trailer, sizes) → manifest parse → the claimed sender's signature →
+/// the sender is trusted for the manifest's project → `expectedProject` → entries tile the file
+/// exactly → each entry's encrypted header matches the manifest (hash and recipients) → optionally
+/// each entry's SHA-256. Nothing is decrypted.
+public enum PackageVerifier {
+    public static func verify(path: String, trust: TrustStore, expectedProject: String? = nil,
+                              hashEntries: Bool = true) throws -> VerifiedPackage {
+        let file = try FileInput(path: path)
+        guard let size = file.size() else { throw PackageError.notAPackage(path: path) }
+        let preamble = try FileRangeSource.readExactly(file, offset: 0, count: PackageLayout.preambleByteCount)
+        guard preamble.count == PackageLayout.preambleByteCount else {
+            if preamble.starts(with: PackageLayout.preambleMagic.prefix(preamble.count)) && !preamble.isEmpty {
+                throw PackageError.truncated(path: path)
+            }
+            throw PackageError.notAPackage(path: path)
+        }
+        let trailerOffset = size >= UInt64(PackageLayout.trailerByteCount) ? size - UInt64(PackageLayout.trailerByteCount) : 0
+        let trailer = try FileRangeSource.readExactly(file, offset: trailerOffset, count: PackageLayout.trailerByteCount)
+        let index = try PackageLayout.readIndex(preamble: preamble, trailer: trailer, fileByteCount: size, path: path)
+
+        let manifestBytes = try FileRangeSource.readExactly(file, offset: index.manifestOffset, count: Int(index.manifestByteCount))
+        let signature = try FileRangeSource.readExactly(file, offset: index.signatureOffset, count: PackageLayout.signatureByteCount)
+        guard let manifest = try? JSONDecoder().decode(PackageManifest.self, from: Data(manifestBytes)),
+              manifest.format == PackageManifest.formatName else {
+            throw PackageError.manifestUnreadable(path: path)
+        }
+        guard let claimedSigner = try? Recipient(parsing: manifest.sender.publicKey) else {
+            throw PackageError.manifestUnreadable(path: path)
+        }
+        guard claimedSigner.isValidSignature(signature, for: PackageLayout.signedMessage(manifest: manifestBytes)) else {
+            throw PackageError.signatureInvalid(path: path, claimedSigner: claimedSigner.fingerprint)
+        }
+        // From here on the manifest is exactly what the claimed sender signed.
+        guard manifest.version == PackageManifest.currentVersion else {
+            throw PackageError.unsupportedVersion(path: path, version: manifest.version)
+        }
+        guard trust.trusted(claimedSigner, project: manifest.project) else {
+            throw PackageError.untrustedSigner(path: path, fingerprint: claimedSigner.fingerprint, project: manifest.project)
+        }
+        if let expectedProject, expectedProject != manifest.project {
+            throw PackageError.projectMismatch(path: path, expected: expectedProject, actual: manifest.project)
+        }
+        try checkLayout(manifest, index: index, path: path)
+        for entry in manifest.entries + [manifest.innerManifest] {
+            let source = FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size)
+            let header: EncryptedFileHeader
+            do { header = try EncryptedFileHeader.read(from: source) } catch {
+                throw PackageError.entryHeaderMismatch(path: path, entry: entry.name)
+            }
+            guard Hex.encode(header.headerSHA256) == entry.headerSHA256 else {
+                throw PackageError.entryHeaderMismatch(path: path, entry: entry.name)
+            }
+            guard header.recipientFingerprints == manifest.recipients else {
+                throw PackageError.recipientsMismatch(path: path, entry: entry.name)
+            }
+        }
+        if hashEntries {
+            for entry in manifest.entries + [manifest.innerManifest] {
+                let digest = try sha256(of: FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size))
+                guard Sodium.constantTimeEqual(digest, Hex.decode(entry.sha256) ?? []) else {
+                    throw PackageError.entryHashMismatch(path: path, entry: entry.name)
+                }
+            }
+        }
+        return VerifiedPackage(path: path, manifest: manifest, manifestBytes: manifestBytes, signer: claimedSigner,
+                               index: index, entriesHashed: hashEntries)
+    }
+
+    /// The entries (data and inner manifest) must cover the bytes between the preamble and the
+    /// manifest exactly: no gaps, overlaps, or bytes the signature does not cover.
+    static func checkLayout(_ manifest: PackageManifest, index: PackageLayout.Index, path: String) throws {
+        let all = manifest.entries + [manifest.innerManifest]
+        let names = all.map(\.name)
+        guard Set(names).count == names.count else { throw PackageError.entryLayout(path: path, detail: "duplicate entry names") }
+        guard manifest.innerManifest.name == "inner-manifest" else {
+            throw PackageError.entryLayout(path: path, detail: "no inner manifest entry")
+        }
+        var cursor = UInt64(PackageLayout.preambleByteCount)
+        for entry in all.sorted(by: { $0.offset < $1.offset }) {
+            guard entry.offset == cursor else {
+                throw PackageError.entryLayout(path: path, detail: "entry \(entry.name) is not where the manifest says")
+            }
+            let (next, overflow) = cursor.addingReportingOverflow(entry.size)
+            guard !overflow else { throw PackageError.entryLayout(path: path, detail: "entry sizes overflow") }
+            cursor = next
+        }
+        guard cursor == index.manifestOffset else {
+            throw PackageError.entryLayout(path: path, detail: "the entries do not end where the manifest begins")
+        }
+    }
+
+    static func sha256(of source: any ByteSource) throws -> [UInt8] {
+        let hasher = SHA256Hasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return hasher.finalize()
+    }
+}
