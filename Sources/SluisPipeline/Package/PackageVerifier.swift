@@ -119,3 +119,22 @@ public enum PackageVerifier {
         return hasher.finalize()
     }
 }
+
+/// Reads a package's claimed project before it is verified, so the intake can pick the project's
+/// trust list. Nothing read here is trusted: `PackageVerifier.verify` checks it all afterwards.
+public enum PackagePeek {
+    public static func project(of path: String) throws -> String {
+        let file = try FileInput(path: path)
+        guard let size = file.size() else { throw PackageError.notAPackage(path: path) }
+        let preamble = try FileRangeSource.readExactly(file, offset: 0, count: PackageLayout.preambleByteCount)
+        guard preamble.count == PackageLayout.preambleByteCount else { throw PackageError.notAPackage(path: path) }
+        let trailerOffset = size >= UInt64(PackageLayout.trailerByteCount) ? size - UInt64(PackageLayout.trailerByteCount) : 0
+        let trailer = try FileRangeSource.readExactly(file, offset: trailerOffset, count: PackageLayout.trailerByteCount)
+        let index = try PackageLayout.readIndex(preamble: preamble, trailer: trailer, fileByteCount: size, path: path)
+        let bytes = try FileRangeSource.readExactly(file, offset: index.manifestOffset, count: Int(index.manifestByteCount))
+        guard let manifest = try? JSONDecoder().decode(PackageManifest.self, from: Data(bytes)) else {
+            throw PackageError.manifestUnreadable(path: path)
+        }
+        return manifest.project
+    }
+}

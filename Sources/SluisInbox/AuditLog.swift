@@ -1,0 +1,76 @@
+import Foundation
+import SluisCore
+import SluisIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line of the intake's audit log. Holds ids, fingerprints, counts and outcomes — never
+/// identifiers, pseudonyms or data values, and never file or column names from inside a package.
+public struct AuditEvent: Codable, Equatable, Sendable {
+    public var time: String
+    /// claimed, resumed, verified, opened, linked, delivered, archived, quarantined, skipped
+    public var event: String
+    /// The claim folder's id (known before the package id is trusted).
+    public var claim: String
+    /// The upload's file name in the inbox.
+    public var upload: String?
+    public var packageId: String?
+    public var project: String?
+    public var signer: String?
+    public var entries: Int?
+    public var rows: UInt64?
+    /// Overall link rate in percent, one decimal.
+    public var linkRate: Double?
+    /// ok, duplicate, failed
+    public var outcome: String
+    /// For failures: the stage and the error message (which by construction holds no data values).
+    public var stage: String?
+    public var error: String?
+
+    public init(event: String, claim: String, outcome: String = "ok") {
+        self.time = PackageTime.now()
+        self.event = event
+        self.claim = claim
+        self.outcome = outcome
+    }
+}
+
+/// Appends events to a JSON-lines file, one `write(2)` per line, with `O_APPEND` and `fsync`, so
+/// lines from concurrent runs never interleave and the log survives a crash.
+public final class AuditLog {
+    public let path: String
+    private let fd: Int32
+
+    public init(path: String) throws {
+        let (dir, _) = splitPath(path)
+        try FileSystem.makeDirectories(dir, mode: 0o750)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
+        self.path = path
+        self.fd = fd
+    }
+
+    public func append(_ event: AuditEvent) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var line = Array(try encoder.encode(event))
+        line.append(0x0A)
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count else { throw IOError.writeFailed(path: path, errno: errno) }
+        guard fsync(fd) == 0 else { throw IOError.syncFailed(path: path, errno: errno) }
+    }
+
+    deinit { close(fd) }
+}
+
+/// UTC timestamps for the log and reason files.
+public enum PackageTime {
+    public static func now() -> String {
+        var t = time(nil)
+        var tmv = tm()
+        gmtime_r(&t, &tmv)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
+                      tmv.tm_hour, tmv.tm_min, tmv.tm_sec)
+    }
+}

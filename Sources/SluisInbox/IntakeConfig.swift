@@ -1,0 +1,100 @@
+import Foundation
+import SluisCore
+import SluisIO
+
+/// `intake.json`: where the intake job finds and puts packages, its identity, and per project the
+/// trusted researcher keys, the pseudonym key, the register and the link settings
+/// (docs/intake.md). Relative paths are relative to the folder holding intake.json.
+public struct IntakeConfig: Sendable {
+    public var path: String
+    public var inbox: String
+    public var work: String
+    public var delivery: String
+    public var archive: String
+    public var quarantine: String
+    public var identity: String
+    public var passphraseFile: String?
+    public var auditLog: String
+    /// An upload is taken only when its modification time is at least this many seconds old.
+    public var settleSeconds: Double
+    public var projects: [String: Project]
+
+    public struct Project: Sendable {
+        public var id: String
+        /// Researcher public key files trusted for this project.
+        public var trust: [String]
+        public var pseudonymKey: String
+        public var pseudonymKeyPassphraseFile: String?
+        public var register: String
+        /// The link settings, passed to the linker as they are (docs/intake.md, "Linking").
+        public var link: JSONValue
+    }
+
+    static let topKeys: Set<String> = ["version", "inbox", "work", "delivery", "archive", "quarantine", "identity",
+                                       "passphraseFile", "auditLog", "settleSeconds", "projects"]
+    static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "link"]
+
+    public static func load(path: String) throws -> IntakeConfig {
+        func fail(_ jsonPath: String, _ problem: String) -> InboxError { .config(path: path, jsonPath: jsonPath, problem: problem) }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readAll(path, limitByteCount: 4 << 20) } catch {
+            throw fail("$", "cannot read the file")
+        }
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw fail("$", "not a JSON object")
+        }
+        let base = splitPath(path).directory
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
+        for key in root.keys where !topKeys.contains(key) { throw fail(key, "unknown field") }
+        guard (root["version"] as? Int) == 1 else { throw fail("version", "must be 1") }
+        func string(_ dict: [String: Any], _ key: String, at prefix: String, required: Bool = true) throws -> String? {
+            guard let v = dict[key] else {
+                if required { throw fail(prefix + key, "missing") }
+                return nil
+            }
+            guard let s = v as? String, !s.isEmpty else { throw fail(prefix + key, "must be a non-empty string") }
+            return s
+        }
+        var config = IntakeConfig(
+            path: path,
+            inbox: resolve(try string(root, "inbox", at: "")!),
+            work: resolve(try string(root, "work", at: "")!),
+            delivery: resolve(try string(root, "delivery", at: "")!),
+            archive: resolve(try string(root, "archive", at: "")!),
+            quarantine: resolve(try string(root, "quarantine", at: "")!),
+            identity: resolve(try string(root, "identity", at: "")!),
+            passphraseFile: try string(root, "passphraseFile", at: "", required: false).map(resolve),
+            auditLog: resolve(try string(root, "auditLog", at: "")!),
+            settleSeconds: 60, projects: [:])
+        if let s = root["settleSeconds"] {
+            guard let n = s as? Double, n >= 0 else { throw fail("settleSeconds", "must be a number ≥ 0") }
+            config.settleSeconds = n
+        }
+        guard let projects = root["projects"] as? [String: Any], !projects.isEmpty else {
+            throw fail("projects", "must be an object with at least one project")
+        }
+        for (id, value) in projects {
+            let prefix = "projects.\(id)."
+            guard let p = value as? [String: Any] else { throw fail("projects.\(id)", "must be an object") }
+            for key in p.keys where !projectKeys.contains(key) { throw fail(prefix + key, "unknown field") }
+            guard let trust = p["trust"] as? [String], !trust.isEmpty else {
+                throw fail(prefix + "trust", "must list at least one researcher public key file")
+            }
+            var link = JSONValue.object([:])
+            if let l = p["link"] {
+                guard let data = try? JSONSerialization.data(withJSONObject: l),
+                      let v = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = v else {
+                    throw fail(prefix + "link", "must be an object")
+                }
+                link = v
+            }
+            config.projects[id] = Project(
+                id: id, trust: trust.map(resolve),
+                pseudonymKey: resolve(try string(p, "pseudonymKey", at: prefix)!),
+                pseudonymKeyPassphraseFile: try string(p, "pseudonymKeyPassphraseFile", at: prefix, required: false).map(resolve),
+                register: resolve(try string(p, "register", at: prefix)!),
+                link: link)
+        }
+        return config
+    }
+}
