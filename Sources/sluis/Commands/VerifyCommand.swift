@@ -1,9 +1,64 @@
 import ArgumentParser
+import Foundation
+import SluisCore
+import SluisPipeline
 
-/// Placeholder until the feature lands.
+/// `sluis verify`: the intake's check of who sent a package and that nothing changed, with no secret key.
 struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check a package's signature and entries without any secret key (not yet available)")
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a package's signature, signer and every entry, without any secret key.",
+        discussion: "TRUSTED is a file of researcher public keys (one per line, optionally prefixed with "
+            + "'projects=ID[,ID...] ') or a folder of *.pub files (sub-folders named after a project trust "
+            + "their keys for that project only). Exit 0 when the package checks out, 4 when it does not.")
+
+    @Argument(help: "The package (.sluis).") var package: String
+    @Option(name: .long, help: "Trusted researcher public keys: a file or a folder.") var trust: String
+    @Option(name: .long, help: "Refuse a package for any other project.") var project: String?
+    @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
+
     func run() throws {
-        try reportingErrors { throw UsageError("'verify' is not available in this build yet") }
+        try reportingErrors {
+            let store = try TrustStore(path: trust)
+            let verified = try PackageVerifier.verify(path: package, trust: store, expectedProject: project, hashEntries: true)
+            let m = verified.manifest
+            if json {
+                let summary = VerifySummary(package: package, verified: true, signer: verified.signer.fingerprint,
+                                            project: m.project, packageId: m.packageId, createdAt: m.createdAt, tool: m.tool,
+                                            recipients: m.recipients, pseudonymKeyId: m.pseudonymKeyId,
+                                            entries: m.entries.map { .init(name: $0.name, size: $0.size, sha256: $0.sha256) })
+                printJSON(summary)
+            } else {
+                print("package \(package) verified")
+                print("  signer:      \(verified.signer.fingerprint) (trusted for \(m.project))")
+                print("  project:     \(m.project)")
+                print("  package id:  \(m.packageId)")
+                print("  created:     \(m.createdAt) by \(m.tool)")
+                print("  recipients:  \(m.recipients.joined(separator: ", "))")
+                print("  entries:     \(m.entries.count), all intact:")
+                for e in m.entries { print("    \(e.name)  \(e.size) bytes  sha256 \(e.sha256.prefix(16))…") }
+            }
+        }
     }
+}
+
+struct VerifySummary: Encodable {
+    struct Entry: Encodable { var name: String; var size: UInt64; var sha256: String }
+    var package: String
+    var verified: Bool
+    var signer: String
+    var project: String
+    var packageId: String
+    var createdAt: String
+    var tool: String
+    var recipients: [String]
+    var pseudonymKeyId: String
+    var entries: [Entry]
+}
+
+/// Prints a value as pretty, key-sorted JSON on stdout.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
 }
