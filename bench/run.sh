@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make bench: every benchmark in one run, release build, figures as ratios against the baselines
+# the issues name. Results also go to bench-out/results.txt.
+set -euo pipefail
+SLUIS=$(realpath "${1:-.build/release/sluis}")
+cd "$(dirname "$0")/.."
+mkdir -p bench-out
+export SLUIS
+: > bench-out/results.txt
+for script in encrypt pseudonymise seal link; do
+  if [ -x "bench/$script.sh" ]; then
+    echo "== bench/$script.sh" | tee -a bench-out/results.txt
+    "bench/$script.sh" "$SLUIS" 2>&1 | tee -a bench-out/results.txt
+  fi
+done
+echo "results: bench-out/results.txt"
