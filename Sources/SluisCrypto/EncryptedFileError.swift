@@ -23,6 +23,10 @@ public enum EncryptedFileError: SluisError, Equatable, Sendable {
     case headerAuthenticationFailed
     /// A payload chunk (0-based) does not authenticate.
     case payloadAuthenticationFailed(chunkIndex: Int)
+    /// The last piece of the file (shorter than a chunk, at end of file) does not authenticate:
+    /// the file was cut off inside a chunk, had bytes appended, or was changed. (Appended bytes
+    /// merge with a short final chunk when reading, so they cannot be told apart from damage.)
+    case lastChunkAuthenticationFailed(chunkIndex: Int)
     /// The payload ends before its final chunk (after `chunkCount` whole chunks).
     case truncated(chunkCount: Int)
     /// Bytes follow the final chunk.
@@ -47,7 +51,7 @@ public enum EncryptedFileError: SluisError, Equatable, Sendable {
         case .unsupportedVersion: return "unsupported version"
         case .truncatedHeader, .truncated: return "truncated"
         case .noMatchingRecipient: return "no match"
-        case .payloadAuthenticationFailed: return "payload failure"
+        case .payloadAuthenticationFailed, .lastChunkAuthenticationFailed: return "payload failure"
         case .trailingData: return "trailing data"
         case .invalidRecipientCount, .invalidChunkSize: return "usage"
         }
@@ -73,6 +77,9 @@ public enum EncryptedFileError: SluisError, Equatable, Sendable {
         case let .payloadAuthenticationFailed(index):
             return "payload chunk \(index + 1) failed to authenticate: the file was corrupted or tampered with "
                 + "(changed, reordered, dropped or cut-off data)"
+        case let .lastChunkAuthenticationFailed(index):
+            return "the last chunk (\(index + 1)) failed to authenticate: the file was cut off, had data appended, "
+                + "or was corrupted or tampered with"
         case let .truncated(count):
             return "the file ends after \(count) chunk\(count == 1 ? "" : "s") without its final chunk: it is truncated"
         case let .trailingData(count):

@@ -61,7 +61,8 @@ public enum StreamDecryptor {
             let n = try source.readFully(into: cipher)
             if n == 0 { throw EncryptedFileError.truncated(chunkCount: index) }
             guard let tag = stream.pull(UnsafeRawBufferPointer(rebasing: cipher[0..<n]), into: plain) else {
-                throw EncryptedFileError.payloadAuthenticationFailed(chunkIndex: index)
+                throw n < full ? EncryptedFileError.lastChunkAuthenticationFailed(chunkIndex: index)
+                               : EncryptedFileError.payloadAuthenticationFailed(chunkIndex: index)
             }
             let m = n - SecretStream.overheadByteCount
             if tag == SecretStream.tagFinal {
