@@ -3,7 +3,7 @@
 
 Decrypts every test vector with libsodium through ctypes (PyNaCl offers the same calls) and the
 standard hashlib/hmac modules, and checks each `expect:` outcome. Usage:
-    python3 Tools/sluis-vectors/check_vectors.py Tests/SluisCryptoTests/Vectors
+    python3 Tests/SluisCryptoTests/Vectors/check_vectors.py Tests/SluisCryptoTests/Vectors
 """
 import ctypes, ctypes.util, hashlib, hmac, os, sys
 
