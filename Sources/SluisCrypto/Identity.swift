@@ -35,7 +35,7 @@ public final class Identity: CustomStringConvertible, Sendable {
     public static func load(path: String, passphrase: PassphraseSource) throws -> Identity {
         let file = try SecretKeyFile.read(path: path)
         guard file.kind == .identity else {
-            throw KeyFileError.wrongKind(path: path, found: "project pseudonym key", expected: "identity (made by 'sluis keygen identity')")
+            throw KeyFileError.wrongKind(path: path, found: "a project pseudonym key", expected: "an identity (made by 'sluis keygen identity')")
         }
         guard let publicText = file.publicValue("public"),
               let publicKey = Primitives.decodeBase64(Substring(publicText), byteCount: Primitives.ed25519PublicKeyByteCount)
@@ -53,7 +53,7 @@ public final class Identity: CustomStringConvertible, Sendable {
     public static func recipient(ofSecretKeyFile path: String) throws -> Recipient {
         let file = try SecretKeyFile.read(path: path)
         guard file.kind == .identity else {
-            throw KeyFileError.wrongKind(path: path, found: "project pseudonym key", expected: "identity")
+            throw KeyFileError.wrongKind(path: path, found: "a project pseudonym key", expected: "an identity")
         }
         guard let publicText = file.publicValue("public"),
               let publicKey = Primitives.decodeBase64(Substring(publicText), byteCount: Primitives.ed25519PublicKeyByteCount),

@@ -53,7 +53,7 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         case let .malformed(path, line, expected):
             return "\(path):\(line): malformed key file (expected \(expected)); the file is damaged or was edited"
         case let .wrongKind(path, found, expected):
-            return "\(path) holds a \(found), but a \(expected) is needed here"
+            return "\(path) is \(found), but \(expected) is needed here"
         case let .notAPublicKey(source):
             return "\(source) is not a sluis public key (expected one line 'sluis-pub-v1 <base64 key> [comment]')"
         case let .costTooHigh(path):
