@@ -4,7 +4,7 @@ import SluisPipeline
 
 /// Connects the intake job to the linker (issue 5).
 enum IntakeLinking {
-    static let linker: InboxLinker = { opened, output, project in
+    static func link(_ opened: OpenedPackage, _ output: String, _ project: IntakeConfig.Project) throws -> LinkOutcome {
         throw UsageError("linking is not available in this build yet")
     }
 }
