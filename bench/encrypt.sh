@@ -29,23 +29,33 @@ run() {
 }
 run sluis_enc_file  "$BIN" encrypt -r me.pub -o enc.sluis plain
 run age_enc_file    age -r "$age_recipient" -o enc.age plain
+run agesync_enc_file sh -c "age -r $age_recipient -o enc2.age plain && sync enc2.age"
 run sluis_dec_file  "$BIN" decrypt -i me.key -o dec.sluis enc.sluis
+cmp -s plain dec.sluis || { echo "bench/encrypt.sh: sluis round trip mismatch" >&2; exit 1; }
+rm -f dec.sluis enc2.age
 run age_dec_file    age -d -i age.key -o dec.age enc.age
-cmp -s plain dec.sluis && cmp -s plain dec.age || { echo "bench/encrypt.sh: round trip mismatch" >&2; exit 1; }
-rm -f dec.sluis dec.age
+cmp -s plain dec.age || { echo "bench/encrypt.sh: age round trip mismatch" >&2; exit 1; }
+rm -f dec.age
+run agesync_dec_file sh -c "age -d -i age.key -o dec.age enc.age && sync dec.age"
+rm -f dec.age
 run sluis_enc_null  sh -c "\"$BIN\" encrypt -r me.pub plain > /dev/null"
 run age_enc_null    sh -c "age -r $age_recipient plain > /dev/null"
 run sluis_dec_null  sh -c "\"$BIN\" decrypt -i me.key enc.sluis > /dev/null"
 run age_dec_null    sh -c "age -d -i age.key enc.age > /dev/null"
 
 mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { if (s <= 0) s = 0.01; printf "%.0f", b / 1e6 / s }'; }
-printf 'encrypt/decrypt %d MiB (%s)\n' "$SIZE_MIB" "$(uname -m), $(nproc) cores"
-printf '%-22s %10s %10s %8s %14s %14s\n' operation "sluis MB/s" "age MB/s" ratio "sluis peak MiB" "age peak MiB"
-for op in enc_file dec_file enc_null dec_null; do
-  read -r ss sk < "sluis_$op.t"; read -r as ak < "age_$op.t"
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+printf 'encrypt/decrypt %d MiB of random bytes (%s, load %s)\n' "$SIZE_MIB" "$(uname -m), $(nproc) cores" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo ?)"
+printf '%-40s %10s %10s %7s %15s %13s\n' operation "sluis MB/s" "age MB/s" ratio "sluis peak MiB" "age peak MiB"
+row() {  # row NAME SLUIS_LABEL AGE_LABEL
+  read -r ss sk < "$2.t"; read -r as ak < "$3.t"
   sm=$(mbps "$ss"); am=$(mbps "$as")
-  ratio=$(awk -v a="$sm" -v b="$am" 'BEGIN { printf "%.2f", a / b }')
-  case $op in enc_file) name="encrypt to a file";; dec_file) name="decrypt to a file";;
-              enc_null) name="encrypt to /dev/null";; dec_null) name="decrypt to /dev/null";; esac
-  printf '%-22s %10s %10s %8s %14.1f %14.1f\n' "$name" "$sm" "$am" "$ratio" "$(awk -v k="$sk" 'BEGIN{print k/1024}')" "$(awk -v k="$ak" 'BEGIN{print k/1024}')"
-done
+  printf '%-40s %10s %10s %7s %15s %13s\n' "$1" "$sm" "$am" "$(awk -v a="$sm" -v b="$am" 'BEGIN { printf "%.2f", a / b }')" "$(mib "$sk")" "$(mib "$ak")"
+}
+row "encrypt to a file (age: no fsync)"      sluis_enc_file age_enc_file
+row "encrypt to a file (both fsync)"         sluis_enc_file agesync_enc_file
+row "decrypt to a file (age: no fsync)"      sluis_dec_file age_dec_file
+row "decrypt to a file (both fsync)"         sluis_dec_file agesync_dec_file
+row "encrypt to /dev/null (stdout)"          sluis_enc_null age_enc_null
+row "decrypt to /dev/null (stdout)"          sluis_dec_null age_dec_null
+echo "sluis -o always fsyncs and renames (AtomicFile); decrypt to stdout streams verified chunks."
