@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/encrypt.sh [SLUIS_BIN]: encrypt and decrypt the same 1 GiB file with sluis and with age
 # (Debian package `age`), to a file and to /dev/null, and print MB/s, the ratio sluis/age and the
-# peak resident memory of each run (GNU time). Release build expected: `make bench` or
+# peak resident memory of each run (GNU time; median time of REPEAT=3 runs). Release build expected: `make bench` or
 # `swift build -c release` first. SIZE_MIB=256 bench/encrypt.sh for a quicker look.
 set -euo pipefail
 BIN=${1:-.build/release/sluis}
@@ -21,11 +21,18 @@ head -c "$bytes" /dev/urandom > plain
 age-keygen -o age.key 2>/dev/null
 age_recipient=$(age-keygen -y age.key)
 
-# run LABEL CMD... : runs CMD under GNU time, prints "seconds KiB" into $work/LABEL.t
+# run LABEL CMD... : runs CMD $REPEAT times under GNU time (after a sync, so earlier runs' dirty
+# pages do not slow it down) and writes "median-seconds peak-KiB" into $work/LABEL.t.
+REPEAT=${REPEAT:-3}
 run() {
   local label=$1; shift
-  sync
-  "$TIME" -f '%e %M' -o "$label.t" "$@" || { echo "bench/encrypt.sh: $label failed" >&2; exit 1; }
+  : > "$label.all"
+  for _ in $(seq "$REPEAT"); do
+    sync
+    "$TIME" -f '%e %M' -o "$label.one" "$@" || { echo "bench/encrypt.sh: $label failed" >&2; exit 1; }
+    cat "$label.one" >> "$label.all"
+  done
+  sort -n "$label.all" | awk -v n="$REPEAT" '{ t[NR] = $1; if ($2 > m) m = $2 } END { print t[int((n + 1) / 2)], m }' > "$label.t"
 }
 run sluis_enc_file  "$BIN" encrypt -r me.pub -o enc.sluis plain
 run age_enc_file    age -r "$age_recipient" -o enc.age plain
