@@ -66,11 +66,10 @@ final class KeyFileTests: XCTestCase {
         var text = String(decoding: dir.read("a.key"), as: UTF8.self)
         text = text.replacingOccurrences(of: "argon2id-memlimit-bytes: 8192", with: "argon2id-memlimit-bytes: 68719476736")
         dir.write("b.key", text); chmod(dir.file("b.key"), 0o600)
-        let start = Date()
+        // costTooHigh (not keyDerivationFailed) shows the cap was applied before any hashing.
         XCTAssertThrowsError(try Identity.load(path: dir.file("b.key"), passphrase: .given(words))) { e in
             XCTAssertEqual(e as? KeyFileError, .costTooHigh(path: dir.file("b.key")))
         }
-        XCTAssertLessThan(Date().timeIntervalSince(start), 1)
     }
 
     func testTamperedPublicPartFailsAuthentication() throws {
