@@ -12,6 +12,7 @@ public final class Identity: CustomStringConvertible, Sendable {
 
     /// Builds the identity of a 32-byte Ed25519 seed (fixed keys for test vectors, loaded files).
     public init(seed: SecretBytes, comment: String? = nil) throws {
+        let comment = comment?.isEmpty == true ? nil : comment
         guard seed.count == Primitives.ed25519SeedByteCount else {
             throw KeyFileError.malformed(path: "<seed>", line: 1, expected: "a 32-byte seed")
         }

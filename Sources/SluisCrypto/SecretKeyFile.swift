@@ -81,7 +81,7 @@ struct SecretKeyFile {
 
     /// Reads and parses a secret key file, refusing one that group or others may read.
     static func read(path: String) throws -> SecretKeyFile {
-        let input = try FileInput(path: path)
+        let input = try KeyFileError.opening(path)
         var bytes = [UInt8](repeating: 0, count: maximumFileByteCount + 1)
         defer { bytes.withUnsafeMutableBytes { Sodium.zero($0) } }
         let n = try bytes.withUnsafeMutableBytes { try input.readFully(into: $0) }

@@ -115,6 +115,30 @@ final class CryptoCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x.csv")))
     }
 
+    func testFailedDecryptLeavesAnExistingTargetAndTheSpoolDirectoryUntouched() throws {
+        let dir = TemporaryDirectory()
+        let spool = TemporaryDirectory("sluis-spool-test")
+        try keys(dir, "alice")
+        dir.write("data.csv", bytes: secretLine)
+        XCTAssertEqual(try CLI.run(["encrypt", "-r", "alice.pub", "-o", "d.sluis", "data.csv"], in: dir.path).exitCode, 0)
+        var bad = dir.read("d.sluis"); bad[bad.count - 3] ^= 1
+        dir.write("bad.sluis", bytes: bad)
+        dir.write("target.csv", "previous contents\n")
+        let r = try CLI.run(["decrypt", "-i", "alice.key", "-o", "target.csv", "bad.sluis"], in: dir.path)
+        XCTAssertEqual(r.exitCode, 4)
+        XCTAssertEqual(String(decoding: dir.read("target.csv"), as: UTF8.self), "previous contents\n")
+        for file in ["d.sluis", "bad.sluis"] {
+            let b = try CLI.run(["decrypt", "-i", "alice.key", "--buffer-until-verified", file], in: dir.path,
+                                environment: ["TMPDIR": spool.path])
+            XCTAssertEqual(b.exitCode, file == "d.sluis" ? 0 : 4)
+            XCTAssertEqual(spool.allFiles(), [], "the spool file is unlinked at once")
+        }
+        dir.write("short.sluis", bytes: Array(dir.read("d.sluis")[0..<50]))
+        let i = try CLI.run(["inspect", "short.sluis"], in: dir.path)
+        XCTAssertEqual(i.exitCode, 4)
+        XCTAssertTrue(i.stderr.contains("short.sluis: the file ends inside its header"), i.stderr)
+    }
+
     func testPassphraseProtectedKeysAndTheirErrors() throws {
         let dir = TemporaryDirectory()
         let pass = "tulip-canal-9431-secret"
@@ -173,6 +197,11 @@ final class CryptoCLITests: XCTestCase {
         r = try CLI.run(["encrypt", "-r", "alice.key", "-o", "o"], in: dir.path)
         XCTAssertEqual(r.exitCode, 2)
         XCTAssertTrue(r.stderr.contains("not a sluis public key"), r.stderr)
+        r = try CLI.run(["decrypt", "-i", "missing.key", "-o", "o", "x.sluis"], in: dir.path)
+        XCTAssertEqual(r.exitCode, 2)
+        XCTAssertTrue(r.stderr.contains("cannot open key file missing.key"), r.stderr)
+        r = try CLI.run(["encrypt", "-r", "missing.pub", "-o", "o", "x.sluis"], in: dir.path)
+        XCTAssertEqual(r.exitCode, 2)
         r = try CLI.run(["encrypt", "-o", "o"], in: dir.path)
         XCTAssertEqual(r.exitCode, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("o")))
