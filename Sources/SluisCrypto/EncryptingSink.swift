@@ -17,7 +17,7 @@ public final class EncryptingSink: ByteSink {
     public private(set) var plaintextByteCount: UInt64 = 0
 
     private let output: any ByteSink
-    private let stream: SecretStream
+    private let stream: any ChunkStream
     private let plain: UnsafeMutableRawBufferPointer
     private let cipher: UnsafeMutableRawBufferPointer
     private var buffered = 0
@@ -45,7 +45,7 @@ public final class EncryptingSink: ByteSink {
         let fileKey = randomness.secret(count: Primitives.fileKeyByteCount)
         let (header, payloadKey) = EncryptedFileHeader.build(recipients: unique, fileKey: fileKey,
                                                              chunkByteCount: chunkByteCount, randomness: randomness)
-        guard let stream = SecretStream(key: payloadKey, header: header.streamHeader) else {
+        guard let stream = ChunkStreams.make(key: payloadKey, header: header.streamHeader) else {
             preconditionFailure("secretstream rejected a 24-byte header")
         }
         self.stream = stream
@@ -121,7 +121,7 @@ extension EncryptingSink {
         let fileKey = randomness.secret(count: Primitives.fileKeyByteCount)
         let (header, payloadKey) = EncryptedFileHeader.build(recipients: recipients, fileKey: fileKey,
                                                              chunkByteCount: chunkByteCount, randomness: randomness)
-        guard let stream = SecretStream(key: payloadKey, header: header.streamHeader) else { preconditionFailure() }
+        guard let stream = ChunkStreams.make(key: payloadKey, header: header.streamHeader) else { preconditionFailure() }
         var out = header.bytes
         var chunk = [UInt8](repeating: 0, count: chunkByteCount + SecretStream.overheadByteCount)
         for start in stride(from: 0, to: plaintext.count, by: chunkByteCount) {

@@ -24,7 +24,7 @@ public enum StreamDecryptor {
         let fileKey = try unwrapFileKey(header: header, identity: identity)
         let expected = EncryptedFileHeader.headerMAC(fileKey: fileKey, authenticated: header.authenticatedBytes)
         guard Sodium.constantTimeEqual(expected, Array(header.mac)) else { throw EncryptedFileError.headerAuthenticationFailed }
-        guard let stream = SecretStream(key: EncryptedFileHeader.payloadKey(fileKey: fileKey), header: header.streamHeader) else {
+        guard let stream = ChunkStreams.make(key: EncryptedFileHeader.payloadKey(fileKey: fileKey), header: header.streamHeader) else {
             throw EncryptedFileError.headerAuthenticationFailed
         }
         let (count, chunks) = try pullChunks(from: source, stream: stream, chunkByteCount: header.chunkByteCount, into: sink)
@@ -45,7 +45,7 @@ public enum StreamDecryptor {
                                                      recipients: header.recipientFingerprints)
     }
 
-    private static func pullChunks(from source: any ByteSource, stream: SecretStream, chunkByteCount: Int,
+    private static func pullChunks(from source: any ByteSource, stream: any ChunkStream, chunkByteCount: Int,
                                    into sink: any ByteSink) throws -> (UInt64, Int) {
         let full = chunkByteCount + SecretStream.overheadByteCount
         let cipher = UnsafeMutableRawBufferPointer.allocate(byteCount: full, alignment: 64)

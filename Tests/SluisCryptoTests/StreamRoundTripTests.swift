@@ -90,3 +90,10 @@ final class StreamRoundTripTests: XCTestCase {
         XCTAssertNil(Primitives.openSealed(sealed, publicKey: Self.alice.recipient.x25519PublicKey, secretKey: Self.alice.x25519SecretKey))
     }
 }
+
+final class ChunkStreamSelectionTests: XCTestCase {
+    /// The OpenSSL path is only used when it agrees with libsodium on this machine; on CI it must.
+    func testOpenSSLPathPassesItsSelfTestAgainstLibsodium() {
+        XCTAssertTrue(ChunkStreams.openSSLAgreesWithLibsodium)
+    }
+}
