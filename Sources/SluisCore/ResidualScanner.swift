@@ -25,6 +25,13 @@ public enum ResidualScanner {
         let n = field.count
         guard n >= 6, let base = field.baseAddress else { return 0 }
         let p = base.assumingMemoryBound(to: UInt8.self)
+        // Every kind needs a digit or an '@': most free text has neither and is done here.
+        var candidate = false
+        for k in 0..<n {
+            let c = p[k]
+            if c &- 0x30 < 10 || c == 0x40 { candidate = true; break }
+        }
+        guard candidate else { return 0 }
         var found: UInt8 = 0
         var digitRuns = 0
         var postcode = false
