@@ -63,6 +63,8 @@ public enum ResidualScanner {
             i += 1
         }
         if postcode && digitRuns >= 2 { found |= ResidualKind.postcodeHouseNumber.bit }
+        // The digit groups of a spaced IBAN can look like a phone number; report the IBAN only.
+        if found & ResidualKind.iban.bit != 0 { found &= ~ResidualKind.phone.bit }
         return found
     }
 
@@ -147,7 +149,12 @@ public enum ResidualScanner {
             break
         }
         var end = k
-        if end > 0 && p[end - 1] == 0x2E { end -= 1 }
+        if end > 0 && p[end - 1] == 0x2E {
+            end -= 1  // a full stop after the address
+            lastDot = -1
+            var t = end - 1
+            while t > at + 1 { if p[t] == 0x2E { lastDot = t; break }; t -= 1 }
+        }
         guard lastDot > at + 1, lastDot < end else { return false }
         var letters = 0
         for t in (lastDot + 1)..<end { guard isLetter(p[t]) else { return false }; letters += 1 }
