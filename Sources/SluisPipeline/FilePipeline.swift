@@ -36,9 +36,6 @@ public final class FilePipeline {
     private let path: String
     /// Per scanned column: the source column name and whether identifiers are allowed.
     @exclusivity(unchecked) private var scanColumns: [(name: String, allowed: Bool)] = []
-    @exclusivity(unchecked) private var residualTallies: [[LineTally]] = []
-    @exclusivity(unchecked) private var invalidTallies: [String: Int] = [:]
-    @exclusivity(unchecked) private var normalised: [UInt8] = []
 
     /// Prepares the steps for a table whose header is `columnNames` (already checked against
     /// the config). `key` nil means a dry run. `displayPath` names the file in messages.
@@ -93,7 +90,6 @@ public final class FilePipeline {
         self.steps = steps
         self.composites = composites
         self.outputColumns = outputs
-        self.residualTallies = Array(repeating: Array(repeating: LineTally(), count: ResidualKind.allCases.count), count: scanColumns.count)
         self.report = FileReport(path: file.path, format: "csv", encoding: file.encoding.rawValue, inputDialect: "", outputDialect: "")
         report.columns = columnReports
         report.outputColumns = outputs.map(\.name)
@@ -110,10 +106,7 @@ public final class FilePipeline {
     /// writes. The row sink is used only by that second thread.
     public func run(source: RowSource, sink: RowSink?) throws -> FileReport {
         try sink?.writeHeader(outputColumns)
-        var invalid: [Int: [NormalisationFailure: LineTally]] = [:]
-        var rowsIn = 0, rowsOut = 0, rejected = 0
-        // The steps as plain codes and indices: iterating an enum with class payloads would
-        // retain and release per field, which costs more than the work itself.
+        // The steps as plain codes and indices (see RowProcessor for why).
         let stepCount = steps.count
         var codes = [UInt8](repeating: 1, count: stepCount)
         var slots = [Int](repeating: 0, count: stepCount)
@@ -149,85 +142,27 @@ public final class FilePipeline {
             macs.append(p)
             return macs.count - 1
         }
-        let width = self.width
         let fieldsPerRow = outputColumns.count
         let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow)
         let pipe: BatchPipe? = sink == nil ? nil : BatchPipe(depth: 3, fieldsPerRow: fieldsPerRow) { try consumer.consume($0) }
         var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
-        var message: [UInt8] = []
-        defer { for i in message.indices { message[i] = 0 } }
+        let processor = RowProcessor(
+            codes: codes, slots: slots, outputs: outputsOf, kinds: kinds, policies: policies, macIndex: macIndex,
+            generalisations: generalisations, compositeParts: composites.map(\.parts), compositeMac: compositeMac,
+            compositePolicies: composites.map(\.policy), compositeOutputs: composites.map(\.output),
+            width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch)
         do {
-            try source.forEachRow { row, line in
-                rowsIn += 1
-                if batch.isFull {
-                    if let pipe { batch = try pipe.handOff(batch) } else { try consumer.consume(batch); batch.reset() }
-                }
-                batch.beginRow()
-                var reject = false
-                for index in 0..<stepCount {
-                    switch codes[index] {
-                    case 0:
-                        batch.appendField(row[index])
-                    case 4:
-                        let value = row[index]
-                        batch.appendField(value)
-                        let found = ResidualScanner.scan(value)
-                        if found != 0 { recordResiduals(found, slot: slots[index], line: line) }
-                    case 1:
-                        continue
-                    case 2:
-                        let slot = slots[index]
-                        if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
-                            invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
-                            try apply(policies[slot], failure: failure, kind: kinds[slot].rawValue, line: line, column: index, reject: &reject)
-                            batch.appendEmpty()
-                        } else if macIndex[slot] >= 0 {
-                            normalised.withUnsafeBytes { batch.appendPseudonym(pseudonymiser: macIndex[slot], width: width, message: $0) }
-                        } else {
-                            batch.appendEmpty()
-                        }
-                    default:
-                        let slot = slots[index]
-                        let g = generalisations[slot]
-                        if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
-                            invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
-                            try apply(policies[slot], failure: failure, kind: g.name, line: line, column: index, reject: &reject)
-                            batch.appendEmpty()
-                        } else {
-                            normalised.withUnsafeBytes { batch.appendField($0) }
-                        }
+            try withExtendedLifetime(processor) {
+                try source.forEachRow { row, line in
+                    if processor.isFull {
+                        processor.detach()
+                        if let pipe { batch = try pipe.handOff(batch) } else { try consumer.consume(batch); batch.reset() }
+                        processor.attach(batch)
                     }
-                }
-                for (c, composite) in composites.enumerated() {
-                    var failed: NormalisationFailure?
-                    var failedColumn = 0
-                    message.removeAll(keepingCapacity: true)
-                    for part in composite.parts {
-                        if let failure = Normaliser.normalise(part.kind, row[part.source], into: &normalised) {
-                            failed = failure
-                            failedColumn = part.source
-                            break
-                        }
-                        appendLengthPrefixed(normalised, to: &message)
-                    }
-                    if let failed {
-                        invalid[composite.output, default: [:]][failed, default: LineTally()].add(line: line)
-                        try apply(composite.policy, failure: failed, kind: "composite", line: line, column: failedColumn, reject: &reject)
-                        batch.appendEmpty()
-                    } else if compositeMac[c] >= 0 {
-                        message.withUnsafeBytes { batch.appendPseudonym(pseudonymiser: compositeMac[c], width: composite.width, message: $0) }
-                    } else {
-                        batch.appendEmpty()
-                    }
-                }
-                if reject {
-                    rejected += 1
-                    batch.discardRow()
-                } else {
-                    rowsOut += 1
-                    batch.endRow()
+                    try processor.process(row, line: line)
                 }
             }
+            processor.detach()
             if let pipe { try pipe.finish(last: batch) } else { try consumer.consume(batch); batch.reset() }
         } catch {
             pipe?.abandon()
@@ -235,10 +170,10 @@ public final class FilePipeline {
             throw error
         }
         try sink?.finish()
-        for i in normalised.indices { normalised[i] = 0 }
-        report.rowsIn = rowsIn
-        report.rowsOut = rowsOut
-        report.rowsRejected = rejected
+        report.rowsIn = processor.rowsIn
+        report.rowsOut = processor.rowsOut
+        report.rowsRejected = processor.rejected
+        let invalid = processor.invalid
         report.invalid = invalid.keys.sorted().flatMap { output in
             (invalid[output] ?? [:]).sorted { $0.key.rawValue < $1.key.rawValue }.map { failure, tally in
                 FileReport.Invalid(column: outputColumns[output].name, reason: failure.rawValue,
@@ -247,8 +182,8 @@ public final class FilePipeline {
         }
         report.residuals = []
         for (slot, column) in scanColumns.enumerated() {
-            for (k, kind) in ResidualKind.allCases.enumerated() where residualTallies[slot][k].count > 0 {
-                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: residualTallies[slot][k]))
+            for (k, kind) in ResidualKind.allCases.enumerated() where processor.residualTallies[slot][k].count > 0 {
+                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: processor.residualTallies[slot][k]))
             }
         }
         return report
@@ -271,32 +206,5 @@ public final class FilePipeline {
             }
         }
         return composites.first { $0.output == output }?.policy ?? .blank
-    }
-
-    @inline(never)
-    private func apply(_ policy: InvalidIdentifierPolicy, failure: NormalisationFailure, kind: String, line: Int, column: Int, reject: inout Bool) throws {
-        switch policy {
-        case .blank: return
-        case .rejectRow: reject = true
-        case .fail:
-            throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
-                                                  kind: kind, reason: failure)
-        }
-    }
-
-    /// u32 big-endian length, then the bytes: the composite message layout (docs/format-pseudonyms.md).
-    @inline(__always)
-    private func appendLengthPrefixed(_ part: [UInt8], to out: inout [UInt8]) {
-        let n = UInt32(part.count)
-        out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
-        out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
-        out.append(contentsOf: part)
-    }
-
-    @inline(never)
-    private func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
-        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
-            residualTallies[slot][k].add(line: line)
-        }
     }
 }

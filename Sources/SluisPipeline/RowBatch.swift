@@ -19,19 +19,19 @@ final class RowBatch {
 
     let fieldsPerRow: Int
     @exclusivity(unchecked) private(set) var bytes: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private var byteCapacity: Int
-    @exclusivity(unchecked) private(set) var used = 0
+    @exclusivity(unchecked) private(set) var byteCapacity: Int
+    @exclusivity(unchecked) var used = 0
     @exclusivity(unchecked) private(set) var starts: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) private(set) var ends: UnsafeMutablePointer<Int>
-    @exclusivity(unchecked) private var fieldCapacity: Int
-    @exclusivity(unchecked) private(set) var fieldCount = 0
-    @exclusivity(unchecked) private(set) var rowCount = 0
+    @exclusivity(unchecked) private(set) var fieldCapacity: Int
+    @exclusivity(unchecked) var fieldCount = 0
+    @exclusivity(unchecked) var rowCount = 0
     @exclusivity(unchecked) private(set) var messages: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private var messageCapacity: Int
-    @exclusivity(unchecked) private var messageUsed = 0
+    @exclusivity(unchecked) private(set) var messageCapacity: Int
+    @exclusivity(unchecked) var messageUsed = 0
     @exclusivity(unchecked) private(set) var pending: UnsafeMutablePointer<Pending>
-    @exclusivity(unchecked) private var pendingCapacity: Int
-    @exclusivity(unchecked) private(set) var pendingCount = 0
+    @exclusivity(unchecked) private(set) var pendingCapacity: Int
+    @exclusivity(unchecked) var pendingCount = 0
     private var rowMark = (used: 0, fields: 0, messages: 0, pending: 0)
 
     init(fieldsPerRow: Int) {
@@ -127,7 +127,7 @@ final class RowBatch {
          UnsafeRawBufferPointer(start: messages + p.messageStart, count: p.messageEnd - p.messageStart))
     }
 
-    private func growBytes(_ extra: Int) {
+    func growBytes(_ extra: Int) {
         var c = byteCapacity * 2
         while c < used + extra { c *= 2 }
         let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 64)
@@ -137,7 +137,7 @@ final class RowBatch {
         byteCapacity = c
     }
 
-    private func growMessages(_ extra: Int) {
+    func growMessages(_ extra: Int) {
         var c = messageCapacity * 2
         while c < messageUsed + extra { c *= 2 }
         let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
