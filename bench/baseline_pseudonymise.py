@@ -10,7 +10,9 @@ Inkomen and Toelichting. Pseudonyms follow docs/format-pseudonyms.md, so the out
 byte-identical to sluis's (the residual scan sluis also does is not repeated here).
 
 usage: baseline_pseudonymise.py KEYFILE PROJECT INPUT OUTPUT
+KEYFILE is an unprotected sluis key file (`sluis keygen pseudonym --unprotected`) or 64 hex digits.
 """
+import base64
 import csv
 import hashlib
 import hmac
@@ -79,7 +81,9 @@ def year_of(value: str):
 
 def main():
     key_file, project, src, dst = sys.argv[1:5]
-    project_key = bytes.fromhex(open(key_file).read().strip())
+    text = open(key_file).read()
+    secret = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("secret:")]
+    project_key = base64.b64decode(secret[0]) if secret else bytes.fromhex(text.strip())
     mac = hmac.new(sub_key(project_key, project, "bsn"), digestmod=hashlib.sha256)
     modulus = 10 ** 17
     with open(src, newline="", encoding="utf-8") as fin, open(dst, "w", newline="", encoding="utf-8") as fout:

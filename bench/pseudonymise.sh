@@ -21,8 +21,8 @@ if [ ! -f "$DATA/survey.csv" ]; then
   echo "generating $ROWS rows…"
   "$SLUIS" synth -o "$DATA" --persons "$PERSONS" --rows "$ROWS" --seed 42 >/dev/null
 fi
-# A fixed benchmark key (synthetic data only; TEMPORARY hex key format until real key files land).
-echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f > "$OUT/bench.key"
+# An unprotected benchmark project key (synthetic data only).
+[ -f "$OUT/bench.key" ] || "$SLUIS" keygen pseudonym --project P2026-BENCH -o "$OUT/bench.key" --unprotected >/dev/null
 cat > "$OUT/bench.json" <<JSON
 {
   "version": 1,

@@ -4,8 +4,15 @@ import SluisTestSupport
 /// End to end: the built `sluis` on synthetic data — synth, check, pseudonymise — checking
 /// stdout, stderr, exit codes and the files left behind.
 final class PipelineCLITests: XCTestCase {
-    private func config(_ dir: TemporaryDirectory, remark: String) -> String {
-        dir.write("p.key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n")
+    /// An unprotected project key for `project` at `dir/p.key` (made by `sluis keygen pseudonym`).
+    private func makeKey(_ dir: TemporaryDirectory, project: String) throws {
+        guard !FileManager.default.fileExists(atPath: dir.file("p.key")) else { return }
+        let r = try CLI.run(["keygen", "pseudonym", "--project", project, "-o", dir.file("p.key"), "--unprotected"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+    }
+
+    private func config(_ dir: TemporaryDirectory, remark: String) throws -> String {
+        try makeKey(dir, project: "P-CLI")
         return dir.write("pipeline.json", """
         { "version": 1, "project": "P-CLI", "pseudonymKey": "p.key",
           "files": [ { "path": "data/survey.csv",
@@ -41,7 +48,7 @@ final class PipelineCLITests: XCTestCase {
     func testCheckRefusesResidualIdentifiersAndWritesNothing() throws {
         let d = TemporaryDirectory("sluis-cli")
         _ = try CLI.run(["synth", "-o", d.file("data"), "--persons", "300", "--rows", "3000", "--seed", "3"])
-        let path = config(d, remark: "\"keep\"")
+        let path = try config(d, remark: "\"keep\"")
         let before = d.allFiles()
         let r = try CLI.run(["check", "-c", path], in: d.path)
         XCTAssertEqual(r.exitCode, 3, r.stderr)
@@ -51,14 +58,14 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual(json.exitCode, 3)
         XCTAssertTrue(json.stdout.contains("\"mustRefuse\" : true"), json.stdout)
         XCTAssertEqual(d.allFiles(), before)
-        let allowed = try CLI.run(["check", "-c", config(d, remark: "{ \"action\": \"keep\", \"allowIdentifiers\": true }")], in: d.path)
+        let allowed = try CLI.run(["check", "-c", try config(d, remark: "{ \"action\": \"keep\", \"allowIdentifiers\": true }")], in: d.path)
         XCTAssertEqual(allowed.exitCode, 0, allowed.stderr + allowed.stdout)
     }
 
     func testNoRawIdentifierLeavesThroughOutputsReportOrMessages() throws {
         let d = TemporaryDirectory("sluis-cli")
         _ = try CLI.run(["synth", "-o", d.file("data"), "--persons", "300", "--rows", "3000", "--seed", "5"])
-        let r = try CLI.run(["pseudonymise", "-c", config(d, remark: "\"drop\""), "-o", "out"], in: d.path)
+        let r = try CLI.run(["pseudonymise", "-c", try config(d, remark: "\"drop\""), "-o", "out"], in: d.path)
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.file("out")).sorted(), ["report.json", "survey.csv"])
         let written = String(decoding: d.read("out/survey.csv") + d.read("out/report.json"), as: UTF8.self) + r.stdout + r.stderr
@@ -91,7 +98,7 @@ final class PipelineCLITests: XCTestCase {
 
     func testBadInputsGiveClearErrorsAndLeaveNothingBehind() throws {
         let d = TemporaryDirectory("sluis-cli")
-        d.write("p.key", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n")
+        try makeKey(d, project: "P")
         d.write("bad.csv", "a,b\n1,2\n3,SECRET-VALUE,4\n")
         d.write("pipeline.json", """
         { "version": 1, "project": "P", "pseudonymKey": "p.key", "files": [ { "path": "bad.csv", "columns": { "a": "keep", "b": "keep" } } ] }
@@ -115,5 +122,12 @@ final class PipelineCLITests: XCTestCase {
         let config = try CLI.run(["check", "-c", "pipeline.json"], in: d.path)
         XCTAssertEqual(config.exitCode, 2)
         XCTAssertTrue(config.stderr.contains("files[0].columns.b.to"), config.stderr)
+
+        d.write("pipeline.json", """
+        { "version": 1, "project": "OTHER", "pseudonymKey": "p.key", "files": [ { "path": "bad.csv", "columns": { "a": "keep", "b": "keep" } } ] }
+        """)
+        let wrongKey = try CLI.run(["pseudonymise", "-c", "pipeline.json", "-o", "out"], in: d.path)
+        XCTAssertEqual(wrongKey.exitCode, 2, wrongKey.stderr)
+        XCTAssertTrue(wrongKey.stderr.contains("belongs to another project"), wrongKey.stderr)
     }
 }
