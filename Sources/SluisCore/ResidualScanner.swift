@@ -89,7 +89,6 @@ public enum ResidualScanner {
         var k = start
         var lastDigitEnd = start
         var separated = false
-        var ninth = -1
         var value: UInt64 = 0
         var firstTwo: UInt64 = 0
         var bsnDigits: (UInt64, Int) = (0, 0)
@@ -99,7 +98,7 @@ public enum ResidualScanner {
                 digits += 1
                 if digits <= 13 { value = value &* 10 &+ UInt64(c - 0x30) }
                 if digits == 2 { firstTwo = value }
-                if digits == 9 { ninth = k; bsnDigits = (value, 9) }
+                if digits == 9 { bsnDigits = (value, 9) }
                 k += 1
                 lastDigitEnd = k
                 continue
@@ -111,7 +110,6 @@ public enum ResidualScanner {
             }
             break
         }
-        _ = ninth
         var found: UInt8 = 0
         let endBounded = lastDigitEnd == n || !isAlphanumeric(p[lastDigitEnd])
         guard endBounded else { return 0 }
@@ -165,7 +163,6 @@ public enum ResidualScanner {
     /// between groups), 15–34 characters in all, and mod-97 of the rearranged value is 1.
     @inlinable
     static func isIBAN(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Bool {
-        var chars: (UInt64, Int) = (0, 0)
         var k = at + 4
         // mod 97 of the BBAN part, then the country letters and check digits.
         var remainder: UInt64 = 0
@@ -185,8 +182,6 @@ public enum ResidualScanner {
             count += 1
             k += 1
         }
-        _ = chars
-        chars = (0, count)
         guard count >= 15, k == n || !isAlphanumeric(p[k]) else { return false }
         for t in 0..<4 {
             let c = p[at + t]
