@@ -63,6 +63,8 @@ public final class CSVReader: RowSource {
     }
 
     deinit {
+        // The block held raw identifiers: clear it before the memory is reused.
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
         buffer.deallocate()
         starts.deallocate()
         ends.deallocate()
