@@ -22,7 +22,8 @@ if [ ! -f "$DATA/survey.csv" ]; then
   "$SLUIS" synth -o "$DATA" --persons "$PERSONS" --rows "$ROWS" --seed 42 >/dev/null
 fi
 # An unprotected benchmark project key (synthetic data only).
-[ -f "$OUT/bench.key" ] || "$SLUIS" keygen pseudonym --project P2026-BENCH -o "$OUT/bench.key" --unprotected >/dev/null
+if [ "$(head -1 "$OUT/bench.key" 2>/dev/null)" != sluis-secret-key-v1 ]; then rm -f "$OUT/bench.key"; fi
+[ -f "$OUT/bench.key" ] || "$SLUIS" keygen pseudonym --project P2026-BENCH -o "$OUT/bench.key" --unprotected >/dev/null 2>&1
 cat > "$OUT/bench.json" <<JSON
 {
   "version": 1,
