@@ -80,7 +80,7 @@ public struct IntakeConfig: Sendable {
             guard let trust = p["trust"] as? [String], !trust.isEmpty else {
                 throw fail(prefix + "trust", "must list at least one researcher public key file")
             }
-            var link = JSONValue.object([:])
+            var link = JSONValue.object([])
             if let l = p["link"] {
                 guard let data = try? JSONSerialization.data(withJSONObject: l),
                       let v = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = v else {

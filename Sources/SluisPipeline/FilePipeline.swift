@@ -1,0 +1,210 @@
+import SluisCore
+import SluisCrypto
+import SluisFormats
+
+/// Runs the rows of one table through the actions of its `FileConfig`: keeps, drops,
+/// pseudonymises and generalises columns, builds composite pseudonyms, applies the invalid
+/// identifier policies and scans kept columns for residual identifiers.
+///
+/// Works on any `RowSource`/`RowSink` (CSV, SPSS, Stata). Without a key (a dry run) no
+/// pseudonym is computed, and without a sink nothing is written; counts are the same.
+/// Reused buffers only: nothing is allocated per row on the common path.
+public final class FilePipeline {
+    public let file: FileConfig
+    @exclusivity(unchecked) public private(set) var report: FileReport
+
+    private enum Step {
+        case keep(output: Int, scanSlot: Int?)
+        case drop
+        case pseudonymise(kind: IdentifierKind, pseudonymiser: Pseudonymiser?, policy: InvalidIdentifierPolicy, output: Int)
+        case generalise(Generalisation, policy: InvalidIdentifierPolicy, output: Int)
+    }
+
+    private struct Composite {
+        let parts: [(source: Int, kind: IdentifierKind)]
+        let pseudonymiser: Pseudonymiser?
+        let policy: InvalidIdentifierPolicy
+        let output: Int
+        let width: Int
+    }
+
+    private let steps: [Step]
+    private let composites: [Composite]
+    private let outputColumns: [OutputColumn]
+    private let sourceNames: [String]
+    private let width: Int
+    private let path: String
+    /// Per scanned column: the source column name and whether identifiers are allowed.
+    @exclusivity(unchecked) private var scanColumns: [(name: String, allowed: Bool)] = []
+
+    /// Prepares the steps for a table whose header is `columnNames` (already checked against
+    /// the config). `key` nil means a dry run. `displayPath` names the file in messages.
+    public init(file: FileConfig, columnNames: [String], project: String, rendering: PseudonymRendering,
+                key: PseudonymKey?, displayPath: String) {
+        self.file = file
+        self.sourceNames = columnNames
+        self.width = rendering.width
+        self.path = displayPath
+        var steps: [Step] = []
+        var outputs: [OutputColumn] = []
+        var columnReports: [FileReport.Column] = []
+        var pseudonymisers: [String: Pseudonymiser] = [:]
+        func pseudonymiser(_ domain: PseudonymDomain) -> Pseudonymiser? {
+            guard let key else { return nil }
+            if let p = pseudonymisers[domain.label] { return p.copy() }
+            let p = Pseudonymiser(projectKey: key.secret, projectId: project, domain: domain, rendering: rendering)
+            pseudonymisers[domain.label] = p
+            return p
+        }
+        for (index, name) in columnNames.enumerated() {
+            let action = file.column(named: name)?.action ?? .drop
+            var output: String?
+            switch action {
+            case let .keep(allowed):
+                steps.append(.keep(output: outputs.count, scanSlot: scanColumns.count))
+                scanColumns.append((name, allowed))
+                outputs.append(OutputColumn(name: name, origin: .kept(sourceIndex: index)))
+                output = name
+            case .drop:
+                steps.append(.drop)
+            case let .pseudonymise(kind, outputName, policy):
+                steps.append(.pseudonymise(kind: kind, pseudonymiser: pseudonymiser(PseudonymDomain(kind)), policy: policy, output: outputs.count))
+                outputs.append(OutputColumn(name: outputName, origin: .pseudonym(width: rendering.width)))
+                output = outputName
+            case let .generalise(g, policy):
+                steps.append(.generalise(g, policy: policy, output: outputs.count))
+                outputs.append(OutputColumn(name: name, origin: .generalised(sourceIndex: index)))
+                output = name
+            }
+            columnReports.append(.init(name: name, action: action.name, detail: action.summary, output: output))
+        }
+        var composites: [Composite] = []
+        for c in file.pseudonyms {
+            guard let domain = c.domain else { continue }
+            let sorted = c.parts.sorted { $0.kind < $1.kind }
+            let sources = sorted.map { part in (source: columnNames.firstIndex(of: part.column) ?? 0, kind: part.kind) }
+            composites.append(Composite(parts: sources, pseudonymiser: pseudonymiser(domain), policy: c.invalid,
+                                        output: outputs.count, width: rendering.width))
+            outputs.append(OutputColumn(name: c.outputName, origin: .pseudonym(width: rendering.width)))
+        }
+        self.steps = steps
+        self.composites = composites
+        self.outputColumns = outputs
+        self.report = FileReport(path: file.path, format: "csv", encoding: file.encoding.rawValue, inputDialect: "", outputDialect: "")
+        report.columns = columnReports
+        report.outputColumns = outputs.map(\.name)
+    }
+
+    /// The columns the sink receives, in order.
+    public var columns: [OutputColumn] { outputColumns }
+
+    /// Reads every row of `source` and writes the results to `sink` (nil: count only).
+    /// Finishes the row sink (its trailer); the byte sink behind it is the caller's to finish.
+    ///
+    /// With a sink, two threads share the work: this one reads, parses, normalises, generalises
+    /// and scans, packing rows into batches; the other computes the pseudonyms (HMAC), formats and
+    /// writes. The row sink is used only by that second thread.
+    public func run(source: RowSource, sink: RowSink?) throws -> FileReport {
+        try sink?.writeHeader(outputColumns)
+        // The steps as plain codes and indices (see RowProcessor for why).
+        let stepCount = steps.count
+        var codes = [UInt8](repeating: 1, count: stepCount)
+        var slots = [Int](repeating: 0, count: stepCount)
+        var outputsOf = [Int](repeating: 0, count: stepCount)
+        var kinds: [IdentifierKind] = []
+        var policies: [InvalidIdentifierPolicy] = []
+        var macIndex: [Int] = []
+        var macs: [Pseudonymiser] = []
+        var generalisations: [Generalisation] = []
+        for (index, step) in steps.enumerated() {
+            switch step {
+            case let .keep(_, scanSlot):
+                codes[index] = scanSlot == nil ? 0 : 4
+                slots[index] = scanSlot ?? 0
+            case .drop:
+                codes[index] = 1
+            case let .pseudonymise(kind, pseudonymiser, policy, output):
+                codes[index] = 2
+                slots[index] = kinds.count
+                outputsOf[index] = output
+                kinds.append(kind); policies.append(policy); generalisations.append(.year)
+                macIndex.append(pseudonymiser == nil ? -1 : macs.count)
+                if let pseudonymiser { macs.append(pseudonymiser) }
+            case let .generalise(g, policy, output):
+                codes[index] = 3
+                slots[index] = kinds.count
+                outputsOf[index] = output
+                kinds.append(.text); policies.append(policy); generalisations.append(g); macIndex.append(-1)
+            }
+        }
+        let compositeMac: [Int] = composites.map { c in
+            guard let p = c.pseudonymiser else { return -1 }
+            macs.append(p)
+            return macs.count - 1
+        }
+        let fieldsPerRow = outputColumns.count
+        let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow)
+        let pipe: BatchPipe? = sink == nil ? nil : BatchPipe(depth: 3, fieldsPerRow: fieldsPerRow) { try consumer.consume($0) }
+        var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
+        let processor = RowProcessor(
+            codes: codes, slots: slots, outputs: outputsOf, kinds: kinds, policies: policies, macIndex: macIndex,
+            generalisations: generalisations, compositeParts: composites.map(\.parts), compositeMac: compositeMac,
+            compositePolicies: composites.map(\.policy), compositeOutputs: composites.map(\.output),
+            width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch)
+        do {
+            try withExtendedLifetime(processor) {
+                try source.forEachRow { row, line in
+                    if processor.isFull {
+                        processor.detach()
+                        if let pipe { batch = try pipe.handOff(batch) } else { try consumer.consume(batch); batch.reset() }
+                        processor.attach(batch)
+                    }
+                    try processor.process(row, line: line)
+                }
+            }
+            processor.detach()
+            if let pipe { try pipe.finish(last: batch) } else { try consumer.consume(batch); batch.reset() }
+        } catch {
+            pipe?.abandon()
+            batch.reset()
+            throw error
+        }
+        try sink?.finish()
+        report.rowsIn = processor.rowsIn
+        report.rowsOut = processor.rowsOut
+        report.rowsRejected = processor.rejected
+        let invalid = processor.invalid
+        report.invalid = invalid.keys.sorted().flatMap { output in
+            (invalid[output] ?? [:]).sorted { $0.key.rawValue < $1.key.rawValue }.map { failure, tally in
+                FileReport.Invalid(column: outputColumns[output].name, reason: failure.rawValue,
+                                   policy: policy(ofOutput: output).rawValue, tally: tally)
+            }
+        }
+        report.residuals = []
+        for (slot, column) in scanColumns.enumerated() {
+            for (k, kind) in ResidualKind.allCases.enumerated() where processor.residualTallies[slot][k].count > 0 {
+                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: processor.residualTallies[slot][k]))
+            }
+        }
+        return report
+    }
+
+    /// Sets the dialect fields of the report (the caller knows the formats).
+    public func describe(inputDialect: String, outputDialect: String, bytesIn: UInt64, bytesOut: UInt64) {
+        report.inputDialect = inputDialect
+        report.outputDialect = outputDialect
+        report.bytesIn = bytesIn
+        report.bytesOut = bytesOut
+    }
+
+    private func policy(ofOutput output: Int) -> InvalidIdentifierPolicy {
+        for step in steps {
+            switch step {
+            case let .pseudonymise(_, _, policy, o) where o == output: return policy
+            case let .generalise(_, policy, o) where o == output: return policy
+            default: continue
+            }
+        }
+        return composites.first { $0.output == output }?.policy ?? .blank
+    }
+}

@@ -1,0 +1,32 @@
+import SluisCore
+import SluisCrypto
+import SluisIO
+
+/// The project pseudonym key as the pipeline needs it: the secret (HKDF input) and the key id
+/// that reports and manifests record. The driver takes this rather than a key file, so callers
+/// (`sluis seal`, tests) can supply a key however they hold it.
+public struct PseudonymKey: @unchecked Sendable {
+    public let secret: SecretBytes
+    public let keyId: String
+    public init(secret: SecretBytes, keyId: String) {
+        self.secret = secret
+        self.keyId = keyId
+    }
+
+    /// From a loaded project key file.
+    public init(_ projectKey: ProjectKey) {
+        self.init(secret: projectKey.secret, keyId: projectKey.keyId)
+    }
+}
+
+extension LoadedPipeline {
+    /// Loads the key file named by `pseudonymKey` and checks that it is the key of the config's
+    /// `project` (a key of another project would silently make unlinkable pseudonyms).
+    public func loadPseudonymKey(passphrase: PassphraseSource) throws -> PseudonymKey {
+        let key = try ProjectKey.load(path: pseudonymKeyPath, passphrase: passphrase)
+        guard key.projectId == config.project else {
+            throw PipelineError.keyForOtherProject(path: config.pseudonymKey, keyId: key.keyId, configProject: config.project)
+        }
+        return PseudonymKey(key)
+    }
+}
