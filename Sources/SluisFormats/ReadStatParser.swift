@@ -34,11 +34,15 @@ final class ReadStatParser {
 
     /// Streams every row: the text of each value is appended to `buffer`, and `body` gets the
     /// row with its line (row number + 1) when the last variable of the row has arrived.
+    /// Returns the number of rows delivered.
+    @discardableResult
     func readRows(variables: [ReadStatVariable], into buffer: FieldBuffer,
-                  _ body: (FieldView, Int) throws -> Void) throws {
+                  _ body: (FieldView, Int) throws -> Void) throws -> Int {
         try withoutActuallyEscaping(body) { body in
             let rows = RowAssembler(variableCount: variables.count, buffer: buffer, body: body)
-            try run(PassContext(format: format, rows: rows), handleValues: true)
+            let context = PassContext(format: format, rows: rows)
+            try run(context, handleValues: true)
+            return context.rowsSeen
         }
     }
 

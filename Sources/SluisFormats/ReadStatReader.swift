@@ -30,7 +30,12 @@ public final class ReadStatReader: RowSource {
 
     public func forEachRow(_ body: (FieldView, Int) throws -> Void) throws {
         buffer.removeAll()
-        try parser.readRows(variables: metadata.variables, into: buffer, body)
+        let delivered = try parser.readRows(variables: metadata.variables, into: buffer, body)
+        // A file cut at a row boundary can parse cleanly; the header's count tells.
+        if let announced = metadata.rowCount, delivered != announced {
+            throw ReadStatError.unreadable(path: path, readStatMessage:
+                "the file holds \(delivered) complete rows but its header announces \(announced) (truncated?)")
+        }
     }
 
     /// The number of rows: from the file header when it states it, otherwise by reading the file

@@ -51,7 +51,9 @@ enum ReadStatFixtures {
                                 modifiedTime: 1_790_000_000, variables: variables, labelSets: sets)
     }
 
-    static let longRemark = String(repeating: "lange toelichting ", count: 20) // 360 bytes
+    /// 359 bytes: SPSS stores long strings in 255-byte segments. No trailing space: SPSS pads
+    /// strings with spaces, so trailing spaces never survive (docs/formats-spss-stata.md).
+    static let longRemark = String(String(repeating: "lange toelichting ", count: 20).dropLast()) + "."
 
     static func surveyRows(format: ReadStatFileFormat) -> [[String]] {
         var rows = [
