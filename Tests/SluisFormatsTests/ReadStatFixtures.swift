@@ -94,8 +94,7 @@ enum ReadStatFixtures {
     }
 
     /// Runs the Debian `readstat` tool; nil when it is not installed.
-    static func readstatCLI(_ args: [String]) throws -> (status: Int32, output: String)? {
-        let tool = "/usr/bin/readstat"
+    static func readstatCLI(_ args: [String], tool: String = "/usr/bin/readstat") throws -> (status: Int32, output: String)? {
         guard FileManager.default.isExecutableFile(atPath: tool) else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
