@@ -39,7 +39,8 @@ final class ReadStatParser {
     func readRows(variables: [ReadStatVariable], into buffer: FieldBuffer,
                   _ body: (FieldView, Int) throws -> Void) throws -> Int {
         try withoutActuallyEscaping(body) { body in
-            let rows = RowAssembler(variableCount: variables.count, buffer: buffer, body: body)
+            let units = variables.map { ReadStatDateUnit(variable: $0, family: format.family) }
+            let rows = RowAssembler(variableCount: variables.count, dateUnits: units, buffer: buffer, body: body)
             let context = PassContext(format: format, rows: rows)
             try run(context, handleValues: true)
             return context.rowsSeen
@@ -98,10 +99,14 @@ private final class PassContext {
 
 private final class RowAssembler {
     let variableCount: Int
+    /// Per variable: how its dates are stored, when it is a date variable.
+    let dateUnits: [ReadStatDateUnit?]
     let buffer: FieldBuffer
     let body: (FieldView, Int) throws -> Void
-    init(variableCount: Int, buffer: FieldBuffer, body: @escaping (FieldView, Int) throws -> Void) {
+    init(variableCount: Int, dateUnits: [ReadStatDateUnit?], buffer: FieldBuffer,
+         body: @escaping (FieldView, Int) throws -> Void) {
         self.variableCount = variableCount
+        self.dateUnits = dateUnits
         self.buffer = buffer
         self.body = body
     }
@@ -156,7 +161,7 @@ private func onValue(_ row: Int32, _ variable: UnsafeMutablePointer<readstat_var
         if index == 0 { context.rowsSeen += 1 }
         return handlerOK
     }
-    appendText(of: value, to: rows.buffer)
+    appendText(of: value, dateUnit: index < rows.dateUnits.count ? rows.dateUnits[index] : nil, to: rows.buffer)
     guard index == rows.variableCount - 1 else { return handlerOK }
     do {
         try rows.body(rows.buffer.view, Int(row) + 2)

@@ -10,7 +10,8 @@ import CReadStat
 /// - other numbers in the shortest text that reads back to the same `Double` (`Float` for Stata
 ///   float variables), e.g. `0.1`, `2.5e-07`, `1e+20`.
 /// Parsing the text back gives the identical number, so kept values round-trip exactly.
-func appendText(of value: readstat_value_t, to buffer: FieldBuffer) {
+/// - Dates (variables with a pure date format) as `YYYY-MM-DD` when whole days (`ReadStatDates`).
+func appendText(of value: readstat_value_t, dateUnit: ReadStatDateUnit?, to buffer: FieldBuffer) {
     if readstat_value_is_tagged_missing(value) != 0 {
         let tag = UInt8(bitPattern: readstat_value_tag(value))
         buffer.append(count: 2) { $0[0] = UInt8(ascii: "."); $0[1] = tag }
@@ -19,6 +20,20 @@ func appendText(of value: readstat_value_t, to buffer: FieldBuffer) {
     if readstat_value_is_system_missing(value) != 0 {
         buffer.append(count: 0) { _ in }
         return
+    }
+    if let dateUnit, readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC {
+        let number: Double
+        switch readstat_value_type(value) {
+        case READSTAT_TYPE_INT8: number = Double(readstat_int8_value(value))
+        case READSTAT_TYPE_INT16: number = Double(readstat_int16_value(value))
+        case READSTAT_TYPE_INT32: number = Double(readstat_int32_value(value))
+        case READSTAT_TYPE_FLOAT: number = Double(readstat_float_value(value))
+        default: number = readstat_double_value(value)
+        }
+        if let iso = dateUnit.isoText(number) {
+            buffer.append(iso)
+            return
+        }
     }
     switch readstat_value_type(value) {
     case READSTAT_TYPE_STRING, READSTAT_TYPE_STRING_REF:
@@ -87,9 +102,17 @@ enum ParsedNumber: Equatable {
 }
 
 /// Parses a cell's text for a numeric variable of `storage`; nil when it is not a number of that
-/// kind (the caller reports the position, never the text).
-func parseNumber(_ bytes: UnsafeRawBufferPointer, storage: ReadStatStorage) -> ParsedNumber? {
+/// kind (the caller reports the position, never the text). For date variables `YYYY-MM-DD` is
+/// accepted too.
+func parseNumber(_ bytes: UnsafeRawBufferPointer, storage: ReadStatStorage, dateUnit: ReadStatDateUnit? = nil) -> ParsedNumber? {
     if bytes.isEmpty { return .missing }
+    if let dateUnit, let x = dateUnit.value(isoText: bytes) {
+        switch storage {
+        case .int8, .int16, .int32: return Int32(exactly: x).map { .integer($0) }
+        case .float: return Float(exactly: x).map { .float($0) }
+        case .double, .string: return .double(x)
+        }
+    }
     if bytes.count == 2, bytes[0] == UInt8(ascii: "."), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[1]) {
         return .tagged(CChar(bitPattern: bytes[1]))
     }

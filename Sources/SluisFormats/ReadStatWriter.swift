@@ -22,6 +22,7 @@ public final class ReadStatWriter: RowSink {
     private let announcedRowCount: Int
     private let generalised: [String: ReadStatGeneralisedType]
     private var variables: [ReadStatVariable] = []
+    private var dateUnits: [ReadStatDateUnit?] = []
     private var rowsWritten = 0
     private var headerWritten = false
 
@@ -55,6 +56,7 @@ public final class ReadStatWriter: RowSink {
         for set in plan.labelSets { encoder.addLabelSet(set) }
         for v in plan.variables { _ = try encoder.addVariable(v) }
         variables = plan.variables
+        dateUnits = plan.variables.map { ReadStatDateUnit(variable: $0, family: format.family) }
         try encoder.begin(rowCount: announcedRowCount)
         headerWritten = true
     }
@@ -78,7 +80,7 @@ public final class ReadStatWriter: RowSink {
                 }
                 try encoder.insertString(bytes, column: i)
             } else {
-                guard let number = parseNumber(bytes, storage: v.storage) else {
+                guard let number = parseNumber(bytes, storage: v.storage, dateUnit: dateUnits[i]) else {
                     throw ReadStatError.notANumber(position: position(line, i), storage: v.storage.rawValue)
                 }
                 try encoder.insertNumber(number, column: i)
