@@ -147,3 +147,66 @@ final class ReadStatRoundTripTests: XCTestCase {
         return fields
     }
 }
+
+final class ReadStatRowCountAndFamilyTests: XCTestCase {
+    /// An SPSS header may say -1 cases ("unknown", written by some programs): the reader then
+    /// counts the rows in a pass of its own.
+    func testUnknownRowCountIsCounted() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("u.sav")
+        try ReadStatFixtures.write(path, metadata: ReadStatFixtures.surveyMetadata(format: .sav),
+                                   rows: ReadStatFixtures.surveyRows(format: .sav))
+        var bytes = dir.read("u.sav")
+        for i in 80..<84 { bytes[i] = 0xFF } // ncases = -1 (little-endian int32 at offset 80)
+        dir.write("u.sav", bytes: bytes)
+        let reader = try ReadStatReader(path: path)
+        XCTAssertNil(reader.metadata.rowCount)
+        XCTAssertEqual(try reader.rowCount(), 4)
+        XCTAssertEqual(try ReadStatFixtures.readAll(reader).map(\.fields), ReadStatFixtures.surveyRows(format: .sav))
+    }
+
+    func testAFileCutAtARowBoundaryIsCaughtByTheHeaderCount() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("c.sav")
+        let meta = ReadStatMetadata(format: .sav, variables: [ReadStatVariable(name: "n", storage: .double)])
+        try ReadStatFixtures.write(path, metadata: meta, rows: (0..<100).map { ["\($0 * 7919)"] })
+        let reader = try ReadStatReader(path: path)
+        XCTAssertEqual(reader.metadata.rowCount, 100)
+        var bytes = dir.read("c.sav")
+        bytes[80] = 101 // announce one row more than the file holds
+        dir.write("c.sav", bytes: bytes)
+        XCTAssertThrowsError(try ReadStatFixtures.readAll(try ReadStatReader(path: path))) {
+            guard case let .unreadable(p, _) = $0 as? ReadStatError else { return XCTFail("\($0)") }
+            XCTAssertEqual(p, path)
+        }
+    }
+
+    /// SPSS in, Stata out (on request): names, labels and value labels survive; formats and
+    /// user-missing values do not translate and are left out.
+    func testSPSSToStataKeepsLabels() throws {
+        let dir = TemporaryDirectory()
+        let input = dir.file("in.sav")
+        let source = ReadStatFixtures.surveyMetadata(format: .sav)
+        try ReadStatFixtures.write(input, metadata: source, rows: ReadStatFixtures.surveyRows(format: .sav))
+        let reader = try ReadStatReader(path: input)
+        let output = dir.file("out.dta")
+        let file = try AtomicFile(path: output)
+        let writer = try ReadStatWriter(path: output, sink: file, format: .dta, source: reader.metadata, rowCount: try reader.rowCount())
+        let keep = [3, 4, 6]
+        try writer.writeHeader(keep.map { OutputColumn(name: source.variables[$0].name, origin: .kept(sourceIndex: $0)) })
+        let out = FieldBuffer()
+        try reader.forEachRow { row, _ in
+            out.removeAll()
+            for i in keep { out.append(row[i]) }
+            try writer.writeRow(out.view)
+        }
+        try writer.finish()
+        try file.commit()
+        let result = try ReadStatReader(path: output)
+        XCTAssertEqual(result.metadata.variables.map(\.label), keep.map { source.variables[$0].label })
+        XCTAssertEqual(result.metadata.variables.map(\.storage), [.double, .double, .double])
+        XCTAssertEqual(result.metadata.labelSet(of: result.metadata.variables[0])?.labels.map(\.label), ["man", "vrouw", "onbekend"])
+        XCTAssertEqual(try ReadStatFixtures.readAll(result).map(\.fields),
+                       ReadStatFixtures.surveyRows(format: .sav).map { r in keep.map { r[$0] } })
+    }
+}
