@@ -25,10 +25,17 @@ final class ReadStatParser {
 
     deinit { readstat_parser_free(parser) }
 
-    /// Reads the header, the variables and the value labels.
+    /// Reads the header, the variables and the value labels. When the file says its text is
+    /// UTF-8, later passes skip ReadStat's conversion to UTF-8 (iconv, about a tenth of the
+    /// reading time).
     func readMetadata() throws -> ReadStatMetadata {
         let context = PassContext(format: format, rows: nil)
         try run(context, handleValues: false)
+        // ReadStat keeps the encoding name's pointer without copying, so only NULL (no
+        // conversion) is ever passed; its default is a static "UTF-8".
+        if ["utf-8", "utf8"].contains(context.fileEncoding.lowercased()) {
+            readstat_set_handler_character_encoding(parser, nil)
+        }
         return context.metadata
     }
 
@@ -88,6 +95,8 @@ func readStatMessage(_ code: readstat_error_t) -> String {
 /// row being assembled.
 private final class PassContext {
     var metadata: ReadStatMetadata
+    /// The file's character encoding as its header states it, or empty.
+    var fileEncoding = ""
     let rows: RowAssembler?
     var rowsSeen = 0
     var error: Error?
@@ -125,6 +134,7 @@ private func onMetadata(_ metadata: UnsafeMutablePointer<readstat_metadata_t>?, 
     context.metadata.fileLabel = readstat_get_file_label(metadata).map { String(cString: $0) } ?? ""
     context.metadata.formatVersion = Int(readstat_get_file_format_version(metadata))
     context.metadata.modifiedTime = Int(readstat_get_modified_time(metadata))
+    context.fileEncoding = readstat_get_file_encoding(metadata).map { String(cString: $0) } ?? ""
     if context.metadata.format != .dta {
         context.metadata.format = readstat_get_compression(metadata) == READSTAT_COMPRESS_BINARY ? .zsav : .sav
     }
