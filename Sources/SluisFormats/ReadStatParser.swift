@@ -50,7 +50,7 @@ final class ReadStatParser {
             let rows = RowAssembler(variableCount: variables.count, dateUnits: units, buffer: buffer, body: body)
             let context = PassContext(format: format, rows: rows)
             try run(context, handleValues: true)
-            return context.rowsSeen
+            return rows.rowsDelivered
         }
     }
 
@@ -112,6 +112,8 @@ private final class RowAssembler {
     let dateUnits: [ReadStatDateUnit?]
     let buffer: FieldBuffer
     let body: (FieldView, Int) throws -> Void
+    var rowsDelivered = 0
+    var error: Error?
     init(variableCount: Int, dateUnits: [ReadStatDateUnit?], buffer: FieldBuffer,
          body: @escaping (FieldView, Int) throws -> Void) {
         self.variableCount = variableCount
@@ -165,22 +167,42 @@ private func onValueLabel(_ labelSetName: UnsafePointer<CChar>?, _ value: readst
 private func onValue(_ row: Int32, _ variable: UnsafeMutablePointer<readstat_variable_t>?,
                      _ value: readstat_value_t, _ ctx: UnsafeMutableRawPointer?) -> Int32 {
     guard let variable, let ctx else { return handlerAbort }
-    let context = Unmanaged<PassContext>.fromOpaque(ctx).takeUnretainedValue()
-    let index = Int(readstat_variable_get_index(variable))
-    guard let rows = context.rows else {
-        if index == 0 { context.rowsSeen += 1 }
-        return handlerOK
+    // Called once per cell: borrow the context without retaining it.
+    return Unmanaged<PassContext>.fromOpaque(ctx)._withUnsafeGuaranteedRef {
+        $0.accept(value, index: Int(readstat_variable_get_index(variable)), row: Int(row))
     }
-    appendText(of: value, dateUnit: index < rows.dateUnits.count ? rows.dateUnits[index] : nil, to: rows.buffer)
-    guard index == rows.variableCount - 1 else { return handlerOK }
-    do {
-        try rows.body(rows.buffer.view, Int(row) + 2)
-        rows.buffer.removeAll()
-        context.rowsSeen += 1
-        return handlerOK
-    } catch {
-        context.error = error
+}
+
+extension PassContext {
+    /// One cell: appended to the row; the row is handed on when its last variable arrives.
+    func accept(_ value: readstat_value_t, index: Int, row: Int) -> Int32 {
+        guard let rows else {
+            if index == 0 { rowsSeen += 1 }
+            return handlerOK
+        }
+        return rows.accept(value, index: index, row: row) ? handlerOK : abort(rows)
+    }
+
+    private func abort(_ rows: RowAssembler) -> Int32 {
+        error = rows.error
         return handlerAbort
+    }
+}
+
+extension RowAssembler {
+    /// Returns false when the body threw (the error is kept in `error`).
+    func accept(_ value: readstat_value_t, index: Int, row: Int) -> Bool {
+        appendText(of: value, dateUnit: index < dateUnits.count ? dateUnits[index] : nil, to: buffer)
+        guard index == variableCount - 1 else { return true }
+        do {
+            try body(buffer.view, row + 2)
+            buffer.removeAll()
+            rowsDelivered += 1
+            return true
+        } catch {
+            self.error = error
+            return false
+        }
     }
 }
 
