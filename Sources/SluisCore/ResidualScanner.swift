@@ -25,6 +25,13 @@ public enum ResidualScanner {
         let n = field.count
         guard n >= 6, let base = field.baseAddress else { return 0 }
         let p = base.assumingMemoryBound(to: UInt8.self)
+        // Every kind needs a digit or an '@': most free text has neither and is done here.
+        var candidate = false
+        for k in 0..<n {
+            let c = p[k]
+            if c &- 0x30 < 10 || c == 0x40 { candidate = true; break }
+        }
+        guard candidate else { return 0 }
         var found: UInt8 = 0
         var digitRuns = 0
         var postcode = false
@@ -56,6 +63,8 @@ public enum ResidualScanner {
             i += 1
         }
         if postcode && digitRuns >= 2 { found |= ResidualKind.postcodeHouseNumber.bit }
+        // The digit groups of a spaced IBAN can look like a phone number; report the IBAN only.
+        if found & ResidualKind.iban.bit != 0 { found &= ~ResidualKind.phone.bit }
         return found
     }
 
@@ -140,7 +149,12 @@ public enum ResidualScanner {
             break
         }
         var end = k
-        if end > 0 && p[end - 1] == 0x2E { end -= 1 }
+        if end > 0 && p[end - 1] == 0x2E {
+            end -= 1  // a full stop after the address
+            lastDot = -1
+            var t = end - 1
+            while t > at + 1 { if p[t] == 0x2E { lastDot = t; break }; t -= 1 }
+        }
         guard lastDot > at + 1, lastDot < end else { return false }
         var letters = 0
         for t in (lastDot + 1)..<end { guard isLetter(p[t]) else { return false }; letters += 1 }

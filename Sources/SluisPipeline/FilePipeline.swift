@@ -11,7 +11,7 @@ import SluisFormats
 /// Reused buffers only: nothing is allocated per row on the common path.
 public final class FilePipeline {
     public let file: FileConfig
-    public private(set) var report: FileReport
+    @exclusivity(unchecked) public private(set) var report: FileReport
 
     private enum Step {
         case keep(output: Int, scanSlot: Int?)
@@ -35,11 +35,11 @@ public final class FilePipeline {
     private let width: Int
     private let path: String
     /// Per scanned column: the source column name and whether identifiers are allowed.
-    private var scanColumns: [(name: String, allowed: Bool)] = []
-    private var residualTallies: [[LineTally]] = []
-    private var invalidTallies: [String: Int] = [:]
-    private var normalised: [UInt8] = []
-    private var parts: [[UInt8]] = []
+    @exclusivity(unchecked) private var scanColumns: [(name: String, allowed: Bool)] = []
+    @exclusivity(unchecked) private var residualTallies: [[LineTally]] = []
+    @exclusivity(unchecked) private var invalidTallies: [String: Int] = [:]
+    @exclusivity(unchecked) private var normalised: [UInt8] = []
+    @exclusivity(unchecked) private var parts: [[UInt8]] = []
 
     /// Prepares the steps for a table whose header is `columnNames` (already checked against
     /// the config). `key` nil means a dry run. `displayPath` names the file in messages.
@@ -111,39 +111,73 @@ public final class FilePipeline {
         let out = FieldBuffer()
         var invalid: [Int: [NormalisationFailure: LineTally]] = [:]
         var rowsIn = 0, rowsOut = 0, rejected = 0
+        // The steps as plain codes and indices: iterating an enum with class payloads would
+        // retain and release per field, which costs more than the work itself.
+        let stepCount = steps.count
+        var codes = [UInt8](repeating: 1, count: stepCount)
+        var slots = [Int](repeating: 0, count: stepCount)
+        var outputsOf = [Int](repeating: 0, count: stepCount)
+        var kinds: [IdentifierKind] = []
+        var policies: [InvalidIdentifierPolicy] = []
+        var macs: [Pseudonymiser?] = []
+        var generalisations: [Generalisation] = []
+        for (index, step) in steps.enumerated() {
+            switch step {
+            case let .keep(_, scanSlot):
+                codes[index] = scanSlot == nil ? 0 : 4
+                slots[index] = scanSlot ?? 0
+            case .drop:
+                codes[index] = 1
+            case let .pseudonymise(kind, pseudonymiser, policy, output):
+                codes[index] = 2
+                slots[index] = kinds.count
+                outputsOf[index] = output
+                kinds.append(kind); policies.append(policy); macs.append(pseudonymiser); generalisations.append(.year)
+            case let .generalise(g, policy, output):
+                codes[index] = 3
+                slots[index] = kinds.count
+                outputsOf[index] = output
+                kinds.append(.text); policies.append(policy); macs.append(nil); generalisations.append(g)
+            }
+        }
+        let width = self.width
         try source.forEachRow { row, line in
             rowsIn += 1
             out.removeAll()
             var reject = false
-            for (index, step) in steps.enumerated() {
-                switch step {
-                case let .keep(_, scanSlot):
+            for index in 0..<stepCount {
+                switch codes[index] {
+                case 0:
+                    out.append(row[index])
+                case 4:
                     let value = row[index]
                     out.append(value)
-                    if let scanSlot {
-                        let found = ResidualScanner.scan(value)
-                        if found != 0 { recordResiduals(found, slot: scanSlot, line: line) }
-                    }
-                case .drop:
+                    let found = ResidualScanner.scan(value)
+                    if found != 0 { recordResiduals(found, slot: slots[index], line: line) }
+                case 1:
                     continue
-                case let .pseudonymise(kind, pseudonymiser, policy, output):
-                    if let failure = Normaliser.normalise(kind, row[index], into: &normalised) {
-                        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
-                        try apply(policy, failure: failure, kind: kind.rawValue, line: line, column: index, reject: &reject)
+                case 2:
+                    let slot = slots[index]
+                    if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
+                        invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
+                        try apply(policies[slot], failure: failure, kind: kinds[slot].rawValue, line: line, column: index, reject: &reject)
                         out.append(count: 0) { _ in }
-                    } else if let pseudonymiser {
-                        let norm = normalised
-                        out.append(count: width) { dst in norm.withUnsafeBytes { pseudonymiser.pseudonym(of: $0, into: dst) } }
+                    } else if let pseudonymiser = macs[slot] {
+                        normalised.withUnsafeBytes { norm in
+                            out.append(count: width) { dst in pseudonymiser.pseudonym(of: norm, into: dst) }
+                        }
                     } else {
                         out.append(count: 0) { _ in }
                     }
-                case let .generalise(g, policy, output):
+                default:
+                    let slot = slots[index]
+                    let g = generalisations[slot]
                     if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
-                        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
-                        try apply(policy, failure: failure, kind: g.name, line: line, column: index, reject: &reject)
+                        invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
+                        try apply(policies[slot], failure: failure, kind: g.name, line: line, column: index, reject: &reject)
                         out.append(count: 0) { _ in }
                     } else {
-                        out.append(normalised)
+                        normalised.withUnsafeBytes { out.append($0) }
                     }
                 }
             }
