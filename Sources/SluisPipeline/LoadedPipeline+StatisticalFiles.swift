@@ -61,7 +61,52 @@ extension LoadedPipeline {
         var report = pipeline.report
         report.format = reader.format.rawValue
         report.encoding = "utf-8"
+        if output.isStatistical { report.residuals += labelResiduals(file, metadata: reader.metadata) }
         return report
+    }
+
+    /// Labels travel with the data into an SPSS/Stata output: the file label, and the variable
+    /// and value labels of kept and generalised columns. A label that looks like a direct
+    /// identifier (a value-label set mapping codes to BSNs, say) is reported like a residual
+    /// identifier in a value — on line 1, the header — so sealing refuses unless the column
+    /// says `allowIdentifiers: true` (the file label: never allowed).
+    private func labelResiduals(_ file: FileConfig, metadata: ReadStatMetadata) -> [FileReport.Residual] {
+        var found: [FileReport.Residual] = []
+        func scan(_ texts: [String], column: String, allowed: Bool) {
+            var bits: UInt8 = 0
+            for text in texts {
+                var t = text
+                bits |= t.withUTF8 { ResidualScanner.scan(UnsafeRawBufferPointer($0)) }
+            }
+            for kind in ResidualKind.allCases where bits & kind.bit != 0 {
+                var tally = LineTally()
+                tally.add(line: 1)
+                found.append(.init(column: column, kind: kind.rawValue, allowed: allowed, tally: tally))
+            }
+        }
+        scan([metadata.fileLabel], column: "(file label)", allowed: false)
+        for variable in metadata.variables {
+            switch file.column(named: variable.name)?.action {
+            case let .keep(allowed):
+                scan([variable.label], column: variable.name + " (variable label)", allowed: allowed)
+                if let set = metadata.labelSet(of: variable) {
+                    var texts = set.labels.map(\.label)
+                    for entry in set.labels {
+                        switch entry.value {
+                        case let .string(key): texts.append(key)
+                        case let .number(x): texts.append(x.rounded() == x && abs(x) < 1e17 ? String(Int64(x)) : x.description)
+                        case .taggedMissing: continue
+                        }
+                    }
+                    scan(texts, column: variable.name + " (value labels)", allowed: allowed)
+                }
+            case .generalise:
+                scan([variable.label], column: variable.name + " (variable label)", allowed: false)
+            default:
+                continue
+            }
+        }
+        return found
     }
 
     /// ReadStat writes the row count into the header before the first row. Without

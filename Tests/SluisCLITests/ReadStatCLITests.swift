@@ -167,3 +167,50 @@ final class ReadStatCLITests: XCTestCase {
         return out
     }
 }
+
+/// Labels go into SPSS/Stata outputs with the data, so they are scanned like values.
+final class ReadStatLabelScanCLITests: XCTestCase {
+    func testIdentifiersInValueLabelsStopCheckUnlessAllowed() throws {
+        let dir = TemporaryDirectory("sluis-readstat-labels")
+        let meta = ReadStatMetadata(format: .sav, variables: [
+            ReadStatVariable(name: "code", storage: .double, label: "Respondent", labelSetName: "resp"),
+            ReadStatVariable(name: "score", storage: .double, label: "mail jan@example.nl voor vragen"),
+        ], labelSets: ["resp": ReadStatLabelSet(name: "resp", isString: false, labels: [
+            .init(value: .number(123456782), label: "eerste"), .init(value: .number(2), label: "tweede"),
+        ])])
+        let path = dir.file("data.sav")
+        let file = try AtomicFile(path: path)
+        let writer = try ReadStatWriter(path: path, sink: file, format: .sav, source: meta, rowCount: 1)
+        try writer.writeHeader([OutputColumn(name: "code", origin: .kept(sourceIndex: 0)), OutputColumn(name: "score", origin: .kept(sourceIndex: 1))])
+        let b = FieldBuffer()
+        b.append(Array("2".utf8)); b.append(Array("7".utf8))
+        try writer.writeRow(b.view)
+        try writer.finish()
+        try file.commit()
+        dir.write("project.pkey", String(repeating: "ab", count: 32))
+        func config(allow: Bool, output: String = "") -> String {
+            """
+            { "version": 1, "project": "P", "pseudonymKey": "project.pkey", "files": [ { "path": "data.sav"\(output),
+              "columns": { "code": { "action": "keep"\(allow ? ", \"allowIdentifiers\": true" : "") }, "score": { "action": "keep" } } } ] }
+            """
+        }
+        dir.write("pipeline.json", config(allow: false))
+        let refused = try CLI.run(["check", "-c", "pipeline.json"], in: dir.path)
+        XCTAssertEqual(refused.exitCode, 3, refused.stderr)
+        let all = refused.stdout + refused.stderr
+        XCTAssertTrue(all.contains("code (value labels)"), all)
+        XCTAssertTrue(all.contains("score (variable label)"), all)
+        XCTAssertFalse(all.contains("123456782"), all)
+        XCTAssertFalse(all.contains("jan@example.nl"), all)
+
+        // Allowed for the code column: only the variable label of score remains.
+        dir.write("pipeline.json", config(allow: true))
+        let partly = try CLI.run(["check", "-c", "pipeline.json"], in: dir.path)
+        XCTAssertEqual(partly.exitCode, 3)
+        XCTAssertFalse((partly.stdout + partly.stderr).contains("code (value labels) holds"), partly.stdout + partly.stderr)
+
+        // CSV output carries no labels: nothing to refuse.
+        dir.write("pipeline.json", config(allow: false, output: ", \"outputFormat\": \"csv\""))
+        XCTAssertEqual(try CLI.run(["check", "-c", "pipeline.json"], in: dir.path).exitCode, 0)
+    }
+}
