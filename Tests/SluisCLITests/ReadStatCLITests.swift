@@ -3,10 +3,15 @@ import SluisIO
 import SluisTestSupport
 import XCTest
 
+/// Writes the project pseudonym key as `project.pkey`. The one place to change when the real
+/// key files land: it uses the pipeline's temporary 64-hex-digit format, like PipelineCLITests.
+func writeProjectKey(_ dir: TemporaryDirectory) {
+    dir.write("project.pkey", String(repeating: "5a17", count: 16) + "\n")
+}
+
 /// `sluis check` and `sluis pseudonymise` on SPSS/Stata files made in the test with ReadStat's
 /// writer: the pseudonyms equal those of the same data as CSV, labels survive, identifiers go.
 final class ReadStatCLITests: XCTestCase {
-    private let keyHex = String(repeating: "5a17", count: 16)
     private let bsns = ["12345672", "123456782", "111222333", "", "999999999"]
 
     private func metadata(_ format: ReadStatFileFormat) -> ReadStatMetadata {
@@ -49,7 +54,7 @@ final class ReadStatCLITests: XCTestCase {
         var csv = "bsn,naam,geboren,postcode,geslacht,score\n"
         for r in rows { csv += r.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: ",") + "\n" }
         dir.write("same.csv", csv)
-        dir.write("project.pkey", keyHex + "\n")
+        writeProjectKey(dir)
         dir.write("pipeline.json", """
         { "version": 1, "project": "P2026-0042", "pseudonymKey": "project.pkey",
           "files": [
@@ -187,7 +192,7 @@ final class ReadStatLabelScanCLITests: XCTestCase {
         try writer.writeRow(b.view)
         try writer.finish()
         try file.commit()
-        dir.write("project.pkey", String(repeating: "ab", count: 32))
+        writeProjectKey(dir)
         func config(allow: Bool, output: String = "") -> String {
             """
             { "version": 1, "project": "P", "pseudonymKey": "project.pkey", "files": [ { "path": "data.sav"\(output),
