@@ -73,8 +73,8 @@ struct ReadStatOutputPlan {
                 if !sameFamily {
                     v.displayFormat = ""
                     v.missingValues = []
-                    if v.storage.isNumeric, format != .dta { v.storage = .double }
-                    if v.storage.isNumeric, source?.format.family == .spss { v.storage = .double }
+                    // SPSS stores every number as a double; Stata gets doubles from SPSS.
+                    if v.storage.isNumeric { v.storage = .double }
                 }
                 if format == .dta { v.missingValues = [] }
                 if let name = v.labelSetName, let set = source?.labelSets[name], !(format == .dta && set.isString) {
