@@ -97,3 +97,24 @@ final class ReadStatBadFileTests: XCTestCase {
         }
     }
 }
+
+final class ReadStatVersionTests: XCTestCase {
+    /// A Stata file claiming a release ReadStat does not know (121) is refused with ReadStat's
+    /// own reason, naming the file.
+    func testUnsupportedStataReleaseIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("v.dta")
+        try ReadStatFixtures.write(path, metadata: ReadStatFixtures.surveyMetadata(format: .dta),
+                                   rows: ReadStatFixtures.surveyRows(format: .dta))
+        var bytes = dir.read("v.dta")
+        let marker = Array("<release>118</release>".utf8)
+        let at = try XCTUnwrap((0...(bytes.count - marker.count)).first { Array(bytes[$0..<$0 + marker.count]) == marker })
+        bytes.replaceSubrange(at + 9..<at + 12, with: Array("121".utf8))
+        dir.write("v.dta", bytes: bytes)
+        XCTAssertThrowsError(try ReadStatReader(path: path)) { error in
+            guard case let .unreadable(p, message) = error as? ReadStatError else { return XCTFail("\(error)") }
+            XCTAssertEqual(p, path)
+            XCTAssertTrue(message.lowercased().contains("version") || message.lowercased().contains("unsupported"), message)
+        }
+    }
+}
