@@ -39,7 +39,6 @@ public final class FilePipeline {
     @exclusivity(unchecked) private var residualTallies: [[LineTally]] = []
     @exclusivity(unchecked) private var invalidTallies: [String: Int] = [:]
     @exclusivity(unchecked) private var normalised: [UInt8] = []
-    @exclusivity(unchecked) private var parts: [[UInt8]] = []
 
     /// Prepares the steps for a table whose header is `columnNames` (already checked against
     /// the config). `key` nil means a dry run. `displayPath` names the file in messages.
@@ -95,7 +94,6 @@ public final class FilePipeline {
         self.composites = composites
         self.outputColumns = outputs
         self.residualTallies = Array(repeating: Array(repeating: LineTally(), count: ResidualKind.allCases.count), count: scanColumns.count)
-        self.parts = Array(repeating: [], count: composites.map(\.parts.count).max() ?? 0)
         self.report = FileReport(path: file.path, format: "csv", encoding: file.encoding.rawValue, inputDialect: "", outputDialect: "")
         report.columns = columnReports
         report.outputColumns = outputs.map(\.name)
@@ -106,9 +104,12 @@ public final class FilePipeline {
 
     /// Reads every row of `source` and writes the results to `sink` (nil: count only).
     /// Finishes the row sink (its trailer); the byte sink behind it is the caller's to finish.
+    ///
+    /// With a sink, two threads share the work: this one reads, parses, normalises, generalises
+    /// and scans, packing rows into batches; the other computes the pseudonyms (HMAC), formats and
+    /// writes. The row sink is used only by that second thread.
     public func run(source: RowSource, sink: RowSink?) throws -> FileReport {
         try sink?.writeHeader(outputColumns)
-        let out = FieldBuffer()
         var invalid: [Int: [NormalisationFailure: LineTally]] = [:]
         var rowsIn = 0, rowsOut = 0, rejected = 0
         // The steps as plain codes and indices: iterating an enum with class payloads would
@@ -119,7 +120,8 @@ public final class FilePipeline {
         var outputsOf = [Int](repeating: 0, count: stepCount)
         var kinds: [IdentifierKind] = []
         var policies: [InvalidIdentifierPolicy] = []
-        var macs: [Pseudonymiser?] = []
+        var macIndex: [Int] = []
+        var macs: [Pseudonymiser] = []
         var generalisations: [Generalisation] = []
         for (index, step) in steps.enumerated() {
             switch step {
@@ -132,82 +134,105 @@ public final class FilePipeline {
                 codes[index] = 2
                 slots[index] = kinds.count
                 outputsOf[index] = output
-                kinds.append(kind); policies.append(policy); macs.append(pseudonymiser); generalisations.append(.year)
+                kinds.append(kind); policies.append(policy); generalisations.append(.year)
+                macIndex.append(pseudonymiser == nil ? -1 : macs.count)
+                if let pseudonymiser { macs.append(pseudonymiser) }
             case let .generalise(g, policy, output):
                 codes[index] = 3
                 slots[index] = kinds.count
                 outputsOf[index] = output
-                kinds.append(.text); policies.append(policy); macs.append(nil); generalisations.append(g)
+                kinds.append(.text); policies.append(policy); generalisations.append(g); macIndex.append(-1)
             }
         }
+        let compositeMac: [Int] = composites.map { c in
+            guard let p = c.pseudonymiser else { return -1 }
+            macs.append(p)
+            return macs.count - 1
+        }
         let width = self.width
-        try source.forEachRow { row, line in
-            rowsIn += 1
-            out.removeAll()
-            var reject = false
-            for index in 0..<stepCount {
-                switch codes[index] {
-                case 0:
-                    out.append(row[index])
-                case 4:
-                    let value = row[index]
-                    out.append(value)
-                    let found = ResidualScanner.scan(value)
-                    if found != 0 { recordResiduals(found, slot: slots[index], line: line) }
-                case 1:
-                    continue
-                case 2:
-                    let slot = slots[index]
-                    if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
-                        invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
-                        try apply(policies[slot], failure: failure, kind: kinds[slot].rawValue, line: line, column: index, reject: &reject)
-                        out.append(count: 0) { _ in }
-                    } else if let pseudonymiser = macs[slot] {
-                        normalised.withUnsafeBytes { norm in
-                            out.append(count: width) { dst in pseudonymiser.pseudonym(of: norm, into: dst) }
+        let fieldsPerRow = outputColumns.count
+        let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow)
+        let pipe: BatchPipe? = sink == nil ? nil : BatchPipe(depth: 3, fieldsPerRow: fieldsPerRow) { try consumer.consume($0) }
+        var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
+        var message: [UInt8] = []
+        defer { for i in message.indices { message[i] = 0 } }
+        do {
+            try source.forEachRow { row, line in
+                rowsIn += 1
+                if batch.isFull {
+                    if let pipe { batch = try pipe.handOff(batch) } else { try consumer.consume(batch); batch.reset() }
+                }
+                batch.beginRow()
+                var reject = false
+                for index in 0..<stepCount {
+                    switch codes[index] {
+                    case 0:
+                        batch.appendField(row[index])
+                    case 4:
+                        let value = row[index]
+                        batch.appendField(value)
+                        let found = ResidualScanner.scan(value)
+                        if found != 0 { recordResiduals(found, slot: slots[index], line: line) }
+                    case 1:
+                        continue
+                    case 2:
+                        let slot = slots[index]
+                        if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
+                            invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
+                            try apply(policies[slot], failure: failure, kind: kinds[slot].rawValue, line: line, column: index, reject: &reject)
+                            batch.appendEmpty()
+                        } else if macIndex[slot] >= 0 {
+                            normalised.withUnsafeBytes { batch.appendPseudonym(pseudonymiser: macIndex[slot], width: width, message: $0) }
+                        } else {
+                            batch.appendEmpty()
                         }
-                    } else {
-                        out.append(count: 0) { _ in }
-                    }
-                default:
-                    let slot = slots[index]
-                    let g = generalisations[slot]
-                    if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
-                        invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
-                        try apply(policies[slot], failure: failure, kind: g.name, line: line, column: index, reject: &reject)
-                        out.append(count: 0) { _ in }
-                    } else {
-                        normalised.withUnsafeBytes { out.append($0) }
+                    default:
+                        let slot = slots[index]
+                        let g = generalisations[slot]
+                        if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
+                            invalid[outputsOf[index], default: [:]][failure, default: LineTally()].add(line: line)
+                            try apply(policies[slot], failure: failure, kind: g.name, line: line, column: index, reject: &reject)
+                            batch.appendEmpty()
+                        } else {
+                            normalised.withUnsafeBytes { batch.appendField($0) }
+                        }
                     }
                 }
-            }
-            for composite in composites {
-                var failed: NormalisationFailure?
-                var failedColumn = 0
-                for (k, part) in composite.parts.enumerated() {
-                    if let failure = Normaliser.normalise(part.kind, row[part.source], into: &parts[k]) {
-                        failed = failure
-                        failedColumn = part.source
-                        break
+                for (c, composite) in composites.enumerated() {
+                    var failed: NormalisationFailure?
+                    var failedColumn = 0
+                    message.removeAll(keepingCapacity: true)
+                    for part in composite.parts {
+                        if let failure = Normaliser.normalise(part.kind, row[part.source], into: &normalised) {
+                            failed = failure
+                            failedColumn = part.source
+                            break
+                        }
+                        appendLengthPrefixed(normalised, to: &message)
+                    }
+                    if let failed {
+                        invalid[composite.output, default: [:]][failed, default: LineTally()].add(line: line)
+                        try apply(composite.policy, failure: failed, kind: "composite", line: line, column: failedColumn, reject: &reject)
+                        batch.appendEmpty()
+                    } else if compositeMac[c] >= 0 {
+                        message.withUnsafeBytes { batch.appendPseudonym(pseudonymiser: compositeMac[c], width: composite.width, message: $0) }
+                    } else {
+                        batch.appendEmpty()
                     }
                 }
-                if let failed {
-                    invalid[composite.output, default: [:]][failed, default: LineTally()].add(line: line)
-                    try apply(composite.policy, failure: failed, kind: "composite", line: line, column: failedColumn, reject: &reject)
-                    out.append(count: 0) { _ in }
-                } else if let p = composite.pseudonymiser {
-                    let used = Array(parts[0..<composite.parts.count])
-                    out.append(count: composite.width) { dst in p.pseudonym(ofParts: used, into: dst) }
+                if reject {
+                    rejected += 1
+                    batch.discardRow()
                 } else {
-                    out.append(count: 0) { _ in }
+                    rowsOut += 1
+                    batch.endRow()
                 }
             }
-            if reject {
-                rejected += 1
-                return
-            }
-            rowsOut += 1
-            try sink?.writeRow(out.view)
+            if let pipe { try pipe.finish(last: batch) } else { try consumer.consume(batch); batch.reset() }
+        } catch {
+            pipe?.abandon()
+            batch.reset()
+            throw error
         }
         try sink?.finish()
         for i in normalised.indices { normalised[i] = 0 }
@@ -257,6 +282,15 @@ public final class FilePipeline {
             throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
                                                   kind: kind, reason: failure)
         }
+    }
+
+    /// u32 big-endian length, then the bytes: the composite message layout (docs/format-pseudonyms.md).
+    @inline(__always)
+    private func appendLengthPrefixed(_ part: [UInt8], to out: inout [UInt8]) {
+        let n = UInt32(part.count)
+        out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
+        out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
+        out.append(contentsOf: part)
     }
 
     @inline(never)
