@@ -23,17 +23,15 @@ work = sys.argv[1]
 with open(f"{work}/survey.csv", newline="", encoding="utf-8") as src, open(f"{work}/data.csv", "w", newline="", encoding="utf-8") as dst:
     r = csv.reader(src, delimiter=";"); w = csv.writer(dst, lineterminator="\n")
     header = next(r); w.writerow(header)
+    numeric = {"Score", "Inkomen"}
     for row in r:
         row = [f.replace("\n", " ") for f in row]
-        for i in (6, 7):
-            try: float(row[i])
-            except ValueError: row[i] = ""
+        for i, name in enumerate(header):
+            if name in numeric:
+                try: float(row[i])
+                except ValueError: row[i] = ""
         w.writerow(row)
-strings = {"BSN": 11, "Naam": 40, "Geboortedatum": 10, "Geslacht": 6, "Postcode": 7, "Huisnummer": 6, "Toelichting": 200}
-variables = []
-for name in header:
-    if name in strings: variables.append({"type": "STRING", "name": name, "label": name})
-    else: variables.append({"type": "NUMERIC", "name": name, "label": name})
+variables = [{"type": "NUMERIC" if n in numeric else "STRING", "name": n, "label": n} for n in header]
 json.dump({"type": "SPSS", "variables": variables}, open(f"{work}/meta.json", "w"))
 PY
 readstat "$WORK/data.csv" "$WORK/meta.json" "$WORK/data.sav" >/dev/null 2>&1
@@ -47,12 +45,18 @@ for ext in zsav dta; do
   mv "$WORK/convert-$ext/data.$ext" "$WORK/data.$ext"
 done
 
-COLUMNS='"columns": {
-  "BSN": { "action": "pseudonymise", "identifier": "bsn", "as": "PSEUDO_BSN" },
-  "Naam": { "action": "drop" }, "Geboortedatum": { "action": "generalise", "to": "year" },
-  "Geslacht": { "action": "keep" }, "Postcode": { "action": "generalise", "to": "pc4" },
-  "Huisnummer": { "action": "drop" }, "Score": { "action": "keep" }, "Inkomen": { "action": "keep" },
-  "Toelichting": { "action": "keep", "allowIdentifiers": true } }'
+# The actions of the CSV benchmark; any other column the generator writes is kept.
+COLUMNS=$(python3 - "$WORK" <<'PY'
+import csv, sys
+header = next(csv.reader(open(f"{sys.argv[1]}/data.csv", encoding="utf-8")))
+actions = {"BSN": '{ "action": "pseudonymise", "identifier": "bsn", "as": "PSEUDO_BSN" }',
+           "Naam": '{ "action": "drop" }', "Huisnummer": '{ "action": "drop" }',
+           "Geboortedatum": '{ "action": "generalise", "to": "year" }',
+           "Postcode": '{ "action": "generalise", "to": "pc4" }'}
+keep = '{ "action": "keep", "allowIdentifiers": true }'
+print('"columns": { ' + ", ".join(f'"{n}": {actions.get(n, keep)}' for n in header) + " }")
+PY
+)
 
 run() { # name, file entry extras
   local name=$1 file=$2 extra=${3:-}

@@ -33,7 +33,9 @@ final class ReadStatParser {
         try run(context, handleValues: false)
         // ReadStat keeps the encoding name's pointer without copying, so only NULL (no
         // conversion) is ever passed; its default is a static "UTF-8".
-        if ["utf-8", "utf8"].contains(context.fileEncoding.lowercased()) {
+        // Stata 118 and later store UTF-8 by definition and say nothing.
+        let stataUTF8 = format == .dta && context.metadata.formatVersion >= 118
+        if stataUTF8 || ["utf-8", "utf8"].contains(context.fileEncoding.lowercased()) {
             readstat_set_handler_character_encoding(parser, nil)
         }
         return context.metadata
