@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "SluisPipelineTests", dependencies: ["SluisPipeline", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

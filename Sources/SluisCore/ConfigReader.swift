@@ -44,7 +44,7 @@ struct ConfigReader {
     }
 
     func fileConfig(_ value: JSONValue, _ path: String) throws -> FileConfig {
-        let f = try object(value, path, allowed: ["path", "delimiter", "encoding", "outputDelimiter", "columns", "pseudonyms", "comment"])
+        let f = try object(value, path, allowed: ["path", "format", "outputFormat", "delimiter", "encoding", "outputDelimiter", "columns", "pseudonyms", "comment"])
         guard let filePath = try string(f["path"], join(path, "path")), !filePath.isEmpty else { throw missing(join(path, "path"), "the data file's path") }
         var delimiter: UInt8?
         if let d = try string(f["delimiter"], join(path, "delimiter")) {
@@ -55,6 +55,23 @@ struct ConfigReader {
         if let d = try string(f["outputDelimiter"], join(path, "outputDelimiter")) {
             guard let byte = delimiterByte(d) else { throw fail(join(path, "outputDelimiter"), "use \",\", \";\", \"|\" or \"tab\"") }
             outputDelimiter = byte
+        }
+        var format: DataFileFormat?
+        if let text = try string(f["format"], join(path, "format")) {
+            guard let parsed = DataFileFormat(name: text) else { throw fail(join(path, "format"), "use \"csv\", \"sav\", \"zsav\" or \"dta\"") }
+            format = parsed
+        }
+        guard format != nil || DataFileFormat(path: filePath) != nil else {
+            throw fail(join(path, "path"), "the extension does not say the format; use .csv, .tsv, .txt, .sav, .zsav or .dta, or state \"format\"")
+        }
+        var outputFormat: DataFileFormat?
+        if let text = try string(f["outputFormat"], join(path, "outputFormat")) {
+            guard let parsed = DataFileFormat(name: text) else { throw fail(join(path, "outputFormat"), "use \"csv\", \"sav\", \"zsav\" or \"dta\"") }
+            let input = format ?? DataFileFormat(path: filePath)
+            guard !(input == .csv && parsed.isStatistical) else {
+                throw fail(join(path, "outputFormat"), "a CSV input can only be written as CSV (SPSS/Stata output needs the variables' metadata of an SPSS/Stata input)")
+            }
+            outputFormat = parsed
         }
         var encoding = TextEncoding.utf8
         if let e = try string(f["encoding"], join(path, "encoding")) {
@@ -75,7 +92,7 @@ struct ConfigReader {
             }
         }
         let config = FileConfig(path: filePath, delimiter: delimiter, encoding: encoding, outputDelimiter: outputDelimiter,
-                                columns: columns, pseudonyms: pseudonyms)
+                                format: format, outputFormat: outputFormat, columns: columns, pseudonyms: pseudonyms)
         try checkOutputNames(config, path)
         return config
     }

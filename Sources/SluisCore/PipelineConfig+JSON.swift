@@ -65,6 +65,8 @@ extension PipelineConfig {
 extension FileConfig {
     func json() -> JSONValue {
         var f: [(String, JSONValue)] = [("path", .string(path))]
+        if let format { f.append(("format", .string(format.rawValue))) }
+        if let outputFormat { f.append(("outputFormat", .string(outputFormat.rawValue))) }
         if let delimiter { f.append(("delimiter", .string(delimiterName(delimiter)))) }
         f.append(("encoding", .string(encoding.rawValue)))
         if let outputDelimiter { f.append(("outputDelimiter", .string(delimiterName(outputDelimiter)))) }

@@ -36,13 +36,20 @@ public struct FileConfig: Equatable, Sendable {
     public var encoding: TextEncoding
     /// The output delimiter, or nil to keep the input's.
     public var outputDelimiter: UInt8?
+    /// The input's format as stated (`"format"`), or nil to take it from the extension.
+    public var format: DataFileFormat?
+    /// The output's format (`"outputFormat"`), or nil for the input's format.
+    public var outputFormat: DataFileFormat?
     /// Every column of the header, in the order the config lists them.
     public var columns: [ColumnConfig]
     public var pseudonyms: [CompositePseudonymConfig]
 
     public init(path: String, delimiter: UInt8? = nil, encoding: TextEncoding = .utf8, outputDelimiter: UInt8? = nil,
+                format: DataFileFormat? = nil, outputFormat: DataFileFormat? = nil,
                 columns: [ColumnConfig], pseudonyms: [CompositePseudonymConfig] = []) {
         self.path = path
+        self.format = format
+        self.outputFormat = outputFormat
         self.delimiter = delimiter
         self.encoding = encoding
         self.outputDelimiter = outputDelimiter
@@ -51,6 +58,9 @@ public struct FileConfig: Equatable, Sendable {
     }
 
     public func column(named name: String) -> ColumnConfig? { columns.first { $0.name == name } }
+
+    /// The input's format: as stated, else from the extension; nil when neither says.
+    public var inputFormat: DataFileFormat? { format ?? DataFileFormat(path: path) }
 }
 
 public struct ColumnConfig: Equatable, Sendable {

@@ -44,18 +44,23 @@ public struct LoadedPipeline: Sendable {
     /// The config as JSON without key paths, for the package's inner manifest.
     public func manifestJSON() -> String { config.json(includingKeyPaths: false).rendered() }
 
-    /// Opens the reader for file `index` (header read, no rows yet).
+    /// Opens the CSV reader for file `index` (header read, no rows yet). SPSS/Stata files are
+    /// opened by `openStatisticalSource` (LoadedPipeline+StatisticalFiles.swift).
     public func openSource(_ index: Int) throws -> CSVReader {
+        let file = config.files[index]
+        let path = try existingPath(index)
+        guard file.inputFormat == .csv else { throw PipelineError.unsupportedFormat(path: file.path) }
+        return try CSVReader(path: path, delimiter: file.delimiter, encoding: file.encoding)
+    }
+
+    /// The resolved path of file `index`, which must exist.
+    func existingPath(_ index: Int) throws -> String {
         let file = config.files[index]
         let path = resolve(file.path)
         guard FileSystem.exists(path) else {
             throw PipelineError.dataFileMissing(config: configPath, path: file.path, jsonPath: "files[\(index)].path")
         }
-        let lower = path.lowercased()
-        guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") else {
-            throw PipelineError.unsupportedFormat(path: file.path)
-        }
-        return try CSVReader(path: path, delimiter: file.delimiter, encoding: file.encoding)
+        return path
     }
 
     /// The output dialect for file `index` given the input's: the input's unless the config sets a delimiter.
@@ -65,17 +70,18 @@ public struct LoadedPipeline: Sendable {
         return d
     }
 
-    /// The name file `index` is written under in an output directory: its base name with `.csv`.
+    /// The name file `index` is written under in an output directory: its base name with the
+    /// output format's extension (`.csv` for CSV, `.sav`/`.zsav`/`.dta` for SPSS/Stata).
     public func outputName(_ index: Int) -> String {
         let base = splitPath(config.files[index].path).name
-        if let dot = base.lastIndex(of: "."), dot != base.startIndex { return String(base[..<dot]) + ".csv" }
-        return base + ".csv"
+        let ext = "." + outputFormat(index).fileExtension
+        if let dot = base.lastIndex(of: "."), dot != base.startIndex { return String(base[..<dot]) + ext }
+        return base + ext
     }
 
     private func checkHeader(of index: Int) throws {
         let file = config.files[index]
-        let reader = try openSource(index)
-        let header = reader.columnNames
+        let header = try columnNames(of: index)
         let named = file.columns.map(\.name) + file.pseudonyms.flatMap { $0.parts.map(\.column) }
         let unknown = file.columns.map(\.name).filter { !header.contains($0) }
         if !unknown.isEmpty {

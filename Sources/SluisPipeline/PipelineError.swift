@@ -28,7 +28,7 @@ public enum PipelineError: SluisError, Equatable {
         case let .outputNameClash(directory, name):
             return "two input files would both be written as \(directory)/\(name); give them different names"
         case let .unsupportedFormat(path):
-            return "\(path): unsupported file type; sluis reads .csv, .tsv and .txt files here"
+            return "\(path): unsupported file type; sluis reads .csv, .tsv, .txt, .sav, .zsav and .dta files (or state \"format\")"
         }
     }
 }

@@ -27,6 +27,7 @@ extension LoadedPipeline {
 
     /// Runs file `index` with an optional key (nil: no pseudonyms) into an optional byte sink (nil: nothing written).
     public func run(_ index: Int, key: PseudonymKey?, sink: ByteSink?) throws -> FileReport {
+        if inputFormat(index).isStatistical { return try runStatistical(index, key: key, sink: sink) }
         let file = config.files[index]
         let reader = try openSource(index)
         let pipeline = FilePipeline(file: file, columnNames: reader.columnNames, project: config.project,
