@@ -6,12 +6,14 @@ SLUIS=${1:-.build/release/sluis}
 cd "$(dirname "$0")/.."
 OUT=demo-out
 rm -rf "$OUT"; mkdir -p "$OUT"
+# git does not keep file modes; sluis refuses secret key files that others can read.
+chmod 600 keys-example/*.key
 step() { printf '\n== %s\n' "$*"; }
 summary=()
 
 step "1. synth: synthetic register and researcher files"
-"$SLUIS" synth -o "$OUT/data" --persons 2000 --rows 5000 --seed 42
-summary+=("synth:  $(ls "$OUT/data" | wc -l | tr -d ' ') files of synthetic data in $OUT/data")
+"$SLUIS" synth -o "$OUT/synth" --persons 2000 --rows 5000 --seed 42
+summary+=("synth:  $(ls "$OUT/synth" | wc -l | tr -d ' ') files of synthetic data in $OUT/synth")
 
 step "2. check: dry run of pipeline.json (classification, identifiers, residual scan)"
 "$SLUIS" check -c pipeline.json

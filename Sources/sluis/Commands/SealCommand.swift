@@ -1,9 +1,100 @@
 import ArgumentParser
+import Foundation
+import SluisCore
+import SluisCrypto
+import SluisIO
+import SluisPipeline
 
-/// Placeholder until the feature lands.
+/// `sluis seal`: the researcher's one step from pipeline.json to a signed, encrypted package.
 struct SealCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "seal", abstract: "Pseudonymise, encrypt and sign the files of pipeline.json into one package (not yet available)")
+    static let configuration = CommandConfiguration(
+        commandName: "seal",
+        abstract: "Pseudonymise, encrypt and sign the files of pipeline.json into one package.",
+        discussion: "The signing identity and the recipients come from pipeline.json (\"sign\", \"recipients\") "
+            + "or from --sign and -r. When -o names an existing folder, the package is named from the project "
+            + "and the UTC time and appears there atomically, so a scheduled export never leaves a half-written "
+            + "package for the intake to pick up. Never prompts when stdin is not a terminal: give "
+            + "--passphrase-file or SLUIS_PASSPHRASE_FILE for protected keys.")
+
+    @Option(name: [.customShort("c"), .long], help: "pipeline.json") var config: String
+    @Option(name: [.customShort("o"), .long], help: "The package file to write, or an existing folder.") var output: String
+    @Option(name: .long, help: "The researcher's identity (secret key file) that signs the package.") var sign: String?
+    @Option(name: [.customShort("r"), .long], help: "An intake officer's public key file (repeatable).") var recipient: [String] = []
+    @Option(name: .long, help: "Passphrase file for the signing identity and the pseudonym key.") var passphraseFile: String?
+    @Option(name: .long, help: "Passphrase file for the pseudonym key, when it differs.") var pseudonymKeyPassphraseFile: String?
+    @Flag(name: .long, help: "No progress on stderr.") var quiet = false
+    @Flag(name: .long, help: "Print the summary as JSON on stdout.") var json = false
+
     func run() throws {
-        try reportingErrors { throw UsageError("'seal' is not available in this build yet") }
+        try reportingErrors {
+            let pipeline = try LoadedPipeline.load(path: config)
+            guard let signPath = sign ?? pipeline.signingKeyPath else {
+                throw UsageError("no signing identity: give --sign or \"sign\" in \(config)")
+            }
+            let recipientPaths = recipient.isEmpty ? pipeline.recipientPaths : recipient
+            guard !recipientPaths.isEmpty else {
+                throw UsageError("no recipients: give -r or \"recipients\" in \(config)")
+            }
+            let recipients = try recipientPaths.map { try Recipient(contentsOfFile: $0) }
+            let signer = try Identity.load(path: signPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
+            let key = try pipeline.loadPseudonymKey(
+                passphrase: PassphraseSource.resolve(passphraseFile: pseudonymKeyPassphraseFile ?? passphraseFile))
+
+            let total = pipeline.config.files.indices.reduce(UInt64(0)) { sum, i in
+                sum + ((try? FileInput(path: pipeline.resolve(pipeline.config.files[i].path)).size()) ?? nil ?? 0)
+            }
+            let progress = ProgressReporter(label: "sealing", totalByteCount: total, enabled: !quiet && !json)
+            let result: SealResult
+            do {
+                result = try PackageSealer.seal(SealRequest(
+                    project: pipeline.config.project, pseudonymKeyId: key.keyId, recipients: recipients, signer: signer,
+                    pipeline: pipeline.sealedConfiguration, sources: pipeline.sealSources(key: key),
+                    output: output, toolVersion: sluisVersion))
+                progress.finish()
+            } catch {
+                progress.finish()
+                throw error
+            }
+            if json {
+                printJSON(SealSummary(result))
+            } else {
+                print("sealed \(result.packagePath) (\(result.byteCount) bytes)")
+                print("  project:    \(result.manifest.project), package id \(result.manifest.packageId)")
+                print("  signed by:  \(signer.recipient.fingerprint)")
+                print("  for:        \(result.manifest.recipients.joined(separator: ", "))")
+                for f in result.inner.files {
+                    let invalid = f.invalidIdentifiers.values.flatMap(\.values).reduce(0, +)
+                    print("    \(f.name)  \(f.rows) rows" + (invalid > 0 ? ", \(invalid) invalid identifiers" : ""))
+                }
+            }
+        }
+    }
+}
+
+struct SealSummary: Encodable {
+    struct File: Encodable {
+        var name: String
+        var rows: UInt64
+        var rowsRead: UInt64
+        var invalidIdentifiers: [String: [String: UInt64]]
+    }
+    var package: String
+    var bytes: UInt64
+    var project: String
+    var packageId: String
+    var signer: String
+    var recipients: [String]
+    var pseudonymKeyId: String
+    var files: [File]
+
+    init(_ r: SealResult) {
+        package = r.packagePath
+        bytes = r.byteCount
+        project = r.manifest.project
+        packageId = r.manifest.packageId
+        signer = r.manifest.sender.fingerprint
+        recipients = r.manifest.recipients
+        pseudonymKeyId = r.manifest.pseudonymKeyId
+        files = r.inner.files.map { File(name: $0.name, rows: $0.rows, rowsRead: $0.rowsRead, invalidIdentifiers: $0.invalidIdentifiers) }
     }
 }
