@@ -20,7 +20,15 @@ extension LoadedPipeline {
 
     /// The column names of file `index`, whatever its format.
     public func columnNames(of index: Int) throws -> [String] {
-        inputFormat(index).isStatistical ? try openStatisticalSource(index).columnNames : try openSource(index).columnNames
+        if try isEmptyCSV(index) { return config.files[index].columns.map(\.name) }
+        return inputFormat(index).isStatistical ? try openStatisticalSource(index).columnNames : try openSource(index).columnNames
+    }
+
+    /// A CSV file of zero bytes: it has no header to classify and no rows to leak, so it is
+    /// passed through as an empty file with zero rows (a header-only file is an ordinary file).
+    func isEmptyCSV(_ index: Int) throws -> Bool {
+        guard !inputFormat(index).isStatistical else { return false }
+        return try FileInput(path: existingPath(index)).size() == 0
     }
 
     /// Opens an SPSS/Stata file: header, variables and value labels read, no rows yet. A file

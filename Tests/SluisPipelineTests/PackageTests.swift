@@ -48,7 +48,7 @@ final class PackageTests: XCTestCase {
     func seal(to path: String, project: String = "P2026-0042", signer: Identity? = nil, files: [(String, String)]? = nil) throws -> SealResult {
         try PackageSealer.seal(SealRequest(
             project: project, pseudonymKeyId: "0123456789abcdef", recipients: [intake.recipient],
-            signer: signer ?? researcher, pipeline: .object(["version": .number(1)]),
+            signer: signer ?? researcher, pipeline: .object([("version", .number(1))]),
             sources: (files ?? self.files).map { source($0.0, $0.1) }, output: path, toolVersion: "test"))
     }
 

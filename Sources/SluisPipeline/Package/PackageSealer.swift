@@ -91,6 +91,17 @@ public enum PackageSealer {
             ? request.output + "/" + safeName(request.project) + "-" + utcTimestamp(request.now, compact: true) + "-" + packageId.prefix(8) + ".sluis"
             : request.output
         let file = try AtomicFile(path: target, mode: 0o644, overwrite: false)
+        do {
+            return try write(request, packageId: packageId, createdAt: createdAt, target: target, file: file)
+        } catch {
+            // Explicitly, not in deinit: a pipeline thread may still hold a reference to the sinks.
+            file.discard()
+            throw error
+        }
+    }
+
+    private static func write(_ request: SealRequest, packageId: String, createdAt: String, target: String,
+                              file: AtomicFile) throws -> SealResult {
         let writer = try PackageWriter(file: file, recipients: request.recipients)
 
         var innerFiles: [InnerManifest.File] = []
