@@ -5,8 +5,10 @@ import XCTest
 
 /// Writes the project pseudonym key as `project.pkey`. The one place to change when the real
 /// key files land: it uses the pipeline's temporary 64-hex-digit format, like PipelineCLITests.
+/// An unprotected project key for P2026-0042 at `dir/project.pkey`, made by `sluis keygen pseudonym`.
 func writeProjectKey(_ dir: TemporaryDirectory) {
-    dir.write("project.pkey", String(repeating: "5a17", count: 16) + "\n")
+    let r = try? CLI.run(["keygen", "pseudonym", "--project", "P2026-0042", "-o", dir.file("project.pkey"), "--unprotected"])
+    XCTAssertEqual(r?.exitCode, 0, r?.stderr ?? "")
 }
 
 /// `sluis check` and `sluis pseudonymise` on SPSS/Stata files made in the test with ReadStat's
