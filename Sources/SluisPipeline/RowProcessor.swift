@@ -229,7 +229,7 @@ final class RowProcessor {
         }
     }
 
-    /// u32 big-endian length, then the bytes: the composite message layout (docs/format-pseudonyms.md).
+    /// u32 big-endian length, then the bytes: the composite message layout (docs/format.md, "Pseudonyms").
     private func appendLengthPrefixed(_ part: [UInt8], to out: inout [UInt8]) {
         let n = UInt32(part.count)
         out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
