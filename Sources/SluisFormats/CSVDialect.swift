@@ -1,0 +1,48 @@
+import SluisCore
+
+/// How a CSV file is written: delimiter, line ending and whether it starts with a UTF-8 byte
+/// order mark. The reader reports the dialect it found; the writer keeps it, so output looks
+/// like its input unless the configuration says otherwise.
+public struct CSVDialect: Equatable, Sendable, CustomStringConvertible {
+    public enum LineEnding: String, Sendable {
+        case lf = "LF"
+        case crlf = "CRLF"
+        public var bytes: [UInt8] { self == .lf ? [0x0A] : [0x0D, 0x0A] }
+    }
+
+    /// The field separator: `,` `;` tab or `|`.
+    public var delimiter: UInt8
+    public var lineEnding: LineEnding
+    public var byteOrderMark: Bool
+
+    public static let quote: UInt8 = 0x22
+    /// The delimiters sluis detects and accepts, in order of preference on a tie.
+    public static let supportedDelimiters: [UInt8] = [0x2C, 0x3B, 0x09, 0x7C]
+
+    public init(delimiter: UInt8 = 0x2C, lineEnding: LineEnding = .lf, byteOrderMark: Bool = false) {
+        self.delimiter = delimiter
+        self.lineEnding = lineEnding
+        self.byteOrderMark = byteOrderMark
+    }
+
+    /// The name of a delimiter as written in pipeline.json and reports: `,` `;` `tab` `|`.
+    public static func name(ofDelimiter d: UInt8) -> String {
+        d == 0x09 ? "tab" : String(UnicodeScalar(d))
+    }
+
+    /// Parses a delimiter as written in pipeline.json: `,` `;` `|`, `tab` or a tab character.
+    public static func delimiter(named text: String) -> UInt8? {
+        switch text {
+        case ",": return 0x2C
+        case ";": return 0x3B
+        case "|": return 0x7C
+        case "\t", "tab", "\\t": return 0x09
+        default: return nil
+        }
+    }
+
+    /// `delimiter ';', CRLF` and `, with BOM` when there is one.
+    public var description: String {
+        "delimiter '\(Self.name(ofDelimiter: delimiter))', \(lineEnding.rawValue)" + (byteOrderMark ? ", UTF-8 BOM" : "")
+    }
+}

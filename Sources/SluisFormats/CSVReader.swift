@@ -1,0 +1,351 @@
+import SluisCore
+import SluisIO
+
+/// A streaming, byte-level RFC 4180 reader: `read(2)` in large blocks, a quote-aware scan, and
+/// rows handed out as byte ranges into the block, so memory stays flat however large the file.
+///
+/// Why its own parser: the CSV packages on the mirror are ~60× slower and load whole files
+/// (shared/platform-notes.md). Rows without quotes or non-ASCII bytes are handed out in place,
+/// without copying; other rows are unquoted, validated (UTF-8) or transcoded (Windows-1252,
+/// ISO-8859-1) field by field into a row buffer, so errors can name the line and column.
+///
+/// Accepted: `,` `;` tab `|` delimiters (detected from the header when not given), LF and CRLF
+/// line endings (a lone CR is data), a UTF-8 byte order mark, quoted fields with embedded
+/// delimiters, doubled quotes and line breaks. A quote inside an unquoted field is data. Blank
+/// lines are skipped when the header has more than one column.
+public final class CSVReader: RowSource {
+    public let path: String
+    public private(set) var columnNames: [String] = []
+    /// The dialect found: the delimiter (given or detected), the header's line ending, and whether a BOM was present.
+    public private(set) var dialect = CSVDialect()
+    public let encoding: TextEncoding
+    /// Data rows delivered so far.
+    public private(set) var rowCount = 0
+    /// Bytes read from the source so far.
+    public private(set) var byteCount: UInt64 = 0
+
+    private let source: ByteSource
+    private let blockByteCount: Int
+    private let maximumRowByteCount: Int
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var start = 0
+    private var end = 0
+    private var atEndOfInput = false
+    private var line = 1
+    private var starts: UnsafeMutablePointer<Int>
+    private var ends: UnsafeMutablePointer<Int>
+    private var fieldCapacity = 64
+    private var classes = [UInt8](repeating: 0, count: 256)
+    private let rowBuffer = FieldBuffer()
+    private var scratch: [UInt8] = []
+
+    /// Opens `source` and reads the header. `delimiter` nil means: detect it from the header line.
+    public init(source: ByteSource, path: String, delimiter: UInt8? = nil, encoding: TextEncoding = .utf8,
+                blockByteCount: Int = 1 << 20, maximumRowByteCount: Int = 64 << 20) throws {
+        self.source = source
+        self.path = path
+        self.encoding = encoding
+        self.blockByteCount = max(blockByteCount, 16)
+        self.maximumRowByteCount = max(maximumRowByteCount, self.blockByteCount)
+        self.capacity = self.blockByteCount
+        self.buffer = .allocate(byteCount: capacity, alignment: 64)
+        self.starts = .allocate(capacity: fieldCapacity)
+        self.ends = .allocate(capacity: fieldCapacity)
+        try readHeader(configuredDelimiter: delimiter)
+    }
+
+    /// Opens the file at `path`.
+    public convenience init(path: String, delimiter: UInt8? = nil, encoding: TextEncoding = .utf8) throws {
+        try self.init(source: try FileInput(path: path), path: path, delimiter: delimiter, encoding: encoding)
+    }
+
+    deinit {
+        buffer.deallocate()
+        starts.deallocate()
+        ends.deallocate()
+    }
+
+    public func forEachRow(_ body: (FieldView, Int) throws -> Void) throws {
+        let width = columnNames.count
+        while true {
+            if start >= end {
+                if atEndOfInput { return }
+                try refill()
+                continue
+            }
+            var fieldCount = 0, high: UInt8 = 0, quoted = false, newlines = 0
+            let next = try scanRow(from: start, fieldCount: &fieldCount, high: &high, quoted: &quoted, newlines: &newlines)
+            if next < 0 { try refill(); continue }
+            let rowLine = line
+            start = next
+            line += 1 + newlines
+            if fieldCount == 1 && width > 1 && ends[0] == starts[0] { continue }  // blank line
+            guard fieldCount == width else {
+                throw CSVError.raggedRow(file: path, line: rowLine, expectedFieldCount: width, foundFieldCount: fieldCount)
+            }
+            rowCount += 1
+            if !quoted && high < 0x80 {
+                try body(FieldView(base: UnsafeRawPointer(buffer), starts: UnsafePointer(starts), ends: UnsafePointer(ends), count: fieldCount), rowLine)
+            } else {
+                try decodeRow(fieldCount: fieldCount, line: rowLine)
+                try body(rowBuffer.view, rowLine)
+            }
+        }
+    }
+
+    // MARK: scanning
+
+    /// Finds the fields of the row starting at `from`. Returns the offset after the row's line
+    /// ending, or -1 when the block ends inside the row and more input is needed.
+    @inline(__always)
+    private func scanRow(from rowStart: Int, fieldCount: inout Int, high: inout UInt8, quoted: inout Bool, newlines: inout Int) throws -> Int {
+        let p = buffer.assumingMemoryBound(to: UInt8.self)
+        let limit = end
+        let d = dialect.delimiter
+        let quote = CSVDialect.quote
+        var i = rowStart
+        var n = 0
+        var hi: UInt8 = 0
+        var nl = 0
+        defer { fieldCount = n; high = hi; newlines = nl }
+        return try classes.withUnsafeBufferPointer { cls -> Int in
+            while true {
+                if n == fieldCapacity { growFieldCapacity() }
+                starts[n] = i
+                if i < limit && p[i] == quote {
+                    quoted = true
+                    let fieldLine = line + nl
+                    var j = i + 1
+                    while true {
+                        if j >= limit {
+                            if !atEndOfInput { return -1 }
+                            throw CSVError.unterminatedQuote(at: position(line: fieldLine, column: n))
+                        }
+                        let c = p[j]
+                        hi |= c
+                        if c == quote {
+                            if j + 1 >= limit {
+                                if !atEndOfInput { return -1 }
+                                j += 1
+                                break
+                            }
+                            if p[j + 1] == quote { j += 2; continue }
+                            j += 1
+                            break
+                        }
+                        if c == 0x0A { nl += 1 }
+                        j += 1
+                    }
+                    ends[n] = j
+                    n += 1
+                    if j >= limit { return limit }
+                    let c = p[j]
+                    if c == d { i = j + 1; continue }
+                    if c == 0x0A { return j + 1 }
+                    if c == 0x0D {
+                        if j + 1 >= limit { return atEndOfInput ? limit : -1 }
+                        if p[j + 1] == 0x0A { return j + 2 }
+                    }
+                    throw CSVError.textAfterClosingQuote(at: position(line: line + nl, column: n - 1))
+                } else {
+                    var j = i
+                    while j < limit {
+                        let c = p[j]
+                        hi |= c
+                        if cls[Int(c)] != 0 {
+                            if c != 0x0D { break }
+                            if j + 1 >= limit {
+                                if !atEndOfInput { return -1 }
+                                break
+                            }
+                            if p[j + 1] == 0x0A { break }
+                        }
+                        j += 1
+                    }
+                    ends[n] = j
+                    n += 1
+                    if j >= limit { return atEndOfInput ? limit : -1 }
+                    let c = p[j]
+                    if c == d { i = j + 1; continue }
+                    if c == 0x0A { return j + 1 }
+                    return min(j + 2, limit)  // CR LF, or a CR at the very end
+                }
+            }
+        }
+    }
+
+    private func position(line: Int, column index: Int) -> SourcePosition {
+        SourcePosition(file: path, line: line, columnNumber: index + 1,
+                       columnName: index < columnNames.count ? columnNames[index] : nil)
+    }
+
+    /// Unquotes, validates or transcodes the fields of the current row into `rowBuffer`.
+    private func decodeRow(fieldCount: Int, line rowLine: Int) throws {
+        rowBuffer.removeAll()
+        let p = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)
+        var fieldLine = rowLine
+        for k in 0..<fieldCount {
+            var s = starts[k]
+            var e = ends[k]
+            scratch.removeAll(keepingCapacity: true)
+            var high: UInt8 = 0
+            let isQuoted = e > s && p[s] == CSVDialect.quote
+            if isQuoted { s += 1; e -= 1 }
+            var i = s
+            var newlines = 0
+            while i < e {
+                let c = p[i]
+                if isQuoted && c == CSVDialect.quote { i += 1 }  // the first of a doubled quote
+                if c == 0x0A { newlines += 1 }
+                high |= c
+                if c < 0x80 || encoding == .utf8 {
+                    scratch.append(c)
+                } else {
+                    guard let v = TextTranscoding.scalar(of: c, in: encoding) else {
+                        throw CSVError.invalidByteSequence(at: position(line: fieldLine, column: k), encoding: encoding)
+                    }
+                    appendScalar(v)
+                }
+                i += 1
+            }
+            if high >= 0x80 && encoding == .utf8 {
+                let valid = scratch.withUnsafeBytes { TextTranscoding.isValidUTF8($0) }
+                if !valid { throw CSVError.invalidByteSequence(at: position(line: fieldLine, column: k), encoding: encoding) }
+            }
+            rowBuffer.append(scratch)
+            fieldLine += newlines
+        }
+        scratch.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+    }
+
+    private func appendScalar(_ v: UInt32) {
+        if v < 0x800 {
+            scratch.append(UInt8(0xC0 | (v >> 6)))
+            scratch.append(UInt8(0x80 | (v & 0x3F)))
+        } else {
+            scratch.append(UInt8(0xE0 | (v >> 12)))
+            scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (v & 0x3F)))
+        }
+    }
+
+    // MARK: buffering
+
+    /// Moves the unparsed tail to the front and reads more; grows the buffer when one row fills it.
+    private func refill() throws {
+        if start > 0 {
+            let remaining = end - start
+            if remaining > 0 { buffer.copyMemory(from: buffer + start, byteCount: remaining) }
+            end = remaining
+            start = 0
+        }
+        if end == capacity {
+            guard capacity < maximumRowByteCount else {
+                throw CSVError.rowTooLong(file: path, line: line, limitByteCount: maximumRowByteCount)
+            }
+            let newCapacity = min(capacity * 2, maximumRowByteCount)
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 64)
+            grown.copyMemory(from: buffer, byteCount: end)
+            buffer.deallocate()
+            buffer = grown
+            capacity = newCapacity
+        }
+        let n = try source.readFully(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: min(capacity - end, max(blockByteCount, capacity - end))))
+        if n == 0 { atEndOfInput = true }
+        end += n
+        byteCount += UInt64(n)
+    }
+
+    private func growFieldCapacity() {
+        let newCapacity = fieldCapacity * 2
+        let ns = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        let ne = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        ns.update(from: starts, count: fieldCapacity)
+        ne.update(from: ends, count: fieldCapacity)
+        starts.deallocate()
+        ends.deallocate()
+        starts = ns
+        ends = ne
+        fieldCapacity = newCapacity
+    }
+
+    // MARK: header
+
+    private func readHeader(configuredDelimiter: UInt8?) throws {
+        try refill()
+        while end < 3 && !atEndOfInput { try refill() }
+        let p = buffer.assumingMemoryBound(to: UInt8.self)
+        if end >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
+            guard encoding == .utf8 else { throw CSVError.byteOrderMarkMismatch(file: path, encoding: encoding) }
+            dialect.byteOrderMark = true
+            start = 3
+        }
+        let headerEnd = try findHeaderEnd()
+        if headerEnd.lineEnd == start && atEndOfInput { throw CSVError.missingHeader(file: path) }
+        dialect.delimiter = configuredDelimiter ?? headerEnd.detected
+        dialect.lineEnding = headerEnd.crlf ? .crlf : .lf
+        for d in [dialect.delimiter, 0x0A, 0x0D] { classes[Int(d)] = 1 }
+
+        var fieldCount = 0, high: UInt8 = 0, quoted = false, newlines = 0
+        var next = -1
+        while next < 0 {
+            next = try scanRow(from: start, fieldCount: &fieldCount, high: &high, quoted: &quoted, newlines: &newlines)
+            if next < 0 { try refill() }
+        }
+        try decodeRow(fieldCount: fieldCount, line: 1)
+        start = next
+        line = 2 + newlines
+        let view = rowBuffer.view
+        var names: [String] = []
+        var seen: [String: [Int]] = [:]
+        for k in 0..<fieldCount {
+            let name = String(decoding: view[k], as: UTF8.self)
+            guard !name.allSatisfy({ $0 == " " || $0 == "\t" }) else {
+                if fieldCount == 1 { throw CSVError.missingHeader(file: path) }
+                throw CSVError.emptyColumnName(file: path, columnNumber: k + 1)
+            }
+            names.append(name)
+            seen[name, default: []].append(k + 1)
+        }
+        if let duplicate = names.first(where: { (seen[$0]?.count ?? 0) > 1 }) {
+            throw CSVError.duplicateColumnName(file: path, name: duplicate, columnNumbers: seen[duplicate] ?? [])
+        }
+        columnNames = names
+    }
+
+    /// Scans the header line (quote-aware) for its end, its line ending and the most frequent
+    /// candidate delimiter outside quotes (`,` on a tie or when there is none).
+    private func findHeaderEnd() throws -> (lineEnd: Int, crlf: Bool, detected: UInt8) {
+        while true {
+            let p = buffer.assumingMemoryBound(to: UInt8.self)
+            var counts = [Int](repeating: 0, count: 256)
+            var inQuotes = false
+            var i = start
+            while i < end {
+                let c = p[i]
+                if c == CSVDialect.quote { inQuotes.toggle() }
+                else if !inQuotes {
+                    if c == 0x0A {
+                        let crlf = i > start && p[i - 1] == 0x0D
+                        return (i, crlf, bestDelimiter(counts))
+                    }
+                    counts[Int(c)] += 1
+                }
+                i += 1
+            }
+            if atEndOfInput { return (end, false, bestDelimiter(counts)) }
+            try refill()
+        }
+    }
+
+    private func bestDelimiter(_ counts: [Int]) -> UInt8 {
+        var best: UInt8 = 0x2C
+        var bestCount = 0
+        for d in CSVDialect.supportedDelimiters where counts[Int(d)] > bestCount {
+            best = d
+            bestCount = counts[Int(d)]
+        }
+        return best
+    }
+}

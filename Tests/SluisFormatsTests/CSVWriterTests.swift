@@ -1,0 +1,57 @@
+import XCTest
+import SluisCore
+import SluisIO
+@testable import SluisFormats
+
+final class CSVWriterTests: XCTestCase {
+    private func write(_ rows: [[String]], dialect: CSVDialect, block: Int = 1 << 20) throws -> String {
+        let sink = MemorySink()
+        let writer = CSVWriter(sink: sink, dialect: dialect, blockByteCount: block)
+        try writer.writeHeader(names: rows[0])
+        for row in rows.dropFirst() {
+            let fields = FieldBuffer()
+            for f in row { fields.append(Array(f.utf8)) }
+            try writer.writeRow(fields.view)
+        }
+        try writer.finish()
+        return String(decoding: sink.bytes, as: UTF8.self)
+    }
+
+    func testQuotesOnlyWhenNeeded() throws {
+        let rows = [["a", "b"], ["plain", "with,comma"], ["say \"hi\"", "two\nlines"], ["", "x;y"]]
+        XCTAssertEqual(try write(rows, dialect: CSVDialect()),
+                       "a,b\nplain,\"with,comma\"\n\"say \"\"hi\"\"\",\"two\nlines\"\n,x;y\n")
+        XCTAssertEqual(try write(rows, dialect: CSVDialect(delimiter: 0x3B, lineEnding: .crlf)),
+                       "a;b\r\nplain;with,comma\r\n\"say \"\"hi\"\"\";\"two\nlines\"\r\n;\"x;y\"\r\n")
+        XCTAssertEqual(try write([["a"], [""]], dialect: CSVDialect()), "a\n\"\"\n")
+        XCTAssertEqual(try write([["a"]], dialect: CSVDialect(byteOrderMark: true)), "\u{FEFF}a\n")
+    }
+
+    func testRoundTripThroughReaderKeepsValuesAndDialect() throws {
+        let rows = [["id", "t"], ["1", "a,\"b\"\r\nc"], ["2", "é"], ["3", ""]]
+        for dialect in [CSVDialect(), CSVDialect(delimiter: 0x09, lineEnding: .crlf, byteOrderMark: true)] {
+            let text = try write(rows, dialect: dialect, block: 64)
+            let reader = try CSVReader(source: MemorySource(Array(text.utf8), maxReadByteCount: 5), path: "t", blockByteCount: 16)
+            XCTAssertEqual(reader.dialect, dialect)
+            var back: [[String]] = [reader.columnNames]
+            try reader.forEachRow { v, _ in back.append((0..<v.count).map { String(decoding: v[$0], as: UTF8.self) }) }
+            XCTAssertEqual(back, rows)
+        }
+    }
+
+    func testWritesLargeBlocks() throws {
+        final class BlockSizes: ByteSink {
+            var sizes: [Int] = []
+            func write(_ bytes: UnsafeRawBufferPointer) throws { sizes.append(bytes.count) }
+            func finish() throws {}
+        }
+        let sink = BlockSizes()
+        let writer = CSVWriter(sink: sink, dialect: CSVDialect(), blockByteCount: 1 << 16)
+        let fields = FieldBuffer()
+        fields.append(Array("0123456789".utf8))
+        for _ in 0..<20_000 { try writer.writeRow(fields.view) }
+        try writer.finish()
+        XCTAssertEqual(sink.sizes.reduce(0, +), 20_000 * 11)
+        XCTAssertTrue(sink.sizes.dropLast().allSatisfy { $0 >= 1 << 16 })
+    }
+}
