@@ -1,9 +1,75 @@
 import ArgumentParser
+import SluisCore
+import SluisCrypto
+import SluisIO
 
-/// Placeholder until the feature lands.
+/// `sluis inspect FILE [--json]`: who an encrypted file is for and its sizes, without any secret key.
+/// Nothing shown is authenticated until the file is decrypted.
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show who an encrypted file is for, without any secret key (not yet available)")
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Show who an encrypted file is for, without any secret key")
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+    @Argument(help: "The encrypted file ('-' for standard input).")
+    var file: String
+
     func run() throws {
-        try reportingErrors { throw UsageError("'inspect' is not available in this build yet") }
+        try reportingErrors {
+            let source = try FileInput(path: file)
+            let header = try ErrorInFile.naming(source.path) { try EncryptedFileHeader.read(from: source) }
+            let payload: UInt64
+            if let size = source.size() {
+                payload = size - UInt64(header.headerByteCount)
+            } else {
+                let counter = CountingNullSink()
+                try StreamCopy.copy(from: source, to: counter)
+                payload = counter.byteCount
+            }
+            let implied = header.plaintextByteCount(payloadByteCount: payload)
+            let hash = header.headerSHA256.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+            if json {
+                var fields = [
+                    "\"file\": \(jsonString(source.path))",
+                    "\"version\": \(header.version)",
+                    "\"chunkByteCount\": \(header.chunkByteCount)",
+                    "\"recipients\": [" + header.recipientFingerprints.map(jsonString).joined(separator: ", ") + "]",
+                    "\"headerByteCount\": \(header.headerByteCount)",
+                    "\"headerSHA256\": \"\(hash)\"",
+                    "\"payloadByteCount\": \(payload)",
+                ]
+                fields.append("\"chunkCount\": " + (implied.map { "\($0.chunks)" } ?? "null"))
+                fields.append("\"plaintextByteCount\": " + (implied.map { "\($0.plaintext)" } ?? "null"))
+                print("{\n  " + fields.joined(separator: ",\n  ") + "\n}")
+            } else {
+                print("file: \(source.path)")
+                print("format: sluis encrypted file, version \(header.version)")
+                print("chunk size: \(header.chunkByteCount) bytes")
+                print("recipients (\(header.recipientFingerprints.count)):")
+                for fp in header.recipientFingerprints { print("  \(fp)") }
+                print("header: \(header.headerByteCount) bytes, sha256 \(hash)")
+                if let implied {
+                    print("payload: \(payload) bytes in \(implied.chunks) chunk\(implied.chunks == 1 ? "" : "s"), "
+                        + "\(implied.plaintext) bytes of plaintext if complete")
+                } else {
+                    print("payload: \(payload) bytes (not a whole number of chunks: truncated or damaged)")
+                }
+                print("note: nothing above is authenticated until the file is decrypted")
+            }
+        }
+    }
+
+    private func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) }
+                else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
     }
 }

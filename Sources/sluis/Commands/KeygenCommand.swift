@@ -1,9 +1,89 @@
 import ArgumentParser
+import SluisCore
+import SluisCrypto
+import SluisIO
 
-/// Placeholder until the feature lands.
+/// `sluis keygen identity|pseudonym`: makes key files (docs/format.md, "Keys").
 struct KeygenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keygen", abstract: "Make an identity or a project pseudonym key (not yet available)")
+    static let configuration = CommandConfiguration(
+        commandName: "keygen", abstract: "Make an identity or a project pseudonym key",
+        subcommands: [KeygenIdentityCommand.self, KeygenPseudonymCommand.self])
+}
+
+/// `sluis keygen identity -o NAME`: writes NAME.pub (one line to share) and NAME.key (secret, 0600).
+struct KeygenIdentityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity",
+        abstract: "Make an identity: NAME.pub to share, NAME.key to keep (passphrase-protected)")
+
+    @Option(name: .shortAndLong, help: "Base name: writes NAME.pub and NAME.key.")
+    var output: String
+    @Option(help: "A label stored in the public key (a name or e-mail address).")
+    var comment: String?
+    @Flag(help: "Write the secret key WITHOUT passphrase protection (demos and tests only).")
+    var unprotected = false
+    @Option(help: "Read the new passphrase from this file (mode 0600) instead of the terminal.")
+    var passphraseFile: String?
+
     func run() throws {
-        try reportingErrors { throw UsageError("'keygen' is not available in this build yet") }
+        try reportingErrors {
+            let pubPath = output + ".pub", keyPath = output + ".key"
+            for p in [pubPath, keyPath] where FileSystem.exists(p) { throw IOError.alreadyExists(path: p) }
+            let identity = try Identity.generate(comment: comment)
+            let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: keyPath)
+            try identity.write(secretKeyFile: keyPath, protection: protection)
+            do {
+                try identity.write(publicKeyFile: pubPath)
+            } catch {
+                FileSystem.removeTree(keyPath)
+                throw error
+            }
+            print("wrote \(pubPath) (share it) and \(keyPath) (keep it private)")
+            print("fingerprint: \(identity.recipient.fingerprint)")
+        }
     }
+}
+
+/// `sluis keygen pseudonym --project ID -o FILE`: a project's pseudonym key in a secret key file.
+struct KeygenPseudonymCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pseudonym", abstract: "Make a project pseudonym key (32 random bytes, project id, key id)")
+
+    @Option(help: "The project id (1-64 characters: A-Z a-z 0-9 . _ -).")
+    var project: String
+    @Option(name: .shortAndLong, help: "The key file to write (mode 0600; never overwritten).")
+    var output: String
+    @Flag(help: "Write the key WITHOUT passphrase protection (demos and tests only).")
+    var unprotected = false
+    @Option(help: "Read the new passphrase from this file (mode 0600) instead of the terminal.")
+    var passphraseFile: String?
+    // TODO(intake, issue of the link stage): `--check-register REGISTER` should refuse a key whose
+    // pseudonyms could be confused with an existing register's keys. The hook is here; the
+    // linking logic belongs to SluisLink and is not implemented in this command.
+    @Option(help: "Check the new key against an intake register (not available in this build yet).")
+    var checkRegister: String?
+
+    func run() throws {
+        try reportingErrors {
+            if checkRegister != nil { throw UsageError("--check-register is not available in this build yet") }
+            if FileSystem.exists(output) { throw IOError.alreadyExists(path: output) }
+            let key = try ProjectKey.generate(projectId: project)
+            let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: output)
+            try key.write(secretKeyFile: output, protection: protection)
+            print("wrote \(output) (keep it private)")
+            print("project: \(key.projectId)")
+            print("key id: \(key.keyId)")
+        }
+    }
+}
+
+/// The protection for a new key: a passphrase (asked twice on a terminal) or, with a loud warning, none.
+func newKeyProtection(unprotected: Bool, passphraseFile: String?, keyPath: String) throws -> KeyProtection {
+    if unprotected {
+        printError("sluis: WARNING: \(keyPath) is NOT protected by a passphrase: anyone who can read it can use it. "
+            + "Use unprotected keys only for demos and tests.")
+        return .none
+    }
+    let source = PassphraseSource.resolve(passphraseFile: passphraseFile)
+    return .passphrase(try source.passphrase(prompt: "new passphrase for \(keyPath)", confirm: true))
 }

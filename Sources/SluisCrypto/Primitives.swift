@@ -1,0 +1,223 @@
+import CSodium
+
+/// Every libsodium primitive that keys and encrypted files use, in one file, so that auditing the
+/// cryptography of sluis means reading one page (the other libsodium calls are in Sodium.swift,
+/// SecretBytes.swift and SecretStream.swift).
+///
+/// Secrets go in and come out as `SecretBytes`; public values as `[UInt8]`. Functions that can
+/// fail on input (a bad point, a failed authentication) return nil; the caller turns that into an
+/// error that says what it means.
+enum Primitives {
+    static let ed25519PublicKeyByteCount = 32
+    static let ed25519SeedByteCount = 32
+    static let ed25519SecretKeyByteCount = 64
+    static let signatureByteCount = 64
+    static let x25519KeyByteCount = 32
+    static let fileKeyByteCount = 32
+    /// `crypto_box_seal` of a 32-byte file key: ephemeral public key (32) ‖ MAC (16) ‖ ciphertext (32).
+    static let sealedFileKeyByteCount = 80
+    static let argon2SaltByteCount = 16
+    static let aeadNonceByteCount = 24
+    static let aeadTagByteCount = 16
+
+    // MARK: Ed25519 and the conversion to X25519
+
+    /// The Ed25519 key pair of a 32-byte seed (`crypto_sign_seed_keypair`).
+    static func ed25519KeyPair(seed: SecretBytes) -> (publicKey: [UInt8], secretKey: SecretBytes) {
+        Sodium.ready()
+        precondition(seed.count == ed25519SeedByteCount)
+        var pk = [UInt8](repeating: 0, count: ed25519PublicKeyByteCount)
+        let sk = SecretBytes(count: ed25519SecretKeyByteCount)
+        seed.withUnsafeBytes { s in
+            sk.withUnsafeMutableBytes { k in
+                _ = crypto_sign_seed_keypair(&pk, k.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                             s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return (pk, sk)
+    }
+
+    /// The X25519 public key of an Ed25519 public key, or nil when the bytes are not a valid point.
+    static func x25519PublicKey(fromEd25519 pk: [UInt8]) -> [UInt8]? {
+        Sodium.ready()
+        guard pk.count == ed25519PublicKeyByteCount else { return nil }
+        var out = [UInt8](repeating: 0, count: x25519KeyByteCount)
+        guard crypto_sign_ed25519_pk_to_curve25519(&out, pk) == 0 else { return nil }
+        return out
+    }
+
+    /// The X25519 secret key of an Ed25519 secret key (64 bytes).
+    static func x25519SecretKey(fromEd25519 sk: SecretBytes) -> SecretBytes {
+        let out = SecretBytes(count: x25519KeyByteCount)
+        sk.withUnsafeBytes { s in
+            out.withUnsafeMutableBytes { o in
+                _ = crypto_sign_ed25519_sk_to_curve25519(o.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                                         s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return out
+    }
+
+    /// A detached Ed25519 signature.
+    static func sign(_ message: [UInt8], secretKey: SecretBytes) -> [UInt8] {
+        var sig = [UInt8](repeating: 0, count: signatureByteCount)
+        secretKey.withUnsafeBytes { k in
+            _ = crypto_sign_detached(&sig, nil, message, UInt64(message.count),
+                                     k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        return sig
+    }
+
+    /// Checks a detached Ed25519 signature.
+    static func verify(_ signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool {
+        Sodium.ready()
+        guard signature.count == signatureByteCount, publicKey.count == ed25519PublicKeyByteCount else { return false }
+        return crypto_sign_verify_detached(signature, message, UInt64(message.count), publicKey) == 0
+    }
+
+    // MARK: Sealed boxes
+
+    /// `crypto_box_seal(fileKey, recipient)` built from its documented parts so that the ephemeral key
+    /// comes from `ephemeralSeed` (injectable for test vectors) rather than from inside libsodium:
+    /// (epk, esk) = crypto_box_seed_keypair(seed); nonce = BLAKE2b-192(epk ‖ pk);
+    /// sealed = epk ‖ crypto_box_easy(fileKey, nonce, pk, esk). `crypto_box_seal_open` opens it.
+    static func seal(_ fileKey: SecretBytes, to recipientX25519: [UInt8], ephemeralSeed: SecretBytes) -> [UInt8] {
+        Sodium.ready()
+        precondition(recipientX25519.count == x25519KeyByteCount && ephemeralSeed.count == 32)
+        var epk = [UInt8](repeating: 0, count: 32)
+        let esk = SecretBytes(count: 32)
+        esk.withUnsafeMutableBytes { e in
+            ephemeralSeed.withUnsafeBytes { s in
+                _ = crypto_box_seed_keypair(&epk, e.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                            s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        var nonce = [UInt8](repeating: 0, count: 24)
+        let nonceInput = epk + recipientX25519
+        _ = crypto_generichash(&nonce, 24, nonceInput, UInt64(nonceInput.count), nil, 0)
+        var boxed = [UInt8](repeating: 0, count: 16 + fileKey.count)
+        fileKey.withUnsafeBytes { m in
+            esk.withUnsafeBytes { e in
+                _ = crypto_box_easy(&boxed, m.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
+                                    nonce, recipientX25519, e.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return epk + boxed
+    }
+
+    /// Opens a sealed file key (`crypto_box_seal_open`); nil when it does not authenticate.
+    static func openSealed(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecretBytes) -> SecretBytes? {
+        guard sealed.count == sealedFileKeyByteCount else { return nil }
+        let out = SecretBytes(count: fileKeyByteCount)
+        let ok = out.withUnsafeMutableBytes { o in
+            secretKey.withUnsafeBytes { s in
+                crypto_box_seal_open(o.baseAddress!.assumingMemoryBound(to: UInt8.self), sealed, UInt64(sealed.count),
+                                     publicKey, s.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
+            }
+        }
+        return ok ? out : nil
+    }
+
+    // MARK: Passphrase protection
+
+    /// Argon2id13 (`crypto_pwhash`) of a passphrase into a 32-byte key; nil when libsodium refuses
+    /// (out of memory, limits outside its range).
+    static func argon2id(passphrase: SecretBytes, salt: [UInt8], opsLimit: UInt64, memLimitBytes: UInt64) -> SecretBytes? {
+        Sodium.ready()
+        guard salt.count == argon2SaltByteCount else { return nil }
+        let key = SecretBytes(count: 32)
+        let rc = key.withUnsafeMutableBytes { k in
+            passphrase.withUnsafeBytes { p in
+                crypto_pwhash(k.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
+                              p.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(p.count),
+                              salt, opsLimit, Int(memLimitBytes), crypto_pwhash_alg_argon2id13())
+            }
+        }
+        return rc == 0 ? key : nil
+    }
+
+    /// XChaCha20-Poly1305 (IETF) encryption of a secret under `key` with additional data.
+    static func aeadSeal(_ plaintext: SecretBytes, additionalData: [UInt8], nonce: [UInt8], key: SecretBytes) -> [UInt8] {
+        precondition(nonce.count == aeadNonceByteCount && key.count == 32)
+        var out = [UInt8](repeating: 0, count: plaintext.count + aeadTagByteCount)
+        var outLength: UInt64 = 0
+        plaintext.withUnsafeBytes { m in
+            key.withUnsafeBytes { k in
+                _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+                    &out, &outLength, m.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
+                    additionalData, UInt64(additionalData.count), nil, nonce,
+                    k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return out
+    }
+
+    /// XChaCha20-Poly1305 (IETF) decryption into guarded memory; nil when it does not authenticate.
+    static func aeadOpen(_ ciphertext: [UInt8], additionalData: [UInt8], nonce: [UInt8], key: SecretBytes) -> SecretBytes? {
+        guard nonce.count == aeadNonceByteCount, ciphertext.count >= aeadTagByteCount else { return nil }
+        let out = SecretBytes(count: ciphertext.count - aeadTagByteCount)
+        var outLength: UInt64 = 0
+        let rc = out.withUnsafeMutableBytes { m in
+            key.withUnsafeBytes { k in
+                crypto_aead_xchacha20poly1305_ietf_decrypt(
+                    m.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLength, nil,
+                    ciphertext, UInt64(ciphertext.count), additionalData, UInt64(additionalData.count), nonce,
+                    k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return rc == 0 ? out : nil
+    }
+
+    // MARK: Base64 (libsodium's decoder runs in constant time, which matters for secrets)
+
+    /// Standard base64 with padding.
+    static func base64(_ bytes: UnsafeRawBufferPointer) -> String {
+        Sodium.ready()
+        let variant = Int32(sodium_base64_VARIANT_ORIGINAL)
+        let length = sodium_base64_encoded_len(bytes.count, variant)
+        var out = [CChar](repeating: 0, count: length)
+        _ = sodium_bin2base64(&out, length, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, variant)
+        let text = out.withUnsafeBytes { String(decoding: $0.prefix(length - 1), as: UTF8.self) }
+        out.withUnsafeMutableBytes { Sodium.zero($0) }
+        return text
+    }
+
+    static func base64(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { base64($0) } }
+
+    /// Decodes standard base64 (padding required, no whitespace) of exactly `byteCount` bytes, or nil.
+    static func decodeBase64(_ text: Substring, byteCount: Int) -> [UInt8]? {
+        guard let secret = decodeBase64Secret(text, byteCount: byteCount) else { return nil }
+        return secret.exposedCopy()
+    }
+
+    /// Decodes standard base64 of exactly `byteCount` bytes into guarded memory, or nil.
+    static func decodeBase64Secret(_ text: Substring, byteCount: Int) -> SecretBytes? {
+        Sodium.ready()
+        let chars = Array(text.utf8)
+        guard !chars.isEmpty, chars.count == sodium_base64_encoded_len(byteCount, Int32(sodium_base64_VARIANT_ORIGINAL)) - 1
+        else { return nil }
+        let out = SecretBytes(count: byteCount + 3)
+        var written = 0
+        let rc = out.withUnsafeMutableBytes { o in
+            chars.withUnsafeBufferPointer { c in
+                c.baseAddress!.withMemoryRebound(to: CChar.self, capacity: c.count) { cp in
+                    sodium_base642bin(o.baseAddress!.assumingMemoryBound(to: UInt8.self), o.count, cp, c.count,
+                                      nil, &written, nil, Int32(sodium_base64_VARIANT_ORIGINAL))
+                }
+            }
+        }
+        guard rc == 0, written == byteCount else { return nil }
+        let exact = SecretBytes(count: byteCount)
+        exact.withUnsafeMutableBytes { d in out.withUnsafeBytes { s in d.copyMemory(from: UnsafeRawBufferPointer(rebasing: s[0..<byteCount])) } }
+        return exact
+    }
+
+    /// Lowercase hex.
+    static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

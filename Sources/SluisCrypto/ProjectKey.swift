@@ -1,0 +1,76 @@
+import SluisIO
+
+/// A project's pseudonym key: 32 random bytes that key every pseudonym of one project, with the
+/// project id and a key id, stored in the same secret key container as identities.
+///
+/// The key id names the key in manifests and registers without revealing it:
+/// keyId = lowercase hex of the first 8 bytes of HMAC-SHA256(key, "sluis/pseudonym-key-id/v1").
+public final class ProjectKey: CustomStringConvertible, Sendable {
+    public let projectId: String
+    public let keyId: String
+    public let secret: SecretBytes
+
+    public static let keyIdLabel = Array("sluis/pseudonym-key-id/v1".utf8)
+
+    /// Wraps an existing key (its id is computed).
+    public init(projectId: String, secret: SecretBytes) throws {
+        guard Self.isValidProjectId(projectId) else { throw KeyFileError.invalidProjectId }
+        precondition(secret.count == SecretKeyFile.secretByteCount)
+        self.projectId = projectId
+        self.secret = secret
+        self.keyId = Self.keyId(of: secret)
+    }
+
+    /// A fresh random key for `projectId`.
+    public static func generate(projectId: String) throws -> ProjectKey {
+        try ProjectKey(projectId: projectId, secret: SecretBytes.random(count: SecretKeyFile.secretByteCount))
+    }
+
+    /// Loads a secret key file of kind `pseudonym-key`, checking that the stored key id matches.
+    public static func load(path: String, passphrase: PassphraseSource) throws -> ProjectKey {
+        let file = try SecretKeyFile.read(path: path)
+        guard file.kind == .pseudonymKey else {
+            throw KeyFileError.wrongKind(path: path, found: "identity", expected: "project pseudonym key (made by 'sluis keygen pseudonym')")
+        }
+        guard let project = file.publicValue("project"), isValidProjectId(project) else {
+            throw KeyFileError.malformed(path: path, line: 3, expected: "project: a project id")
+        }
+        let secret = try file.openSecret(passphrase: passphrase)
+        let key = try ProjectKey(projectId: project, secret: secret)
+        guard file.publicValue("key-id") == key.keyId else { throw KeyFileError.inconsistent(path: path) }
+        return key
+    }
+
+    /// The project id and key id of a key file, read without the passphrase.
+    public static func describe(secretKeyFile path: String) throws -> (projectId: String, keyId: String) {
+        let file = try SecretKeyFile.read(path: path)
+        guard file.kind == .pseudonymKey, let p = file.publicValue("project"), let k = file.publicValue("key-id") else {
+            throw KeyFileError.wrongKind(path: path, found: "identity", expected: "project pseudonym key")
+        }
+        return (p, k)
+    }
+
+    /// Writes the key file (mode 0600, never over an existing file).
+    public func write(secretKeyFile path: String, protection: KeyProtection) throws {
+        try write(secretKeyFile: path, protection: protection, cost: .moderate)
+    }
+
+    func write(secretKeyFile path: String, protection: KeyProtection, cost: Argon2Cost) throws {
+        try SecretKeyFile.write(path: path, kind: .pseudonymKey, publicFields: [("project", projectId), ("key-id", keyId)],
+                                secret: secret, protection: protection, cost: cost)
+    }
+
+    static func keyId(of secret: SecretBytes) -> String {
+        let mac = HMACSHA256(key: secret)
+        return Primitives.hex(mac.authenticate(keyIdLabel).prefix(8))
+    }
+
+    /// 1–64 characters from A–Z a–z 0–9 . _ - (it appears in file names, manifests and HKDF info).
+    public static func isValidProjectId(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 95 || $0 == 45
+        }
+    }
+
+    public var description: String { "project key \(keyId) for \(projectId) <secret redacted>" }
+}
