@@ -75,19 +75,26 @@ public enum Normaliser {
         }
         if !sawAny { return .empty }
         guard count == 8 || count == 9 else { return .wrongLength }
-        var d = [UInt8](repeating: 0, count: 9)
-        withUnsafeBytes(of: digits) { raw in
-            let shift = 9 - count
-            for k in 0..<count { d[k + shift] = raw[k] }
+        // Left-pad 8 digits to 9 without allocating: shift the tuple's bytes right by one.
+        if count == 8 {
+            withUnsafeMutableBytes(of: &digits) { raw in
+                var k = 8
+                while k > 0 { raw[k] = raw[k - 1]; k -= 1 }
+                raw[0] = 0
+            }
         }
         var sum = 0
         var allZero = true
-        for k in 0..<8 { sum += (9 - k) * Int(d[k]); if d[k] != 0 { allZero = false } }
-        if d[8] != 0 { allZero = false }
+        withUnsafeBytes(of: digits) { d in
+            for k in 0..<8 { sum += (9 - k) * Int(d[k]); if d[k] != 0 { allZero = false } }
+            if d[8] != 0 { allZero = false }
+            sum -= Int(d[8])
+        }
         if allZero { return .allZeros }
-        sum -= Int(d[8])
         guard sum % 11 == 0 else { return .checksum }
-        for k in 0..<9 { out.append(d[k] &+ 0x30) }
+        withUnsafeBytes(of: digits) { d in
+            for k in 0..<9 { out.append(d[k] &+ 0x30) }
+        }
         return nil
     }
 
@@ -127,7 +134,9 @@ public enum Normaliser {
             i += 1
         }
         // Split into up to three digit groups separated by one separator kind.
-        var groups: [(Int, Int)] = []  // (value, digit count)
+        // Up to three (value, digit count) groups, in a tuple so that nothing is allocated per value.
+        var groups: ((Int, Int), (Int, Int), (Int, Int)) = ((0, 0), (0, 0), (0, 0))
+        var groupCount = 0
         var value = 0
         var digitCount = 0
         var separator: UInt8 = 0
@@ -140,8 +149,9 @@ public enum Normaliser {
                 digitCount += 1
             } else if c == 0x2D || c == 0x2F || c == 0x2E {
                 if separator == 0 { separator = c } else if separator != c { return .unrecognisedFormat }
-                if digitCount == 0 { return .unrecognisedFormat }
-                groups.append((value, digitCount))
+                if digitCount == 0 || groupCount == 2 { return .unrecognisedFormat }
+                if groupCount == 0 { groups.0 = (value, digitCount) } else { groups.1 = (value, digitCount) }
+                groupCount += 1
                 value = 0
                 digitCount = 0
             } else {
@@ -150,17 +160,18 @@ public enum Normaliser {
             i += 1
         }
         if digitCount == 0 { return .unrecognisedFormat }
-        groups.append((value, digitCount))
+        if groupCount == 0 { groups.0 = (value, digitCount) } else if groupCount == 1 { groups.1 = (value, digitCount) } else { groups.2 = (value, digitCount) }
+        groupCount += 1
         var year = 0, month = 0, day = 0
-        if groups.count == 1 {
-            guard groups[0].1 == 8 else { return .unrecognisedFormat }
-            let v = groups[0].0
+        if groupCount == 1 {
+            guard groups.0.1 == 8 else { return .unrecognisedFormat }
+            let v = groups.0.0
             year = v / 10000; month = (v / 100) % 100; day = v % 100
-        } else if groups.count == 3 {
-            if groups[0].1 == 4 && groups[1].1 <= 2 && groups[2].1 <= 2 {
-                year = groups[0].0; month = groups[1].0; day = groups[2].0
-            } else if groups[2].1 == 4 && groups[0].1 <= 2 && groups[1].1 <= 2 {
-                day = groups[0].0; month = groups[1].0; year = groups[2].0
+        } else if groupCount == 3 {
+            if groups.0.1 == 4 && groups.1.1 <= 2 && groups.2.1 <= 2 {
+                year = groups.0.0; month = groups.1.0; day = groups.2.0
+            } else if groups.2.1 == 4 && groups.0.1 <= 2 && groups.1.1 <= 2 {
+                day = groups.0.0; month = groups.1.0; year = groups.2.0
             } else {
                 return .unrecognisedFormat
             }
@@ -290,12 +301,24 @@ public enum Normaliser {
         return nil
     }
 
+    /// Appends a non-negative value in decimal, zero-padded to `width`, without allocating.
     @inlinable
     static func appendDigits(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var tmp: [UInt8] = []
-        var v = value
-        repeat { tmp.append(UInt8(v % 10) + 0x30); v /= 10 } while v > 0
-        while tmp.count < width { tmp.append(0x30) }
-        out.append(contentsOf: tmp.reversed())
+        var count = 1
+        var v = value / 10
+        while v > 0 { count += 1; v /= 10 }
+        let total = max(count, width)
+        let start = out.count
+        for _ in 0..<total { out.append(0x30) }
+        v = value
+        var i = start + total - 1
+        repeat { out[i] = UInt8(v % 10) + 0x30; v /= 10; i -= 1 } while v > 0
+    }
+
+    /// Appends a possibly negative integer in decimal.
+    @inlinable
+    static func appendSigned(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(0x2D) }
+        appendDigits(value.magnitude > UInt(Int.max) ? 0 : abs(value), width: 1, to: &out)
     }
 }

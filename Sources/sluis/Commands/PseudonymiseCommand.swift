@@ -1,9 +1,38 @@
 import ArgumentParser
+import SluisCore
+import SluisPipeline
 
-/// Placeholder until the feature lands.
+/// `sluis pseudonymise -c pipeline.json -o DIR`: the pseudonymised plaintext files plus
+/// report.json, all written atomically; nothing is left behind on failure.
 struct PseudonymiseCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pseudonymise", abstract: "Write the pseudonymised plaintext files and a report (not yet available)")
+    static let configuration = CommandConfiguration(
+        commandName: "pseudonymise",
+        abstract: "Write the pseudonymised plaintext files and a report",
+        aliases: ["pseudonymize"])
+
+    @Option(name: [.short, .customLong("config")], help: "The pipeline.json to run.")
+    var config: String = "pipeline.json"
+
+    @Option(name: [.short, .customLong("output")], help: "The directory to write the files and report.json into.")
+    var output: String
+
+    @Option(name: .long, help: "File holding the passphrase of the pseudonym key.")
+    var passphraseFile: String?
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
     func run() throws {
-        try reportingErrors { throw UsageError("'pseudonymise' is not available in this build yet") }
+        try reportingErrors {
+            let pipeline = try LoadedPipeline.load(path: config)
+            // TEMPORARY: until branch `crypto` lands ProjectKey.load(path:passphrase:).
+            let key = try TemporaryPseudonymKeyLoader.load(path: pipeline.pseudonymKeyPath)
+            let report = try pipeline.pseudonymiseAll(key: key, into: output)
+            if json {
+                print(report.json(), terminator: "")
+            } else {
+                print(ReportText.pseudonymise(report, directory: output), terminator: "")
+            }
+        }
     }
 }

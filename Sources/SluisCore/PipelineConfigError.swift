@@ -1,0 +1,30 @@
+/// A problem with pipeline.json, found before any data is read. Names the JSON path of the
+/// offending member (`files[0].columns.Geboortedatum.to`) and what to do.
+public enum PipelineConfigError: SluisError, Equatable {
+    /// The file is not valid JSON.
+    case syntax(file: String, line: Int, column: Int, problem: String)
+    /// A member is missing, unknown, of the wrong type or has an unusable value.
+    case invalid(file: String, path: String, problem: String)
+    /// Columns in a file's header that the config does not classify (all of them listed).
+    case unclassifiedColumns(file: String, dataFile: String, columns: [String])
+    /// Columns the config names that the data file's header lacks.
+    case unknownColumns(file: String, path: String, dataFile: String, columns: [String])
+
+    public var category: FailureCategory { .usage }
+
+    public var description: String {
+        switch self {
+        case let .syntax(file, line, column, problem):
+            return "\(file):\(line):\(column): not valid JSON: \(problem)"
+        case let .invalid(file, path, problem):
+            return "\(file): \(path): \(problem)"
+        case let .unclassifiedColumns(file, dataFile, columns):
+            return "\(file): \(dataFile) has \(columns.count) unclassified column\(columns.count == 1 ? "" : "s"): "
+                + columns.map { "'\($0)'" }.joined(separator: ", ")
+                + "; give each an action (keep, drop, pseudonymise or generalise) under \"columns\""
+        case let .unknownColumns(file, path, dataFile, columns):
+            return "\(file): \(path): \(dataFile) has no column" + (columns.count == 1 ? " " : "s ")
+                + columns.map { "'\($0)'" }.joined(separator: ", ") + "; check the spelling against the file's header"
+        }
+    }
+}

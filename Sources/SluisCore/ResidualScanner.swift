@@ -1,0 +1,184 @@
+/// The kinds of direct identifier the residual scan looks for in kept columns.
+public enum ResidualKind: String, CaseIterable, Sendable, Codable {
+    /// Nine digits (optionally grouped by dots, spaces or dashes) that pass the BSN 11-check.
+    case bsn
+    case email
+    /// Dutch phone numbers: ten digits starting with 0 (separators allowed), or +31 / 0031 and nine digits.
+    case phone
+    /// An IBAN (two letters, two check digits, 11–30 letters and digits) whose mod-97 check holds.
+    case iban
+    /// A postcode `1234AB` / `1234 AB` together with another number (a house number) in the same value.
+    case postcodeHouseNumber = "postcode-housenumber"
+
+    public var bit: UInt8 { 1 << UInt8(ResidualKind.allCases.firstIndex(of: self) ?? 0) }
+}
+
+/// Finds values that look like direct identifiers, byte by byte, without regular expressions,
+/// so every kept value of a large file can be scanned at parsing speed.
+///
+/// Findings are a bit set per value (`ResidualKind.bit`); callers count them with line numbers.
+/// The scanner never keeps or returns the matched text.
+public enum ResidualScanner {
+    /// The kinds found in one UTF-8 value, as a bit set.
+    @inlinable
+    public static func scan(_ field: UnsafeRawBufferPointer) -> UInt8 {
+        let n = field.count
+        guard n >= 6, let base = field.baseAddress else { return 0 }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var found: UInt8 = 0
+        var digitRuns = 0
+        var postcode = false
+        var i = 0
+        while i < n {
+            let c = p[i]
+            if isDigit(c) {
+                var j = i
+                while j < n && isDigit(p[j]) { j += 1 }
+                let runLength = j - i
+                digitRuns += 1
+                let boundedLeft = i == 0 || !isAlphanumeric(p[i - 1])
+                if boundedLeft {
+                    if runLength == 9 && (j == n || !isAlphanumeric(p[j])) && Normaliser.passesElevenCheck(UnsafeRawBufferPointer(start: p + i, count: 9)) {
+                        found |= ResidualKind.bsn.bit
+                    }
+                    if runLength == 4 && c != 0x30 && isPostcodeLetters(p, j, n) { postcode = true }
+                    found |= groupedNumber(p, i, n)
+                }
+                i = j
+                continue
+            }
+            if c == 0x40 {  // @
+                if isEmail(p, i, n) { found |= ResidualKind.email.bit }
+            } else if isLetter(c), i + 3 < n, isLetter(p[i + 1]), isDigit(p[i + 2]), isDigit(p[i + 3]),
+                      i == 0 || !isAlphanumeric(p[i - 1]) {
+                if isIBAN(p, i, n) { found |= ResidualKind.iban.bit }
+            }
+            i += 1
+        }
+        if postcode && digitRuns >= 2 { found |= ResidualKind.postcodeHouseNumber.bit }
+        return found
+    }
+
+    @inlinable static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+    @inlinable static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) &- 0x61 < 26 }
+    @inlinable static func isAlphanumeric(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) }
+
+    /// Two letters after a 4-digit run (optionally one space between), not followed by a letter.
+    @inlinable
+    static func isPostcodeLetters(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Bool {
+        var k = at
+        if k < n && p[k] == 0x20 { k += 1 }
+        guard k + 1 < n, isLetter(p[k]), isLetter(p[k + 1]) else { return false }
+        return k + 2 == n || !isLetter(p[k + 2])
+    }
+
+    /// Digits grouped by single separators (space, dot, dash) starting at `start`: a grouped
+    /// BSN (123.456.782) or a phone number (06-12345678, +31 6 1234 5678, 0031 20 123 4567).
+    @inlinable
+    static func groupedNumber(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> UInt8 {
+        var digits = 0
+        var k = start
+        var lastDigitEnd = start
+        var separated = false
+        var ninth = -1
+        var value: UInt64 = 0
+        var firstTwo: UInt64 = 0
+        var bsnDigits: (UInt64, Int) = (0, 0)
+        while k < n {
+            let c = p[k]
+            if isDigit(c) {
+                digits += 1
+                if digits <= 13 { value = value &* 10 &+ UInt64(c - 0x30) }
+                if digits == 2 { firstTwo = value }
+                if digits == 9 { ninth = k; bsnDigits = (value, 9) }
+                k += 1
+                lastDigitEnd = k
+                continue
+            }
+            if (c == 0x20 || c == 0x2E || c == 0x2D) && k + 1 < n && isDigit(p[k + 1]) && k > start {
+                separated = true
+                k += 1
+                continue
+            }
+            break
+        }
+        _ = ninth
+        var found: UInt8 = 0
+        let endBounded = lastDigitEnd == n || !isAlphanumeric(p[lastDigitEnd])
+        guard endBounded else { return 0 }
+        let plus = start > 0 && p[start - 1] == 0x2B
+        if plus && digits == 11 && firstTwo == 31 { found |= ResidualKind.phone.bit }
+        if !plus && digits == 10 && p[start] == 0x30 && firstTwo != 0 { found |= ResidualKind.phone.bit }
+        if !plus && digits == 13 && firstTwo == 0 && value / 100_000_000_000 % 100 == 0 {  // 0031…
+            if (value / 1_000_000_000) % 100 == 31 { found |= ResidualKind.phone.bit }
+        }
+        if separated && digits == 9 && bsnDigits.1 == 9 {
+            var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var v = bsnDigits.0
+            withUnsafeMutableBytes(of: &text) { t in
+                var i = 8
+                while i >= 0 { t[i] = UInt8(v % 10) + 0x30; v /= 10; i -= 1 }
+            }
+            if withUnsafeBytes(of: text, { Normaliser.passesElevenCheck($0) }) { found |= ResidualKind.bsn.bit }
+        }
+        return found
+    }
+
+    /// A local part of at least one character before `@`, and a domain with a dot and a
+    /// two-letter-or-longer top-level label after it.
+    @inlinable
+    static func isEmail(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Bool {
+        guard at > 0 else { return false }
+        let before = p[at - 1]
+        guard isAlphanumeric(before) || before == 0x2E || before == 0x5F || before == 0x2D || before == 0x2B else { return false }
+        var k = at + 1
+        var lastDot = -1
+        while k < n {
+            let c = p[k]
+            if isAlphanumeric(c) || c == 0x2D { k += 1; continue }
+            if c == 0x2E && k > at + 1 { lastDot = k; k += 1; continue }
+            break
+        }
+        var end = k
+        if end > 0 && p[end - 1] == 0x2E { end -= 1 }
+        guard lastDot > at + 1, lastDot < end else { return false }
+        var letters = 0
+        for t in (lastDot + 1)..<end { guard isLetter(p[t]) else { return false }; letters += 1 }
+        return letters >= 2
+    }
+
+    /// IBAN: country letters, check digits, then letters and digits (single spaces allowed
+    /// between groups), 15–34 characters in all, and mod-97 of the rearranged value is 1.
+    @inlinable
+    static func isIBAN(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Bool {
+        var chars: (UInt64, Int) = (0, 0)
+        var k = at + 4
+        // mod 97 of the BBAN part, then the country letters and check digits.
+        var remainder: UInt64 = 0
+        var count = 4
+        while k < n && count < 34 {
+            let c = p[k]
+            if isDigit(c) {
+                remainder = (remainder * 10 + UInt64(c - 0x30)) % 97
+            } else if isLetter(c) {
+                remainder = (remainder * 100 + UInt64((c | 0x20) - 0x61 + 10)) % 97
+            } else if c == 0x20 && k + 1 < n && isAlphanumeric(p[k + 1]) && count % 4 == 0 {
+                k += 1
+                continue
+            } else {
+                break
+            }
+            count += 1
+            k += 1
+        }
+        _ = chars
+        chars = (0, count)
+        guard count >= 15, k == n || !isAlphanumeric(p[k]) else { return false }
+        for t in 0..<4 {
+            let c = p[at + t]
+            if isDigit(c) { remainder = (remainder * 10 + UInt64(c - 0x30)) % 97 }
+            else { remainder = (remainder * 100 + UInt64((c | 0x20) - 0x61 + 10)) % 97 }
+        }
+        return remainder == 1
+    }
+}

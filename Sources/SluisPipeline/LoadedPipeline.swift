@@ -1,0 +1,98 @@
+import SluisCore
+import SluisFormats
+import SluisIO
+
+/// pipeline.json loaded and checked against the files it names: every data file exists, every
+/// column it names is in the file's header, and every header column is classified. All of it
+/// happens before any data row is read, so a config error never leaves output behind.
+public struct LoadedPipeline: Sendable {
+    public let config: PipelineConfig
+    /// The config file's path as given.
+    public let configPath: String
+    /// The directory relative paths in the config are resolved against.
+    public let baseDirectory: String
+
+    /// Loads, validates and checks the headers of every file.
+    public static func load(path: String) throws -> LoadedPipeline {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readAll(path, limitByteCount: 4 << 20)
+        } catch let error as IOError {
+            throw PipelineConfigLoadError(path: path, underlying: error)
+        }
+        let config = try PipelineConfig.parse(bytes, file: path)
+        let loaded = LoadedPipeline(config: config, configPath: path, baseDirectory: splitPath(path).directory)
+        for index in config.files.indices { try loaded.checkHeader(of: index) }
+        return loaded
+    }
+
+    public init(config: PipelineConfig, configPath: String, baseDirectory: String) {
+        self.config = config
+        self.configPath = configPath
+        self.baseDirectory = baseDirectory
+    }
+
+    /// A path from the config, resolved against the config's directory.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") || baseDirectory == "." ? path : baseDirectory + "/" + path
+    }
+
+    public var pseudonymKeyPath: String { resolve(config.pseudonymKey) }
+    public var signingKeyPath: String? { config.sign.map(resolve) }
+    public var recipientPaths: [String] { config.recipients.map(resolve) }
+
+    /// The config as JSON without key paths, for the package's inner manifest.
+    public func manifestJSON() -> String { config.json(includingKeyPaths: false).rendered() }
+
+    /// Opens the reader for file `index` (header read, no rows yet).
+    public func openSource(_ index: Int) throws -> CSVReader {
+        let file = config.files[index]
+        let path = resolve(file.path)
+        guard FileSystem.exists(path) else {
+            throw PipelineError.dataFileMissing(config: configPath, path: file.path, jsonPath: "files[\(index)].path")
+        }
+        let lower = path.lowercased()
+        guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") else {
+            throw PipelineError.unsupportedFormat(path: file.path)
+        }
+        return try CSVReader(path: path, delimiter: file.delimiter, encoding: file.encoding)
+    }
+
+    /// The output dialect for file `index` given the input's: the input's unless the config sets a delimiter.
+    public func outputDialect(_ index: Int, input: CSVDialect) -> CSVDialect {
+        var d = input
+        if let o = config.files[index].outputDelimiter { d.delimiter = o }
+        return d
+    }
+
+    /// The name file `index` is written under in an output directory: its base name with `.csv`.
+    public func outputName(_ index: Int) -> String {
+        let base = splitPath(config.files[index].path).name
+        if let dot = base.lastIndex(of: "."), dot != base.startIndex { return String(base[..<dot]) + ".csv" }
+        return base + ".csv"
+    }
+
+    private func checkHeader(of index: Int) throws {
+        let file = config.files[index]
+        let reader = try openSource(index)
+        let header = reader.columnNames
+        let named = file.columns.map(\.name) + file.pseudonyms.flatMap { $0.parts.map(\.column) }
+        let unknown = file.columns.map(\.name).filter { !header.contains($0) }
+        if !unknown.isEmpty {
+            throw PipelineConfigError.unknownColumns(file: configPath, path: "files[\(index)].columns." + unknown[0],
+                                                     dataFile: file.path, columns: unknown)
+        }
+        let unclassified = header.filter { !named.contains($0) || file.column(named: $0) == nil }
+        if !unclassified.isEmpty {
+            throw PipelineConfigError.unclassifiedColumns(file: configPath, dataFile: file.path, columns: unclassified)
+        }
+    }
+}
+
+/// pipeline.json itself could not be read.
+public struct PipelineConfigLoadError: SluisError {
+    public let path: String
+    public let underlying: IOError
+    public var category: FailureCategory { .usage }
+    public var description: String { "cannot read pipeline config: \(underlying.description)" }
+}

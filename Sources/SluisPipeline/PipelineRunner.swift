@@ -1,0 +1,86 @@
+import SluisCore
+import SluisFormats
+import SluisIO
+
+/// The entry points: run one configured file into a byte sink (for `sluis seal` and
+/// `sluis pseudonymise`), and check a whole config without writing anything.
+extension LoadedPipeline {
+    /// Pseudonymises file `index` and writes it as CSV (UTF-8, the input's dialect unless the
+    /// config says otherwise) into `sink`, in blocks of 1 MiB; the writing (or encrypting) sink
+    /// runs on a second thread. Returns the file's report. Does not call `sink.finish()`: the
+    /// caller ends the stream (and discards it when this throws).
+    public func pseudonymiseFile(_ index: Int, key: PseudonymKey, into sink: ByteSink) throws -> FileReport {
+        let background = BackgroundByteSink(target: sink)
+        let report = try run(index, key: key, sink: background)
+        try background.drain()
+        return report
+    }
+
+    /// The dry run of `sluis check`: reads every file, counts invalid identifiers and residual
+    /// findings, computes no pseudonyms (no key needed) and writes nothing.
+    public func check() throws -> CheckReport {
+        var reports: [FileReport] = []
+        for index in config.files.indices {
+            reports.append(try run(index, key: nil, sink: nil))
+        }
+        return CheckReport(config: configPath, project: config.project, rendering: config.rendering.description,
+                           files: reports, refusals: reports.flatMap(\.refusals))
+    }
+
+    /// Runs file `index` with an optional key (nil: no pseudonyms) into an optional byte sink (nil: nothing written).
+    public func run(_ index: Int, key: PseudonymKey?, sink: ByteSink?) throws -> FileReport {
+        let file = config.files[index]
+        let reader = try openSource(index)
+        let pipeline = FilePipeline(file: file, columnNames: reader.columnNames, project: config.project,
+                                    rendering: config.rendering, key: key, displayPath: file.path)
+        let dialect = outputDialect(index, input: reader.dialect)
+        let writer = sink.map { CSVWriter(sink: $0, dialect: dialect) }
+        _ = try pipeline.run(source: reader, sink: writer)
+        pipeline.describe(inputDialect: reader.dialect.description, outputDialect: writer == nil ? "" : dialect.description,
+                          bytesIn: reader.byteCount, bytesOut: writer?.byteCount ?? 0)
+        return pipeline.report
+    }
+
+    /// `sluis pseudonymise`: every file into `directory` (created when missing) plus
+    /// `report.json`. All outputs are written to temporary files and renamed into place only
+    /// after every file succeeded, so a failure leaves nothing behind.
+    public func pseudonymiseAll(key: PseudonymKey, into directory: String) throws -> PseudonymiseReport {
+        try FileSystem.makeDirectories(directory)
+        var names = Set<String>()
+        for index in config.files.indices {
+            let name = outputName(index)
+            guard name != "report.json", names.insert(name).inserted else {
+                throw PipelineError.outputNameClash(directory: directory, name: name)
+            }
+        }
+        var pending: [AtomicFile] = []
+        var reports: [FileReport] = []
+        for index in config.files.indices {
+            let output = try AtomicFile(path: directory + "/" + outputName(index), mode: 0o600)
+            pending.append(output)
+            reports.append(try pseudonymiseFile(index, key: key, into: output))
+            try output.finish()
+        }
+        let report = PseudonymiseReport(config: configPath, project: config.project, keyId: key.keyId,
+                                        rendering: config.rendering.description, normaliserVersion: Normaliser.version,
+                                        files: reports, outputs: config.files.indices.map(outputName))
+        let reportFile = try AtomicFile(path: directory + "/report.json", mode: 0o600)
+        try reportFile.write(Array(report.json().utf8))
+        pending.append(reportFile)
+        for output in pending { try output.commit() }
+        return report
+    }
+}
+
+/// What `sluis pseudonymise` wrote, saved as report.json beside the outputs.
+public struct PseudonymiseReport: Codable, Sendable, Equatable {
+    public var config: String
+    public var project: String
+    public var keyId: String
+    public var rendering: String
+    public var normaliserVersion: Int
+    public var files: [FileReport]
+    public var outputs: [String]
+
+    public func json() -> String { encodeJSON(self) }
+}
