@@ -151,3 +151,34 @@ public final class PseudonymIndex: @unchecked Sendable {
     /// Bytes held by the index.
     public var byteCount: Int { count * MemoryLayout<IndexEntry>.stride + (bucketCount + 1) * 4 }
 }
+
+/// A borrowed, reference-free view of a `PseudonymIndex` for hot loops: no retain/release or
+/// exclusivity checks per lookup. Valid while the index is alive.
+struct PseudonymIndexView {
+    let entries: UnsafePointer<IndexEntry>
+    let directory: UnsafePointer<UInt32>
+    let scale: UInt64
+
+    init(_ index: PseudonymIndex) {
+        entries = UnsafePointer(index.entries.baseAddress!)
+        directory = UnsafePointer(index.directory.baseAddress!)
+        scale = index.scale
+    }
+
+    /// The register row for `key`; `PseudonymIndex.ambiguousRow` when ambiguous, `notFound` when absent.
+    @inline(__always)
+    func row(for key: UInt64) -> UInt32 {
+        let b = Int(truncatingIfNeeded: key.multipliedFullWidth(by: scale).high)
+        var i = Int(directory[b])
+        let end = Int(directory[b + 1])
+        while i < end {
+            let e = entries[i]
+            if e.key == key { return e.row }
+            if e.key > key { return Self.notFound }
+            i += 1
+        }
+        return Self.notFound
+    }
+
+    static let notFound = UInt32.max - 1
+}

@@ -82,18 +82,6 @@ public struct PseudonymKeyCodec: Sendable, Equatable {
         }
         return value
     }
-
-    /// Parses the 32 lowercase hexadecimal digits of a `hex(32)` rendering into the MAC prefix.
-    @inline(__always)
-    static func prefix(fromHex32 text: UnsafeRawBufferPointer) -> UInt128 {
-        var v: UInt128 = 0
-        for i in 0..<32 {
-            let c = text[i]
-            let d = c <= 0x39 ? c &- 0x30 : c &- 0x61 &+ 10
-            v = v << 4 | UInt128(d)
-        }
-        return v
-    }
 }
 
 /// 10^n as a 128-bit number (n ≤ 38).

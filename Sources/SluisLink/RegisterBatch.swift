@@ -59,14 +59,6 @@ final class RegisterBatch: @unchecked Sendable {
     /// The line of the block's row `i`.
     func line(ofLocalRow i: Int) -> Int { lines?[i] ?? firstLine + i }
 
-    @inline(__always)
-    func withField<R>(row: Int, field: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let k = row * fieldsPerRow + field
-        let start = k == 0 ? 0 : Int(ends[k - 1])
-        let end = Int(ends[k])
-        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
-    }
-
     /// Frees the copied fields once the results are in.
     func dropInputs() {
         bytes = []
@@ -75,14 +67,20 @@ final class RegisterBatch: @unchecked Sendable {
     }
 }
 
-/// One worker's means of turning a batch into index entries: its own pseudonymisers (they are
-/// not thread-safe) and normalisation buffers.
+/// One worker's means of turning a batch into index entries: its own keyed MACs (they are not
+/// thread-safe) and normalisation buffers.
+///
+/// It computes exactly what `Pseudonymiser` computes — HMAC-SHA256 under the domain's HKDF
+/// sub-key over the normalised value, or over `u32be(length) ‖ bytes` per part for a composite
+/// (docs/format.md, "Pseudonyms") — but keeps the raw MAC: the index key and the identifier's
+/// fingerprint both come from its first 16 bytes, with no rendering and parsing in between.
+/// The tests check it against `Pseudonymiser` on every registered person.
 final class RegisterBatchProcessor {
     struct DomainPlan {
         let domain: PseudonymDomain
         /// Field numbers within the batch, one per kind in domain order.
         let fields: [Int]
-        let pseudonymiser: Pseudonymiser
+        let mac: HMACSHA256
     }
 
     let plans: [DomainPlan]
@@ -90,10 +88,6 @@ final class RegisterBatchProcessor {
     let rinField: Int
     let file: String
     let rinColumn: String
-    /// Normalised parts of composite identifiers, per plan.
-    private var parts: [[[UInt8]]]
-    private var normalised: [UInt8] = []
-    private var rendered = [UInt8](repeating: 0, count: 32)
 
     init(plans: [DomainPlan], codec: PseudonymKeyCodec, rinField: Int, file: String, rinColumn: String) {
         self.plans = plans
@@ -101,69 +95,99 @@ final class RegisterBatchProcessor {
         self.rinField = rinField
         self.file = file
         self.rinColumn = rinColumn
-        self.parts = plans.map { Array(repeating: [], count: $0.domain.kinds.count) }
+    }
+
+    /// The MAC of one domain, keyed as `Pseudonymiser` keys it.
+    static func mac(projectKey: SecretBytes, projectId: String, domain: PseudonymDomain) -> HMACSHA256 {
+        let subKey = HKDF.deriveKey(inputKey: projectKey, salt: Pseudonymiser.derivationSalt,
+                                    info: Pseudonymiser.derivationInfo(projectId: projectId, domain: domain))
+        return HMACSHA256(key: subKey)
     }
 
     func copy() -> RegisterBatchProcessor {
-        RegisterBatchProcessor(
-            plans: plans.map { DomainPlan(domain: $0.domain, fields: $0.fields, pseudonymiser: $0.pseudonymiser.copy()) },
-            codec: codec, rinField: rinField, file: file, rinColumn: rinColumn)
+        RegisterBatchProcessor(plans: plans.map { DomainPlan(domain: $0.domain, fields: $0.fields, mac: $0.mac.copy()) },
+                               codec: codec, rinField: rinField, file: file, rinColumn: rinColumn)
     }
 
     func process(_ batch: RegisterBatch) {
-        batch.entries = plans.map { _ in
+        let count = batch.count
+        let width = batch.fieldsPerRow
+        var entries: [[IndexEntry]] = plans.map { _ in
             var a: [IndexEntry] = []
-            a.reserveCapacity(batch.count)
+            a.reserveCapacity(count)
             return a
         }
-        batch.invalid = Array(repeating: 0, count: plans.count)
-        batch.persons.reserveCapacity(batch.count)
-        for r in 0..<batch.count {
-            let rin = batch.withField(row: r, field: rinField) { parseRIN($0) }
-            guard let (value, width) = rin, batch.rinWidth == 0 || width == batch.rinWidth else {
-                batch.failure = .registerRINInvalid(file: file, line: batch.line(ofLocalRow: r), column: rinColumn,
-                                                    expectedWidth: batch.rinWidth == 0 ? nil : batch.rinWidth)
-                return
-            }
-            batch.rinWidth = width
-            batch.persons.append(RegisterIndex.pack(code: Int(batch.codeIndexes[r]), rin: value))
-            let row = UInt32(truncatingIfNeeded: batch.firstRow + r)
-            for p in plans.indices {
-                if let prefix = macPrefix(batch, row: r, plan: p) {
-                    batch.entries[p].append(IndexEntry(key: codec.key(prefix: prefix),
-                                                       fingerprint: PseudonymKeyCodec.fingerprint(prefix: prefix), row: row))
-                } else {
-                    batch.invalid[p] += 1
+        var invalid = Array(repeating: 0, count: plans.count)
+        var persons: [UInt64] = []
+        persons.reserveCapacity(count)
+        var rinWidth = 0
+        var failure: LinkError? = nil
+        var normalised: [UInt8] = []
+        normalised.reserveCapacity(64)
+        var message: [UInt8] = []
+        message.reserveCapacity(128)
+        var macOut = [UInt8](repeating: 0, count: 32)
+        let kinds = plans.map(\.domain.kinds)
+        let fields = plans.map(\.fields)
+        let macs = plans.map(\.mac)
+        let codec = self.codec
+        let rinField = self.rinField
+
+        batch.bytes.withUnsafeBytes { bytes in
+            batch.ends.withUnsafeBufferPointer { ends in
+                @inline(__always) func field(_ r: Int, _ f: Int) -> UnsafeRawBufferPointer {
+                    let k = r * width + f
+                    let start = k == 0 ? 0 : Int(ends[k - 1])
+                    return UnsafeRawBufferPointer(rebasing: bytes[start..<Int(ends[k])])
+                }
+                for r in 0..<count {
+                    guard let (value, w) = Self.parseRIN(field(r, rinField)), rinWidth == 0 || w == rinWidth else {
+                        failure = .registerRINInvalid(file: file, line: batch.line(ofLocalRow: r), column: rinColumn,
+                                                      expectedWidth: rinWidth == 0 ? nil : rinWidth)
+                        return
+                    }
+                    rinWidth = w
+                    persons.append(RegisterIndex.pack(code: Int(batch.codeIndexes[r]), rin: value))
+                    let row = UInt32(truncatingIfNeeded: batch.firstRow + r)
+                    for p in 0..<kinds.count {
+                        let domainKinds = kinds[p]
+                        var ok = true
+                        if domainKinds.count == 1 {
+                            ok = Normaliser.normalise(domainKinds[0], field(r, fields[p][0]), into: &message) == nil
+                        } else {
+                            message.removeAll(keepingCapacity: true)
+                            for (k, kind) in domainKinds.enumerated() {
+                                guard Normaliser.normalise(kind, field(r, fields[p][k]), into: &normalised) == nil else { ok = false; break }
+                                let n = UInt32(normalised.count)
+                                message.append(UInt8(n >> 24)); message.append(UInt8((n >> 16) & 0xff))
+                                message.append(UInt8((n >> 8) & 0xff)); message.append(UInt8(n & 0xff))
+                                message.append(contentsOf: normalised)
+                            }
+                        }
+                        guard ok else { invalid[p] += 1; continue }
+                        let prefix: UInt128 = macOut.withUnsafeMutableBytes { out in
+                            message.withUnsafeBytes { macs[p].authenticate($0, into: out) }
+                            var v: UInt128 = 0
+                            for i in 0..<16 { v = v << 8 | UInt128(out[i]) }
+                            return v
+                        }
+                        entries[p].append(IndexEntry(key: codec.key(prefix: prefix),
+                                                     fingerprint: PseudonymKeyCodec.fingerprint(prefix: prefix), row: row))
+                    }
                 }
             }
         }
+        batch.entries = entries
+        batch.invalid = invalid
+        batch.persons = persons
+        batch.rinWidth = rinWidth
+        batch.failure = failure
         batch.dropInputs()
     }
 
-    /// The first 16 bytes of the identifier's MAC, or nil when it does not normalise.
-    private func macPrefix(_ batch: RegisterBatch, row r: Int, plan p: Int) -> UInt128? {
-        let plan = plans[p]
-        let kinds = plan.domain.kinds
-        if kinds.count == 1 {
-            let failed = batch.withField(row: r, field: plan.fields[0]) { Normaliser.normalise(kinds[0], $0, into: &normalised) }
-            if failed != nil { return nil }
-            return rendered.withUnsafeMutableBytes { out in
-                normalised.withUnsafeBytes { plan.pseudonymiser.pseudonym(of: $0, into: out) }
-                return PseudonymKeyCodec.prefix(fromHex32: UnsafeRawBufferPointer(out))
-            }
-        }
-        for (k, kind) in kinds.enumerated() {
-            let failed = batch.withField(row: r, field: plan.fields[k]) { Normaliser.normalise(kind, $0, into: &parts[p][k]) }
-            if failed != nil { return nil }
-        }
-        return rendered.withUnsafeMutableBytes { out in
-            plan.pseudonymiser.pseudonym(ofParts: parts[p], into: out)
-            return PseudonymKeyCodec.prefix(fromHex32: UnsafeRawBufferPointer(out))
-        }
-    }
-
     /// A RINPERSOON of 1–17 ASCII digits: its value and width.
-    private func parseRIN(_ field: UnsafeRawBufferPointer) -> (UInt64, Int)? {
+    @inline(__always)
+    static func parseRIN(_ field: UnsafeRawBufferPointer) -> (UInt64, Int)? {
         guard field.count >= 1, field.count <= RegisterIndex.maximumRINDigits else { return nil }
         var v: UInt64 = 0
         for c in field {

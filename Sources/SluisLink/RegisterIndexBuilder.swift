@@ -53,8 +53,7 @@ public struct RegisterIndexBuilder {
                 if let f = copied.firstIndex(of: source) { fields.append(f) } else { copied.append(source); fields.append(copied.count - 1) }
             }
             plans.append(.init(domain: domain, fields: fields,
-                               pseudonymiser: Pseudonymiser(projectKey: projectKey, projectId: projectId, domain: domain,
-                                                            rendering: .hex(width: 32))))
+                               mac: RegisterBatchProcessor.mac(projectKey: projectKey, projectId: projectId, domain: domain)))
         }
         let codec = PseudonymKeyCodec(rendering: rendering)
         let prototype = RegisterBatchProcessor(plans: plans, codec: codec, rinField: 0, file: file, rinColumn: columns.rinpersoon)
@@ -174,7 +173,7 @@ private final class ReadingState: @unchecked Sendable {
         guard let batch = current else { return nil }
         batch.append(row, columns: copied, codeIndex: index, line: line)
         rows += 1
-        guard rows < Int(PseudonymIndex.ambiguousRow) else {
+        guard rows < Int(PseudonymIndexView.notFound) else {
             throw LinkError.configInvalid(source: file, reason: "the register has more rows than sluis can index (4 294 967 294)")
         }
         if batch.isFull { current = nil; return batch }
