@@ -1,24 +1,52 @@
-/// One entry of a register index: the pseudonym's 64-bit key, a fingerprint of the identifier
-/// it came from, and the register row it points to.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hands freed heap memory back to the system. The index is built from many blocks of a few
+/// hundred kilobytes that are freed as they are sorted in; glibc keeps such blocks for reuse,
+/// which would leave the peak resident size at blocks + index instead of the index alone.
+/// (`malloc_trim` is looked up at run time: Glibc's module map does not export malloc.h.)
+func returnFreedMemory() {
+    #if canImport(Glibc)
+    typealias Trim = @convention(c) (Int) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+    _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    #endif
+}
+
+/// One entry of a register index: the pseudonym's 64-bit key and a 64-bit payload.
 ///
-/// Layout (16 bytes, no padding): key, fingerprint, row. `row == PseudonymIndex.ambiguousRow`
-/// marks a key that several register persons share (same-sex twins at one address, say).
+/// While the index is built the payload is `fingerprint << 32 | register row` (the fingerprint
+/// tells a collision from a repeated identifier); once the register checks have passed it is
+/// the person's packed RINPERSOONS/RINPERSOON (`RegisterPerson`), or `PseudonymIndex.ambiguous`
+/// for a key several register persons share (same-sex twins at one address, say). So a lookup
+/// reads one 16-byte entry and nothing else.
 public struct IndexEntry: Sendable {
     public var key: UInt64
-    public var fingerprint: UInt32
-    public var row: UInt32
+    public var payload: UInt64
 
     @inline(__always)
     public init(key: UInt64, fingerprint: UInt32, row: UInt32) {
         self.key = key
-        self.fingerprint = fingerprint
-        self.row = row
+        self.payload = UInt64(fingerprint) << 32 | UInt64(row)
     }
+
+    public var fingerprint: UInt32 { UInt32(truncatingIfNeeded: payload >> 32) }
+    public var row: UInt32 { UInt32(truncatingIfNeeded: payload) }
+}
+
+/// A register person as the index stores it: bits 59–62 the RINPERSOONS code's number in
+/// `RegisterIndex.codes`, bits 0–58 the RINPERSOON as a number (bit 63 is never set).
+public struct RegisterPerson: Equatable, Sendable {
+    public let packed: UInt64
+    @inline(__always) public init(packed: UInt64) { self.packed = packed }
+    @inline(__always) public var codeIndex: Int { Int(packed >> 59) }
+    @inline(__always) public var rin: UInt64 { packed & ((1 << 59) - 1) }
 }
 
 /// What looking up a pseudonym key gives.
 public enum IndexLookup: Equatable, Sendable {
-    case found(row: UInt32)
+    case found(RegisterPerson)
     case ambiguous
     case notFound
 }
@@ -32,7 +60,10 @@ public enum IndexLookup: Equatable, Sendable {
 /// interpolation step) leaves about four entries to scan per lookup: two or three cache misses.
 /// Building is a counting sort into the buckets and an insertion sort inside each.
 public final class PseudonymIndex: @unchecked Sendable {
-    public static let ambiguousRow = UInt32.max
+    /// The payload of a key several register persons share.
+    public static let ambiguous = UInt64.max
+    /// What `PseudonymIndexView.payload(for:)` gives for a key that is not in the index.
+    public static let notFound = UInt64.max - 1
 
     public let count: Int
     let entries: UnsafeMutableBufferPointer<IndexEntry>
@@ -48,7 +79,7 @@ public final class PseudonymIndex: @unchecked Sendable {
         let n = batches.reduce(0) { $0 + $1.count }
         count = n
         var buckets = 1
-        while buckets * 4 < n { buckets <<= 1 }
+        while buckets * 8 < n { buckets <<= 1 }
         if let space = keySpace { while buckets > 1 && UInt64(buckets) > space / 2 { buckets >>= 1 } }
         bucketCount = buckets
         if let space = keySpace {
@@ -58,9 +89,9 @@ public final class PseudonymIndex: @unchecked Sendable {
             fullRange = true
             scale = UInt64(buckets)
         }
-        directory = .allocate(capacity: buckets + 1)
+        directory = allocateLarge(UInt32.self, count: buckets + 1)
         directory.initialize(repeating: 0)
-        entries = .allocate(capacity: max(n, 1))
+        entries = allocateLarge(IndexEntry.self, count: max(n, 1))
 
         // Counting sort by bucket.
         for batch in batches { for e in batch { directory[bucket(e.key) + 1] &+= 1 } }
@@ -75,7 +106,9 @@ public final class PseudonymIndex: @unchecked Sendable {
                 cursor[b] &+= 1
             }
             batches[i] = []
+            if i % 64 == 63 { returnFreedMemory() }
         }
+        returnFreedMemory()
         sortBuckets()
     }
 
@@ -116,8 +149,7 @@ public final class PseudonymIndex: @unchecked Sendable {
     @inline(__always)
     static func precedes(_ a: IndexEntry, _ b: IndexEntry) -> Bool {
         if a.key != b.key { return a.key < b.key }
-        if a.fingerprint != b.fingerprint { return a.fingerprint < b.fingerprint }
-        return a.row < b.row
+        return a.payload < b.payload
     }
 
     /// Looks up a key: the first entry with that key decides.
@@ -129,11 +161,21 @@ public final class PseudonymIndex: @unchecked Sendable {
         let p = entries.baseAddress!
         while i < end {
             let e = p[i]
-            if e.key == key { return e.row == Self.ambiguousRow ? .ambiguous : .found(row: e.row) }
+            if e.key == key { return e.payload == Self.ambiguous ? .ambiguous : .found(RegisterPerson(packed: e.payload)) }
             if e.key > key { return .notFound }
             i += 1
         }
         return .notFound
+    }
+
+    /// Replaces each entry's build-time payload (fingerprint, row) by the row's person, keeping
+    /// `ambiguous` marks. Called once, after the register checks.
+    func finalise(persons: [UInt64]) {
+        persons.withUnsafeBufferPointer { persons in
+            for i in 0..<count where entries[i].payload != Self.ambiguous {
+                entries[i].payload = persons[Int(entries[i].row)]
+            }
+        }
     }
 
     /// Calls `body` for every run of two or more entries with the same key, with the run's
@@ -165,20 +207,47 @@ struct PseudonymIndexView {
         scale = index.scale
     }
 
-    /// The register row for `key`; `PseudonymIndex.ambiguousRow` when ambiguous, `notFound` when absent.
+    /// The bucket of `key`: its entries are `directory[b] ..< directory[b + 1]`.
     @inline(__always)
-    func row(for key: UInt64) -> UInt32 {
+    func bucket(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key.multipliedFullWidth(by: scale).high) }
+
+    /// The packed person for `key`; `PseudonymIndex.ambiguous` or `.notFound` otherwise.
+    @inline(__always)
+    func payload(for key: UInt64) -> UInt64 {
         let b = Int(truncatingIfNeeded: key.multipliedFullWidth(by: scale).high)
         var i = Int(directory[b])
         let end = Int(directory[b + 1])
         while i < end {
             let e = entries[i]
-            if e.key == key { return e.row }
-            if e.key > key { return Self.notFound }
+            if e.key == key { return e.payload }
+            if e.key > key { return PseudonymIndex.notFound }
             i += 1
         }
-        return Self.notFound
+        return PseudonymIndex.notFound
     }
 
-    static let notFound = UInt32.max - 1
+    /// The same, starting from a directory range already read.
+    @inline(__always)
+    func payload(for key: UInt64, from lo: Int, to hi: Int) -> UInt64 {
+        var i = lo
+        while i < hi {
+            let e = entries[i]
+            if e.key == key { return e.payload }
+            if e.key > key { return PseudonymIndex.notFound }
+            i += 1
+        }
+        return PseudonymIndex.notFound
+    }
+}
+
+/// Allocates an array for the index; large ones are aligned to 2 MiB and marked for transparent
+/// huge pages, so random lookups over hundreds of megabytes do not miss the TLB on every access.
+func allocateLarge<T>(_: T.Type, count: Int) -> UnsafeMutableBufferPointer<T> {
+    let byteCount = count * MemoryLayout<T>.stride
+    guard byteCount >= 4 << 20 else { return .allocate(capacity: count) }
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 2 << 20)
+    #if canImport(Glibc)
+    _ = madvise(raw, byteCount, 14)  // MADV_HUGEPAGE
+    #endif
+    return UnsafeMutableBufferPointer(start: raw.bindMemory(to: T.self, capacity: count), count: count)
 }

@@ -127,56 +127,73 @@ final class RegisterBatchProcessor {
         var message: [UInt8] = []
         message.reserveCapacity(128)
         var macOut = [UInt8](repeating: 0, count: 32)
-        let kinds = plans.map(\.domain.kinds)
-        let fields = plans.map(\.fields)
-        let macs = plans.map(\.mac)
+        // Flat, reference-free plan tables: kinds and batch fields of every domain, back to back.
+        var planKinds: [IdentifierKind] = []
+        var planFields: [Int] = []
+        var planStart: [Int] = [0]
+        for plan in plans {
+            planKinds += plan.domain.kinds
+            planFields += plan.fields
+            planStart.append(planKinds.count)
+        }
+        let planCount = plans.count
         let codec = self.codec
         let rinField = self.rinField
+        let file = self.file
+        let rinColumn = self.rinColumn
+        let codeIndexes = batch.codeIndexes
 
+        withExtendedLifetime(plans) {
         batch.bytes.withUnsafeBytes { bytes in
-            batch.ends.withUnsafeBufferPointer { ends in
-                @inline(__always) func field(_ r: Int, _ f: Int) -> UnsafeRawBufferPointer {
-                    let k = r * width + f
-                    let start = k == 0 ? 0 : Int(ends[k - 1])
-                    return UnsafeRawBufferPointer(rebasing: bytes[start..<Int(ends[k])])
+        batch.ends.withUnsafeBufferPointer { ends in
+        codeIndexes.withUnsafeBufferPointer { codeIndexes in
+        planKinds.withUnsafeBufferPointer { planKinds in
+        planFields.withUnsafeBufferPointer { planFields in
+        planStart.withUnsafeBufferPointer { planStart in
+        plans.withUnsafeBufferPointer { plans in
+            @inline(__always) func field(_ r: Int, _ f: Int) -> UnsafeRawBufferPointer {
+                let k = r * width + f
+                let start = k == 0 ? 0 : Int(ends[k - 1])
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<Int(ends[k])])
+            }
+            for r in 0..<count {
+                guard let (value, w) = Self.parseRIN(field(r, rinField)), rinWidth == 0 || w == rinWidth else {
+                    failure = .registerRINInvalid(file: file, line: batch.line(ofLocalRow: r), column: rinColumn,
+                                                  expectedWidth: rinWidth == 0 ? nil : rinWidth)
+                    return
                 }
-                for r in 0..<count {
-                    guard let (value, w) = Self.parseRIN(field(r, rinField)), rinWidth == 0 || w == rinWidth else {
-                        failure = .registerRINInvalid(file: file, line: batch.line(ofLocalRow: r), column: rinColumn,
-                                                      expectedWidth: rinWidth == 0 ? nil : rinWidth)
-                        return
-                    }
-                    rinWidth = w
-                    persons.append(RegisterIndex.pack(code: Int(batch.codeIndexes[r]), rin: value))
-                    let row = UInt32(truncatingIfNeeded: batch.firstRow + r)
-                    for p in 0..<kinds.count {
-                        let domainKinds = kinds[p]
-                        var ok = true
-                        if domainKinds.count == 1 {
-                            ok = Normaliser.normalise(domainKinds[0], field(r, fields[p][0]), into: &message) == nil
-                        } else {
-                            message.removeAll(keepingCapacity: true)
-                            for (k, kind) in domainKinds.enumerated() {
-                                guard Normaliser.normalise(kind, field(r, fields[p][k]), into: &normalised) == nil else { ok = false; break }
-                                let n = UInt32(normalised.count)
-                                message.append(UInt8(n >> 24)); message.append(UInt8((n >> 16) & 0xff))
-                                message.append(UInt8((n >> 8) & 0xff)); message.append(UInt8(n & 0xff))
-                                message.append(contentsOf: normalised)
-                            }
+                rinWidth = w
+                persons.append(RegisterIndex.pack(code: Int(codeIndexes[r]), rin: value))
+                let row = UInt32(truncatingIfNeeded: batch.firstRow + r)
+                for p in 0..<planCount {
+                    let first = planStart[p], end = planStart[p + 1]
+                    message.removeAll(keepingCapacity: true)
+                    var ok = true
+                    if end - first == 1 {
+                        ok = Normaliser.normalise(planKinds[first], field(r, planFields[first]), into: &message) == nil
+                    } else {
+                        for k in first..<end {
+                            // u32be(length) ‖ bytes per part.
+                            guard Normaliser.normalise(planKinds[k], field(r, planFields[k]), into: &normalised) == nil else { ok = false; break }
+                            let n = normalised.count
+                            message.append(UInt8(truncatingIfNeeded: n >> 24)); message.append(UInt8(truncatingIfNeeded: n >> 16))
+                            message.append(UInt8(truncatingIfNeeded: n >> 8)); message.append(UInt8(truncatingIfNeeded: n))
+                            normalised.withUnsafeBufferPointer { message.append(contentsOf: $0) }
                         }
-                        guard ok else { invalid[p] += 1; continue }
-                        let prefix: UInt128 = macOut.withUnsafeMutableBytes { out in
-                            message.withUnsafeBytes { macs[p].authenticate($0, into: out) }
-                            var v: UInt128 = 0
-                            for i in 0..<16 { v = v << 8 | UInt128(out[i]) }
-                            return v
-                        }
-                        entries[p].append(IndexEntry(key: codec.key(prefix: prefix),
-                                                     fingerprint: PseudonymKeyCodec.fingerprint(prefix: prefix), row: row))
                     }
+                    guard ok else { invalid[p] += 1; continue }
+                    let mac = plans[p].mac
+                    let prefix: UInt128 = macOut.withUnsafeMutableBytes { out in
+                        message.withUnsafeBytes { mac.authenticate($0, into: out) }
+                        var v: UInt128 = 0
+                        for i in 0..<16 { v = v << 8 | UInt128(out[i]) }
+                        return v
+                    }
+                    entries[p].append(IndexEntry(key: codec.key(prefix: prefix),
+                                                 fingerprint: PseudonymKeyCodec.fingerprint(prefix: prefix), row: row))
                 }
             }
-        }
+        }}}}}}}}
         batch.entries = entries
         batch.invalid = invalid
         batch.persons = persons

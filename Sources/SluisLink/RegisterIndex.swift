@@ -11,12 +11,10 @@ public struct RegisterDomainStatistics: Sendable, Equatable {
     public var ambiguousKeys: Int
 }
 
-/// The register as the linker needs it: per domain a sorted pseudonym index, and per register
-/// row its RINPERSOONS and RINPERSOON.
-///
-/// Each row's person key is packed into one `UInt64`: bits 59–62 the RINPERSOONS code's number
-/// in `codes`, bits 0–58 the RINPERSOON as a number (1–17 digits, all rows the same width, so
-/// leading zeros are restored on output). 17 million rows take 136 MB.
+/// The register as the linker needs it: per domain a sorted pseudonym index whose entries hold
+/// the person's RINPERSOONS and RINPERSOON packed into 8 bytes (`RegisterPerson`: the code's
+/// number in `codes` and the RINPERSOON as a number of 1–17 digits, all rows the same width, so
+/// leading zeros are restored on output).
 public final class RegisterIndex: @unchecked Sendable {
     public static let maximumCodeCount = 15
     public static let maximumRINDigits = 17
@@ -30,7 +28,6 @@ public final class RegisterIndex: @unchecked Sendable {
     public let rinWidth: Int
     public let rowCount: Int
     public let statistics: [RegisterDomainStatistics]
-    let persons: [UInt64]
 
     init(rendering: PseudonymRendering, indexes: [PseudonymDomain: PseudonymIndex], codes: [[UInt8]], rinWidth: Int,
          persons: [UInt64], statistics: [RegisterDomainStatistics]) {
@@ -39,7 +36,6 @@ public final class RegisterIndex: @unchecked Sendable {
         self.indexes = indexes
         self.codes = codes
         self.rinWidth = rinWidth
-        self.persons = persons
         self.rowCount = persons.count
         self.statistics = statistics
     }
@@ -50,19 +46,11 @@ public final class RegisterIndex: @unchecked Sendable {
     @inline(__always)
     static func pack(code: Int, rin: UInt64) -> UInt64 { UInt64(code) << 59 | rin }
 
-    /// The RINPERSOONS code bytes of a register row.
-    @inline(__always)
-    func code(ofRow row: UInt32) -> [UInt8] { codes[Int(persons[Int(row)] >> 59)] }
-
-    /// The RINPERSOON number of a register row.
-    @inline(__always)
-    func rin(ofRow row: UInt32) -> UInt64 { persons[Int(row)] & ((1 << 59) - 1) }
-
-    /// The person key of a register row as text (for tests and small tools).
-    public func personKey(ofRow row: UInt32) -> (rinpersoons: String, rinpersoon: String) {
+    /// The person key of a register person as text (for tests and small tools).
+    public func personKey(of person: RegisterPerson) -> (rinpersoons: String, rinpersoon: String) {
         var digits = [UInt8](repeating: 0, count: rinWidth)
-        digits.withUnsafeMutableBytes { writeDigits(rin(ofRow: row), into: $0) }
-        return (String(decoding: code(ofRow: row), as: UTF8.self), String(decoding: digits, as: UTF8.self))
+        digits.withUnsafeMutableBytes { writeDigits(person.rin, into: $0) }
+        return (String(decoding: codes[person.codeIndex], as: UTF8.self), String(decoding: digits, as: UTF8.self))
     }
 
     /// Looks a data-file pseudonym up in a domain's index; nil when the index lacks the domain.
@@ -72,8 +60,8 @@ public final class RegisterIndex: @unchecked Sendable {
         return index.lookup(key)
     }
 
-    /// Bytes held by the index and the person table.
-    public var byteCount: Int { indexes.values.reduce(persons.count * 8) { $0 + $1.byteCount } }
+    /// Bytes held by the index.
+    public var byteCount: Int { indexes.values.reduce(0) { $0 + $1.byteCount } }
 }
 
 /// Writes `value` as exactly `out.count` decimal digits (leading zeros; higher digits dropped).

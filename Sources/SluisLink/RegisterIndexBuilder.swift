@@ -1,3 +1,4 @@
+import Dispatch
 import SluisCore
 import SluisCrypto
 import SluisFormats
@@ -18,6 +19,8 @@ public struct RegisterIndexBuilder {
     public let columns: RegisterColumns
     public let domains: [PseudonymDomain]
     public let threads: Int
+    /// Called after each stage with its name and seconds taken (for `--timings` and benchmarks).
+    public var onStage: ((String, Double) -> Void)?
 
     public init(projectKey: SecretBytes, projectId: String, rendering: PseudonymRendering = .default,
                 columns: RegisterColumns = RegisterColumns(), domains: [PseudonymDomain] = LinkDomains.standard,
@@ -79,8 +82,10 @@ public struct RegisterIndexBuilder {
             }
             queue.close()
         }
+        var clock = StageClock(report: onStage)
         runConcurrently([readerJob] + workers)
         if let error = reading.error { throw error }
+        clock.lap("read and pseudonymise \(reading.rows) register rows on \(threads) threads")
 
         var batches = batchesBox.items
         if let failure = batches.lazy.compactMap(\.failure).first { throw failure }
@@ -91,6 +96,7 @@ public struct RegisterIndexBuilder {
         var persons: [UInt64] = []
         persons.reserveCapacity(batches.reduce(0) { $0 + $1.count })
         for b in batches { persons.append(contentsOf: b.persons); b.persons = [] }
+        returnFreedMemory()
         let lines = LineTable(batches: batches)
 
         var indexes: [PseudonymDomain: PseudonymIndex] = [:]
@@ -99,7 +105,10 @@ public struct RegisterIndexBuilder {
             var parts = batches.map { b -> [IndexEntry] in let e = b.entries[p]; b.entries[p] = []; return e }
             let invalid = batches.reduce(0) { $0 + $1.invalid[p] }
             let index = PseudonymIndex(batches: &parts, keySpace: codec.keySpace)
+            clock.lap("sort \(plan.domain.label)")
             let ambiguous = try checkRuns(index, domain: plan.domain, persons: persons, lines: lines, file: file)
+            index.finalise(persons: persons)
+            clock.lap("check \(plan.domain.label)")
             indexes[plan.domain] = index
             statistics.append(RegisterDomainStatistics(domain: plan.domain.label, indexed: index.count, invalid: invalid,
                                                        ambiguousKeys: ambiguous))
@@ -124,7 +133,7 @@ public struct RegisterIndexBuilder {
                 throw LinkError.duplicateRegisterBSN(file: file, firstLine: lines.line(ofRow: first.row),
                                                      secondLine: lines.line(ofRow: other.row))
             }
-            for i in run.indices { run[i].row = PseudonymIndex.ambiguousRow }
+            for i in run.indices { run[i].payload = PseudonymIndex.ambiguous }
             ambiguous += 1
         }
         return ambiguous
@@ -173,7 +182,7 @@ private final class ReadingState: @unchecked Sendable {
         guard let batch = current else { return nil }
         batch.append(row, columns: copied, codeIndex: index, line: line)
         rows += 1
-        guard rows < Int(PseudonymIndexView.notFound) else {
+        guard rows < Int(UInt32.max) else {
             throw LinkError.configInvalid(source: file, reason: "the register has more rows than sluis can index (4 294 967 294)")
         }
         if batch.isFull { current = nil; return batch }
@@ -183,6 +192,19 @@ private final class ReadingState: @unchecked Sendable {
     func finish() -> RegisterBatch? {
         defer { current = nil }
         return current
+    }
+}
+
+/// Measures stages for `RegisterIndexBuilder.onStage`.
+struct StageClock {
+    let report: ((String, Double) -> Void)?
+    var last = DispatchTime.now()
+    init(report: ((String, Double) -> Void)?) { self.report = report }
+    mutating func lap(_ stage: String) {
+        guard let report else { return }
+        let now = DispatchTime.now()
+        report(stage, Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e9)
+        last = now
     }
 }
 

@@ -15,6 +15,8 @@ public final class TableLinker {
     public let options: LinkOptions
     private let surrogates: SurrogateGenerator
     private let unmatchedCode: [UInt8]
+    /// Where the lookups' touching loads go, so the optimiser keeps them.
+    private var touched: UInt64 = 0
 
     /// `surrogateSecret` is the intake's surrogate key (`SurrogateKey.load`).
     public init(index: RegisterIndex, surrogateSecret: SecretBytes, projectId: String, options: LinkOptions = LinkOptions()) {
@@ -58,7 +60,10 @@ public final class TableLinker {
         return report
     }
 
-    /// The hot loop: flat, reference-free tables so that each row costs a few lookups and copies.
+    /// The hot loop. Rows are copied into blocks of `LinkRowBlock.rowCapacity`; each block is
+    /// looked up key by key in passes — parse every row's key and read its directory range, then
+    /// touch every row's first entry, then scan — so that the cache misses of many rows overlap
+    /// instead of being paid one after another. Then the block's rows are written in order.
     private func linkRows(source: RowSource, plan: LinkPlan, sink: RowSink, counts: inout [PersonKeyCounts]) throws -> Int {
         let personCount = plan.persons.count
         var keyStart: [Int] = [0]
@@ -74,19 +79,23 @@ public final class TableLinker {
             keyStart.append(keyColumns.count)
         }
         let keyCount = keyColumns.count
+        let capacity = LinkRowBlock.rowCapacity
         // Per key: rows, matched, unmatched, invalid, duplicates. Per person: linked, unlinked, without key.
-        let keyCounters = UnsafeMutablePointer<Int>.allocate(capacity: max(keyCount * 5, 1))
-        keyCounters.initialize(repeating: 0, count: max(keyCount * 5, 1))
-        let personCounters = UnsafeMutablePointer<Int>.allocate(capacity: max(personCount * 3, 1))
-        personCounters.initialize(repeating: 0, count: max(personCount * 3, 1))
-        let found = UnsafeMutablePointer<UInt32>.allocate(capacity: max(personCount, 1))
-        let fallbackKey = UnsafeMutablePointer<UInt64>.allocate(capacity: max(personCount, 1))
-        let fallbackIndex = UnsafeMutablePointer<Int>.allocate(capacity: max(personCount, 1))
+        var keyCounters = [Int](repeating: 0, count: keyCount * 5)
+        var personCounters = [Int](repeating: 0, count: personCount * 3)
+        // Per person and row of a block: the payload found (or notFound), the first well-formed key.
+        var found = [UInt64](repeating: 0, count: max(personCount, 1) * capacity)
+        var fallbackKey = [UInt64](repeating: 0, count: max(personCount, 1) * capacity)
+        var fallbackIndex = [Int](repeating: -1, count: max(personCount, 1) * capacity)
+        var pending = [Int32](repeating: 0, count: capacity)
+        var invalidRows = [Int32](repeating: 0, count: capacity)
+        var keys = [UInt64](repeating: 0, count: capacity)
+        var lo = [Int32](repeating: 0, count: capacity)
+        var hi = [Int32](repeating: 0, count: capacity)
         var assembler = LinkRowAssembler(fieldCount: plan.slots.count)
-        defer {
-            keyCounters.deallocate(); personCounters.deallocate(); found.deallocate(); fallbackKey.deallocate()
-            fallbackIndex.deallocate(); assembler.deallocate()
-        }
+        let block = LinkRowBlock(columnCount: source.columnNames.count)
+        defer { assembler.deallocate(); block.deallocate() }
+
         let codec = index.codec
         let rinWidth = index.rinWidth
         let surrogates = self.surrogates
@@ -94,76 +103,110 @@ public final class TableLinker {
         let codes = index.codes + [unmatchedCode]
         let unmatchedCodeIndex = codes.count - 1
         let slots = plan.slots
-        let notFound = PseudonymIndexView.notFound
-        let ambiguous = PseudonymIndex.ambiguousRow
+        let notFound = PseudonymIndex.notFound
+        let ambiguous = PseudonymIndex.ambiguous
         var rows = 0
 
-        try index.persons.withUnsafeBufferPointer { persons in
-            try keyColumns.withUnsafeBufferPointer { keyColumns in
-                try keyViews.withUnsafeBufferPointer { keyViews in
-                    try keyStart.withUnsafeBufferPointer { keyStart in
-                        try source.forEachRow { row, _ in
-                            rows += 1
-                            for p in 0..<personCount {
-                                found[p] = notFound
-                                fallbackIndex[p] = -1
-                                var k = keyStart[p]
-                                let end = keyStart[p + 1]
-                                while k < end {
-                                    let c = keyCounters + 5 * k
-                                    c[0] += 1
-                                    if let value = codec.key(parsing: row[keyColumns[k]]) {
-                                        if fallbackIndex[p] < 0 { fallbackIndex[p] = k; fallbackKey[p] = value }
-                                        let r = keyViews[k].row(for: value)
-                                        if r == notFound {
-                                            c[2] += 1
-                                        } else if r == ambiguous {
-                                            c[4] += 1
-                                        } else {
-                                            c[1] += 1
-                                            found[p] = r
-                                            break
-                                        }
-                                    } else {
-                                        c[3] += 1
-                                    }
-                                    k += 1
-                                }
-                                if found[p] != notFound {
-                                    personCounters[3 * p] += 1
-                                } else if fallbackIndex[p] >= 0 {
-                                    personCounters[3 * p + 1] += 1
-                                } else {
-                                    personCounters[3 * p + 2] += 1
-                                }
-                            }
-                            assembler.reset()
-                            for slot in slots {
-                                switch slot {
-                                case let .kept(c):
-                                    assembler.append(row[c])
-                                case let .personCode(p):
-                                    let code = found[p] != notFound ? Int(persons[Int(found[p])] >> 59) : unmatchedCodeIndex
-                                    codes[code].withUnsafeBytes { assembler.append($0) }
-                                case let .personRIN(p):
-                                    if found[p] != notFound {
-                                        let rin = persons[Int(found[p])] & ((1 << 59) - 1)
-                                        assembler.append(count: rinWidth) { writeDigits(rin, into: $0) }
-                                    } else if fallbackIndex[p] >= 0 {
-                                        let domain = keyDomains[fallbackIndex[p]]
-                                        let key = fallbackKey[p]
-                                        assembler.append(count: surrogateWidth) { surrogates.surrogate(domain: domain, key: key, into: $0) }
-                                    } else {
-                                        assembler.append(count: 0) { _ in }
-                                    }
-                                }
-                            }
-                            try sink.writeRow(assembler.view)
+        func flush() throws {
+            let n = block.count
+            guard n > 0 else { return }
+            for p in 0..<personCount {
+                let base = p * capacity
+                var pendingCount = n
+                for r in 0..<n { pending[r] = Int32(r); found[base + r] = notFound; fallbackIndex[base + r] = -1 }
+                for k in keyStart[p]..<keyStart[p + 1] where pendingCount > 0 {
+                    let view = keyViews[k]
+                    let column = keyColumns[k]
+                    keyCounters[5 * k] += pendingCount
+                    // Pass 1: parse the keys and read the directory ranges (independent loads).
+                    var valid = 0
+                    var carried = 0
+                    for i in 0..<pendingCount {
+                        let r = Int(pending[i])
+                        guard let value = codec.key(parsing: block.field(r, column)) else {
+                            keyCounters[5 * k + 3] += 1
+                            invalidRows[carried] = Int32(r)
+                            carried += 1
+                            continue
                         }
+                        if fallbackIndex[base + r] < 0 { fallbackIndex[base + r] = k; fallbackKey[base + r] = value }
+                        let b = view.bucket(value)
+                        pending[valid] = Int32(r)
+                        keys[valid] = value
+                        lo[valid] = Int32(bitPattern: view.directory[b])
+                        hi[valid] = Int32(bitPattern: view.directory[b + 1])
+                        valid += 1
+                    }
+                    // Pass 2: touch each row's first entry, so the misses overlap.
+                    var touch: UInt64 = 0
+                    for i in 0..<valid where lo[i] < hi[i] { touch &+= view.entries[Int(lo[i])].key }
+                    touched = touch
+                    // Pass 3: scan; rows not linked stay pending for the next key.
+                    var still = 0
+                    for i in 0..<valid {
+                        let r = Int(pending[i])
+                        let payload = view.payload(for: keys[i], from: Int(lo[i]), to: Int(hi[i]))
+                        if payload == notFound {
+                            keyCounters[5 * k + 2] += 1
+                        } else if payload == ambiguous {
+                            keyCounters[5 * k + 4] += 1
+                        } else {
+                            keyCounters[5 * k + 1] += 1
+                            found[base + r] = payload
+                            continue
+                        }
+                        pending[still] = Int32(r)
+                        still += 1
+                    }
+                    // Rows without a well-formed key here are tried on the next key too.
+                    for i in 0..<carried { pending[still] = invalidRows[i]; still += 1 }
+                    pendingCount = still
+                }
+                for r in 0..<n {
+                    if found[base + r] != notFound {
+                        personCounters[3 * p] += 1
+                    } else if fallbackIndex[base + r] >= 0 {
+                        personCounters[3 * p + 1] += 1
+                    } else {
+                        personCounters[3 * p + 2] += 1
                     }
                 }
             }
+            for r in 0..<n {
+                assembler.reset()
+                for slot in slots {
+                    switch slot {
+                    case let .kept(c):
+                        assembler.append(block.field(r, c))
+                    case let .personCode(p):
+                        let payload = found[p * capacity + r]
+                        let code = payload != notFound ? RegisterPerson(packed: payload).codeIndex : unmatchedCodeIndex
+                        codes[code].withUnsafeBytes { assembler.append($0) }
+                    case let .personRIN(p):
+                        let payload = found[p * capacity + r]
+                        if payload != notFound {
+                            assembler.append(count: rinWidth) { writeDigits(RegisterPerson(packed: payload).rin, into: $0) }
+                        } else if fallbackIndex[p * capacity + r] >= 0 {
+                            let domain = keyDomains[fallbackIndex[p * capacity + r]]
+                            let key = fallbackKey[p * capacity + r]
+                            assembler.append(count: surrogateWidth) { surrogates.surrogate(domain: domain, key: key, into: $0) }
+                        } else {
+                            assembler.append(count: 0) { _ in }
+                        }
+                    }
+                }
+                try sink.writeRow(assembler.view)
+            }
+            block.removeAll()
         }
+
+        try source.forEachRow { row, _ in
+            rows += 1
+            block.append(row)
+            if block.count == capacity { try flush() }
+        }
+        try flush()
+
         var k = 0
         for p in 0..<personCount {
             counts[p].linked = personCounters[3 * p]
@@ -171,12 +214,11 @@ public final class TableLinker {
             counts[p].withoutKey = personCounters[3 * p + 2]
             counts[p].rows = rows
             for j in counts[p].keys.indices {
-                let c = keyCounters + 5 * k
-                counts[p].keys[j].rows = c[0]
-                counts[p].keys[j].matched = c[1]
-                counts[p].keys[j].unmatched = c[2]
-                counts[p].keys[j].invalid = c[3]
-                counts[p].keys[j].duplicates = c[4]
+                counts[p].keys[j].rows = keyCounters[5 * k]
+                counts[p].keys[j].matched = keyCounters[5 * k + 1]
+                counts[p].keys[j].unmatched = keyCounters[5 * k + 2]
+                counts[p].keys[j].invalid = keyCounters[5 * k + 3]
+                counts[p].keys[j].duplicates = keyCounters[5 * k + 4]
                 k += 1
             }
         }

@@ -14,9 +14,9 @@ final class RegisterIndexTests: XCTestCase {
         for p in fixture.persons {
             for (domain, pseudonym) in [(LinkDomains.bsn, fixture.bsnPseudonym(p.bsn)), (LinkDomains.demographic, fixture.demographicPseudonym(of: p))] {
                 let result = Array(pseudonym.utf8).withUnsafeBytes { index.lookup($0, in: domain) }
-                guard case let .found(row)? = result else { return XCTFail("\(domain) not found") }
-                XCTAssertEqual(index.personKey(ofRow: row).rinpersoon, p.rin)
-                XCTAssertEqual(index.personKey(ofRow: row).rinpersoons, "R")
+                guard case let .found(person)? = result else { return XCTFail("\(domain) not found") }
+                XCTAssertEqual(index.personKey(of: person).rinpersoon, p.rin)
+                XCTAssertEqual(index.personKey(of: person).rinpersoons, "R")
             }
         }
         // An unregistered BSN is not found.
@@ -50,8 +50,8 @@ final class RegisterIndexTests: XCTestCase {
         XCTAssertEqual(index.rowCount, 40_000)
         for p in fixture.persons.suffix(50) + fixture.persons.prefix(50) {
             let r = Array(fixture.bsnPseudonym(p.bsn).utf8).withUnsafeBytes { index.lookup($0, in: LinkDomains.bsn) }
-            guard case let .found(row)? = r else { return XCTFail("not found") }
-            XCTAssertEqual(index.personKey(ofRow: row).rinpersoon, p.rin)
+            guard case let .found(person)? = r else { return XCTFail("not found") }
+            XCTAssertEqual(index.personKey(of: person).rinpersoon, p.rin)
         }
     }
 
@@ -102,10 +102,10 @@ final class RegisterIndexTests: XCTestCase {
         let demo = Array(fixture.demographicPseudonym(of: twin).utf8)
         XCTAssertEqual(demo.withUnsafeBytes { index.lookup($0, in: LinkDomains.demographic) }, .ambiguous)
         XCTAssertEqual(index.statistics.first { $0.domain == LinkDomains.demographic.label }?.ambiguousKeys, 1)
-        guard case let .found(row)? = Array(fixture.bsnPseudonym(twin.bsn).utf8).withUnsafeBytes({ index.lookup($0, in: LinkDomains.bsn) }) else {
+        guard case let .found(person)? = Array(fixture.bsnPseudonym(twin.bsn).utf8).withUnsafeBytes({ index.lookup($0, in: LinkDomains.bsn) }) else {
             return XCTFail("twin's BSN not found")
         }
-        XCTAssertEqual(index.personKey(ofRow: row).rinpersoon, "888888888")
+        XCTAssertEqual(index.personKey(of: person).rinpersoon, "888888888")
     }
 
     /// Register rows with a bad BSN are left out of the BSN index and counted.

@@ -123,8 +123,13 @@ struct LinkCommand: ParsableCommand {
         let surrogateSecret = try SurrogateKey.load(path: surrogatePath)
 
         let started = Date()
-        let builder = RegisterIndexBuilder(projectKey: projectKey.secret, projectId: projectKey.projectId, rendering: rendering,
+        var builder = RegisterIndexBuilder(projectKey: projectKey.secret, projectId: projectKey.projectId, rendering: rendering,
                                            columns: s.register?.columns ?? RegisterColumns(), domains: domains, threads: threads)
+        if timings {
+            builder.onStage = { stage, seconds in
+                printError("sluis: \(stage): " + String(format: "%.2f s (resident now %d MB)", seconds, residentMegabytes()))
+            }
+        }
         let index = try builder.build(from: CSVReader(path: registerPath))
         let built = Date()
         if timings {
@@ -143,7 +148,18 @@ struct LinkCommand: ParsableCommand {
         print(text, terminator: "")
     }
 
+    /// The resident set size of this process, from /proc (0 where there is none).
+    private func residentMegabytes() -> Int { LinkCommand.residentMegabytes() }
+
     /// The layout a package's inner manifest gives for a file opened by `sluis open`, or nil when
     /// there is none (then link.json or --column decide). Wired to the manifest by the package stage.
     private func openedPackageLayout(of path: String) throws -> LinkFileLayout? { nil }
+
+    static func residentMegabytes() -> Int {
+        guard let bytes = try? FileSystem.readAll("/proc/self/statm", limitByteCount: 4096) else { return 0 }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return (pages * Int(sysconf(Int32(_SC_PAGESIZE)))) >> 20
+    }
 }
