@@ -1,6 +1,7 @@
 import SluisCore
 import SluisFormats
 import SluisIO
+import SluisPipeline
 
 /// A table format `sluis link` reads and writes, so output keeps the input's format and dialect.
 /// CSV is built in; the SPSS/Stata readers plug in the same way.
@@ -58,8 +59,11 @@ public enum LinkFiles {
     }
 
     /// Links each input into `outputDirectory` under its own file name and returns the report.
+    /// `onStage` hears how long linking each file and the final durable renames took.
     public static func run(_ inputs: [LinkInput], outputDirectory: String, linker: TableLinker,
-                           formats: [LinkTableFormat] = [CSVTableFormat()]) throws -> LinkReport {
+                           formats: [LinkTableFormat] = [CSVTableFormat()],
+                           onStage: ((String, Double) -> Void)? = nil) throws -> LinkReport {
+        var clock = StageClock(report: onStage)
         try FileSystem.makeDirectories(outputDirectory)
         var pending: [AtomicFile] = []
         var reports: [FileLinkReport] = []
@@ -75,12 +79,17 @@ public enum LinkFiles {
             }
             let source = try format.openSource(path: input.path)
             let file = try AtomicFile(path: target, mode: 0o600)
-            let sink = try format.makeSink(for: source, writingTo: file)
+            // Writing runs on a second thread, overlapping the reading and lookups on this one.
+            let background = BackgroundByteSink(target: file)
+            let sink = try format.makeSink(for: source, writingTo: background)
             reports.append(try linker.link(source: source, layout: input.layout, sink: sink, output: target))
+            try background.drain()
             try file.finish()
             pending.append(file)
+            clock.lap("link \(input.path) (\(reports.last?.rows ?? 0) rows)")
         }
         for file in pending { try file.commit() }
+        clock.lap("fsync and rename \(pending.count) output file(s)")
         return LinkReport(files: reports)
     }
 }

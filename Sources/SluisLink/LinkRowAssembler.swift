@@ -75,8 +75,10 @@ struct LinkRowAssembler {
 import SluisFormats
 
 /// A block of input rows copied out of the reader's callback, so that their lookups can be done
-/// together (`TableLinker`). Field `c` of row `r` is `bytes[ends[r·w + c] − len ..< ends[r·w + c]]`.
-final class LinkRowBlock {
+/// together (`TableLinker`). Field `c` of row `r` is `bytes[starts[r·w + c] ..< ends[r·w + c]]`.
+/// Blocks circulate between the reader thread and the linking thread; one thread owns a block
+/// at a time (handed over through queues).
+final class LinkRowBlock: @unchecked Sendable {
     static let rowCapacity = 1024
 
     let columnCount: Int
@@ -95,15 +97,18 @@ final class LinkRowBlock {
         ends = .allocate(capacity: Self.rowCapacity * self.columnCount)
     }
 
-    func deallocate() {
+    deinit {
         bytes.deallocate()
         starts.deallocate()
         ends.deallocate()
     }
 
+    /// Copies one row (its stored properties are read and written once per row, not per field).
     func append(_ row: FieldView) {
         var total = 0
         for c in 0..<row.count { total += row[c].count }
+        var used = self.used
+        var bytes = self.bytes
         if used + total > byteCapacity {
             var newCapacity = byteCapacity * 2
             while newCapacity < used + total { newCapacity *= 2 }
@@ -111,6 +116,7 @@ final class LinkRowBlock {
             b.copyMemory(from: bytes, byteCount: used)
             bytes.deallocate()
             bytes = b
+            self.bytes = b
             byteCapacity = newCapacity
         }
         let base = count * columnCount
@@ -121,17 +127,29 @@ final class LinkRowBlock {
             used += f.count
             ends[base + c] = used
         }
+        self.used = used
         count += 1
     }
+
+    /// A snapshot for reading the block's fields without touching the object per field.
+    var fields: LinkRowFields { LinkRowFields(bytes: UnsafeRawPointer(bytes), starts: starts, ends: ends, columnCount: columnCount) }
+
+    func removeAll() {
+        count = 0
+        used = 0
+    }
+}
+
+/// The fields of a `LinkRowBlock`, valid until the block changes.
+struct LinkRowFields {
+    let bytes: UnsafeRawPointer
+    let starts: UnsafeMutablePointer<Int>
+    let ends: UnsafeMutablePointer<Int>
+    let columnCount: Int
 
     @inline(__always)
     func field(_ r: Int, _ c: Int) -> UnsafeRawBufferPointer {
         let k = r * columnCount + c
         return UnsafeRawBufferPointer(start: bytes + starts[k], count: ends[k] - starts[k])
-    }
-
-    func removeAll() {
-        count = 0
-        used = 0
     }
 }

@@ -2,14 +2,11 @@ import SluisCore
 import SluisCrypto
 import SluisFormats
 
-/// A block of register rows copied out of the reader's callback, for a worker thread to
-/// normalise and pseudonymise, and the worker's results.
-///
-/// Only the needed columns are copied: field `f` of row `r` is bytes[ends[r·width + f − 1] ..<
-/// ends[r·width + f]] (the first field of the block starts at 0).
-final class RegisterBatch: @unchecked Sendable {
-    static let rowCapacity = 16_384
-
+/// The needed fields of up to `RegisterBatch.rowCapacity` register rows, copied out of the
+/// reader's callback: field `f` of row `r` is bytes[ends[r·width + f − 1] ..< ends[r·width + f]]
+/// (the first field starts at 0). A value type filled by the reader thread alone, so appending
+/// costs no exclusivity checks.
+struct RegisterBatchInput {
     let firstRow: Int
     let fieldsPerRow: Int
     var bytes: [UInt8] = []
@@ -18,28 +15,21 @@ final class RegisterBatch: @unchecked Sendable {
     var firstLine = 0
     /// Lines of each row, kept only when they are not consecutive (a quoted field spans lines).
     var lines: [Int]? = nil
-    private var lastLine = 0
+    var lastLine = 0
     var count = 0
-
-    // Results.
-    var entries: [[IndexEntry]] = []
-    var persons: [UInt64] = []
-    var invalid: [Int] = []
-    var rinWidth = 0
-    var failure: LinkError? = nil
 
     init(firstRow: Int, fieldsPerRow: Int) {
         self.firstRow = firstRow
         self.fieldsPerRow = fieldsPerRow
-        bytes.reserveCapacity(Self.rowCapacity * 48)
-        ends.reserveCapacity(Self.rowCapacity * fieldsPerRow)
-        codeIndexes.reserveCapacity(Self.rowCapacity)
+        bytes.reserveCapacity(RegisterBatch.rowCapacity * 48)
+        ends.reserveCapacity(RegisterBatch.rowCapacity * fieldsPerRow)
+        codeIndexes.reserveCapacity(RegisterBatch.rowCapacity)
     }
 
-    var isFull: Bool { count >= Self.rowCapacity }
+    var isFull: Bool { count >= RegisterBatch.rowCapacity }
 
     /// Copies the chosen fields of one row.
-    func append(_ row: FieldView, columns: [Int], codeIndex: UInt8, line: Int) {
+    mutating func append(_ row: FieldView, columns: [Int], codeIndex: UInt8, line: Int) {
         for c in columns {
             let field = row[c]
             bytes.append(contentsOf: field)
@@ -55,16 +45,41 @@ final class RegisterBatch: @unchecked Sendable {
         lastLine = line
         count += 1
     }
+}
+
+/// A block of register rows handed to a worker thread, and the worker's results.
+final class RegisterBatch: @unchecked Sendable {
+    static let rowCapacity = 16_384
+
+    let firstRow: Int
+    let fieldsPerRow: Int
+    let count: Int
+    let firstLine: Int
+    let lines: [Int]?
+    /// The copied fields; emptied once processed.
+    var input: RegisterBatchInput
+
+    // Results.
+    var entries: [[IndexEntry]] = []
+    var persons: [UInt64] = []
+    var invalid: [Int] = []
+    var rinWidth = 0
+    var failure: LinkError? = nil
+
+    init(_ input: RegisterBatchInput) {
+        firstRow = input.firstRow
+        fieldsPerRow = input.fieldsPerRow
+        count = input.count
+        firstLine = input.firstLine
+        lines = input.lines
+        self.input = input
+    }
 
     /// The line of the block's row `i`.
     func line(ofLocalRow i: Int) -> Int { lines?[i] ?? firstLine + i }
 
     /// Frees the copied fields once the results are in.
-    func dropInputs() {
-        bytes = []
-        ends = []
-        codeIndexes = []
-    }
+    func dropInputs() { input = RegisterBatchInput(firstRow: 0, fieldsPerRow: 0) }
 }
 
 /// One worker's means of turning a batch into index entries: its own keyed MACs (they are not
@@ -137,20 +152,23 @@ final class RegisterBatchProcessor {
             planStart.append(planKinds.count)
         }
         let planCount = plans.count
+        // Unretained references: `plans` keeps the MACs alive, and a retain per row would cost more than the MAC's bookkeeping.
+        let macs = plans.map { Unmanaged.passUnretained($0.mac) }
         let codec = self.codec
         let rinField = self.rinField
         let file = self.file
         let rinColumn = self.rinColumn
-        let codeIndexes = batch.codeIndexes
+        let input = batch.input
+        let codeIndexes = input.codeIndexes
 
         withExtendedLifetime(plans) {
-        batch.bytes.withUnsafeBytes { bytes in
-        batch.ends.withUnsafeBufferPointer { ends in
+        input.bytes.withUnsafeBytes { bytes in
+        input.ends.withUnsafeBufferPointer { ends in
         codeIndexes.withUnsafeBufferPointer { codeIndexes in
         planKinds.withUnsafeBufferPointer { planKinds in
         planFields.withUnsafeBufferPointer { planFields in
         planStart.withUnsafeBufferPointer { planStart in
-        plans.withUnsafeBufferPointer { plans in
+        macs.withUnsafeBufferPointer { macs in
             @inline(__always) func field(_ r: Int, _ f: Int) -> UnsafeRawBufferPointer {
                 let k = r * width + f
                 let start = k == 0 ? 0 : Int(ends[k - 1])
@@ -182,9 +200,8 @@ final class RegisterBatchProcessor {
                         }
                     }
                     guard ok else { invalid[p] += 1; continue }
-                    let mac = plans[p].mac
                     let prefix: UInt128 = macOut.withUnsafeMutableBytes { out in
-                        message.withUnsafeBytes { mac.authenticate($0, into: out) }
+                        message.withUnsafeBytes { m in macs[p]._withUnsafeGuaranteedRef { $0.authenticate(m, into: out) } }
                         var v: UInt128 = 0
                         for i in 0..<16 { v = v << 8 | UInt128(out[i]) }
                         return v

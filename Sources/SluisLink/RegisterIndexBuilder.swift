@@ -69,23 +69,28 @@ public struct RegisterIndexBuilder {
             let worker = UncheckedBox(p)
             return { while let b = queue.pop() { worker.value.process(b) } }
         }
-        let reading = ReadingState(file: file, column: columns.rinpersoons, codeColumn: codeColumn, copied: copied)
+        let outcome = ReadingOutcome()
         let source = UncheckedBox(register)
+        let codeColumnName = columns.rinpersoons
+        let copiedColumns = copied
         let readerJob: @Sendable () -> Void = {
+            var reading = ReadingState(file: file, column: codeColumnName, codeColumn: codeColumn, copied: copiedColumns)
             do {
                 try source.value.forEachRow { row, line in
                     if let b = try reading.add(row, line: line) { batchesBox.append(b); queue.push(b) }
                 }
                 if let b = reading.finish() { batchesBox.append(b); queue.push(b) }
             } catch {
-                reading.error = error
+                outcome.error = error
             }
+            outcome.rows = reading.rows
+            outcome.codes = reading.codes
             queue.close()
         }
         var clock = StageClock(report: onStage)
         runConcurrently([readerJob] + workers)
-        if let error = reading.error { throw error }
-        clock.lap("read and pseudonymise \(reading.rows) register rows on \(threads) threads")
+        if let error = outcome.error { throw error }
+        clock.lap("read and pseudonymise \(outcome.rows) register rows on \(threads) threads")
 
         var batches = batchesBox.items
         if let failure = batches.lazy.compactMap(\.failure).first { throw failure }
@@ -114,7 +119,7 @@ public struct RegisterIndexBuilder {
                                                        ambiguousKeys: ambiguous))
         }
         batches.removeAll()
-        return RegisterIndex(rendering: rendering, indexes: indexes, codes: reading.codes, rinWidth: rinWidth,
+        return RegisterIndex(rendering: rendering, indexes: indexes, codes: outcome.codes, rinWidth: rinWidth,
                              persons: persons, statistics: statistics)
     }
 
@@ -140,16 +145,23 @@ public struct RegisterIndexBuilder {
     }
 }
 
-/// The reader thread's state: the block being filled and the RINPERSOONS code table.
-private final class ReadingState: @unchecked Sendable {
+/// What the reader thread leaves behind.
+private final class ReadingOutcome: @unchecked Sendable {
+    var rows = 0
+    var codes: [[UInt8]] = []
+    var error: Error?
+}
+
+/// The reader thread's state: the block being filled and the RINPERSOONS code table. A value
+/// type owned by that thread, so the per-row work costs no exclusivity checks.
+private struct ReadingState {
     let file: String
     let column: String
     let codeColumn: Int
     let copied: [Int]
     var codes: [[UInt8]] = []
-    var current: RegisterBatch?
+    var current: RegisterBatchInput?
     var rows = 0
-    var error: Error?
     private var lastCode: [UInt8] = []
     private var lastCodeIndex: UInt8 = 0
 
@@ -161,7 +173,7 @@ private final class ReadingState: @unchecked Sendable {
     }
 
     /// Adds a row; returns a block when one is full.
-    func add(_ row: FieldView, line: Int) throws -> RegisterBatch? {
+    mutating func add(_ row: FieldView, line: Int) throws -> RegisterBatch? {
         let code = row[codeColumn]
         var index = lastCodeIndex
         if lastCode.count != code.count || !lastCode.elementsEqual(code) {
@@ -178,20 +190,22 @@ private final class ReadingState: @unchecked Sendable {
             lastCode = Array(code)
             lastCodeIndex = index
         }
-        if current == nil { current = RegisterBatch(firstRow: rows, fieldsPerRow: copied.count) }
-        guard let batch = current else { return nil }
-        batch.append(row, columns: copied, codeIndex: index, line: line)
+        if current == nil { current = RegisterBatchInput(firstRow: rows, fieldsPerRow: copied.count) }
+        current?.append(row, columns: copied, codeIndex: index, line: line)
         rows += 1
         guard rows < Int(UInt32.max) else {
             throw LinkError.configInvalid(source: file, reason: "the register has more rows than sluis can index (4 294 967 294)")
         }
-        if batch.isFull { current = nil; return batch }
+        if let full = current, full.isFull {
+            current = nil
+            return RegisterBatch(full)
+        }
         return nil
     }
 
-    func finish() -> RegisterBatch? {
+    mutating func finish() -> RegisterBatch? {
         defer { current = nil }
-        return current
+        return current.map { RegisterBatch($0) }
     }
 }
 

@@ -87,13 +87,22 @@ public final class SurrogateGenerator {
         mac = HMACSHA256(key: subKey)
     }
 
-    /// Writes the surrogate for a pseudonym key of `domain` into `out` (`width` bytes).
-    public func surrogate(domain: PseudonymDomain, key: UInt64, into out: UnsafeMutableRawBufferPointer) {
-        message.removeAll(keepingCapacity: true)
+    /// The message prefix for a domain: u32be(length) ‖ label.
+    public static func domainPrefix(_ domain: PseudonymDomain) -> [UInt8] {
         let label = Array(domain.label.utf8)
         let n = UInt32(label.count)
-        message += [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]
-        message += label
+        return [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + label
+    }
+
+    /// Writes the surrogate for a pseudonym key of `domain` into `out` (`width` bytes).
+    public func surrogate(domain: PseudonymDomain, key: UInt64, into out: UnsafeMutableRawBufferPointer) {
+        Self.domainPrefix(domain).withUnsafeBytes { surrogate(domainPrefix: $0, key: key, into: out) }
+    }
+
+    /// The same with the domain's prefix (`domainPrefix`) computed once by the caller.
+    public func surrogate(domainPrefix: UnsafeRawBufferPointer, key: UInt64, into out: UnsafeMutableRawBufferPointer) {
+        message.removeAll(keepingCapacity: true)
+        message.append(contentsOf: domainPrefix)
         for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: key >> UInt64(shift))) }
         macOut.withUnsafeMutableBytes { m in
             message.withUnsafeBytes { mac.authenticate($0, into: m) }

@@ -1,3 +1,4 @@
+import Foundation
 import SluisCore
 import SluisCrypto
 import SluisFormats
@@ -69,32 +70,36 @@ public final class TableLinker {
         var keyStart: [Int] = [0]
         var keyColumns: [Int] = []
         var keyViews: [PseudonymIndexView] = []
-        var keyDomains: [PseudonymDomain] = []
+        var keyDomainPrefixes: [[UInt8]] = []
         for person in plan.persons {
             for key in person.keys {
                 keyColumns.append(key.column)
                 keyViews.append(PseudonymIndexView(key.index))
-                keyDomains.append(key.domain)
+                keyDomainPrefixes.append(SurrogateGenerator.domainPrefix(key.domain))
             }
             keyStart.append(keyColumns.count)
         }
         let keyCount = keyColumns.count
         let capacity = LinkRowBlock.rowCapacity
         // Per key: rows, matched, unmatched, invalid, duplicates. Per person: linked, unlinked, without key.
-        var keyCounters = [Int](repeating: 0, count: keyCount * 5)
-        var personCounters = [Int](repeating: 0, count: personCount * 3)
+        let keyCounters = Scratch<Int>(count: keyCount * 5, value: 0)
+        let personCounters = Scratch<Int>(count: personCount * 3, value: 0)
         // Per person and row of a block: the payload found (or notFound), the first well-formed key.
-        var found = [UInt64](repeating: 0, count: max(personCount, 1) * capacity)
-        var fallbackKey = [UInt64](repeating: 0, count: max(personCount, 1) * capacity)
-        var fallbackIndex = [Int](repeating: -1, count: max(personCount, 1) * capacity)
-        var pending = [Int32](repeating: 0, count: capacity)
-        var invalidRows = [Int32](repeating: 0, count: capacity)
-        var keys = [UInt64](repeating: 0, count: capacity)
-        var lo = [Int32](repeating: 0, count: capacity)
-        var hi = [Int32](repeating: 0, count: capacity)
+        let found = Scratch<UInt64>(count: max(personCount, 1) * capacity, value: 0)
+        let fallbackKey = Scratch<UInt64>(count: max(personCount, 1) * capacity, value: 0)
+        let fallbackIndex = Scratch<Int>(count: max(personCount, 1) * capacity, value: -1)
+        let pending = Scratch<Int32>(count: capacity, value: 0)
+        let invalidRows = Scratch<Int32>(count: capacity, value: 0)
+        let keys = Scratch<UInt64>(count: capacity, value: 0)
+        let lo = Scratch<Int32>(count: capacity, value: 0)
+        let hi = Scratch<Int32>(count: capacity, value: 0)
+        defer {
+            keyCounters.free(); personCounters.free(); found.free(); fallbackKey.free(); fallbackIndex.free()
+            pending.free(); invalidRows.free(); keys.free(); lo.free(); hi.free()
+        }
         var assembler = LinkRowAssembler(fieldCount: plan.slots.count)
-        let block = LinkRowBlock(columnCount: source.columnNames.count)
-        defer { assembler.deallocate(); block.deallocate() }
+        let blocks = (0..<4).map { _ in LinkRowBlock(columnCount: source.columnNames.count) }
+        defer { assembler.deallocate() }
 
         let codec = index.codec
         let rinWidth = index.rinWidth
@@ -107,8 +112,9 @@ public final class TableLinker {
         let ambiguous = PseudonymIndex.ambiguous
         var rows = 0
 
-        func flush() throws {
+        func flush(_ block: LinkRowBlock) throws {
             let n = block.count
+            let rowFields = block.fields
             guard n > 0 else { return }
             for p in 0..<personCount {
                 let base = p * capacity
@@ -118,24 +124,27 @@ public final class TableLinker {
                     let view = keyViews[k]
                     let column = keyColumns[k]
                     keyCounters[5 * k] += pendingCount
-                    // Pass 1: parse the keys and read the directory ranges (independent loads).
+                    // Pass 1: parse the keys.
                     var valid = 0
                     var carried = 0
                     for i in 0..<pendingCount {
                         let r = Int(pending[i])
-                        guard let value = codec.key(parsing: block.field(r, column)) else {
+                        guard let value = codec.key(parsing: rowFields.field(r, column)) else {
                             keyCounters[5 * k + 3] += 1
                             invalidRows[carried] = Int32(r)
                             carried += 1
                             continue
                         }
                         if fallbackIndex[base + r] < 0 { fallbackIndex[base + r] = k; fallbackKey[base + r] = value }
-                        let b = view.bucket(value)
                         pending[valid] = Int32(r)
                         keys[valid] = value
-                        lo[valid] = Int32(bitPattern: view.directory[b])
-                        hi[valid] = Int32(bitPattern: view.directory[b + 1])
                         valid += 1
+                    }
+                    // Pass 1b: a tight loop of independent directory loads.
+                    for i in 0..<valid {
+                        let b = view.bucket(keys[i])
+                        lo[i] = Int32(bitPattern: view.directory[b])
+                        hi[i] = Int32(bitPattern: view.directory[b + 1])
                     }
                     // Pass 2: touch each row's first entry, so the misses overlap.
                     var touch: UInt64 = 0
@@ -177,7 +186,7 @@ public final class TableLinker {
                 for slot in slots {
                     switch slot {
                     case let .kept(c):
-                        assembler.append(block.field(r, c))
+                        assembler.append(rowFields.field(r, c))
                     case let .personCode(p):
                         let payload = found[p * capacity + r]
                         let code = payload != notFound ? RegisterPerson(packed: payload).codeIndex : unmatchedCodeIndex
@@ -187,9 +196,10 @@ public final class TableLinker {
                         if payload != notFound {
                             assembler.append(count: rinWidth) { writeDigits(RegisterPerson(packed: payload).rin, into: $0) }
                         } else if fallbackIndex[p * capacity + r] >= 0 {
-                            let domain = keyDomains[fallbackIndex[p * capacity + r]]
                             let key = fallbackKey[p * capacity + r]
-                            assembler.append(count: surrogateWidth) { surrogates.surrogate(domain: domain, key: key, into: $0) }
+                            keyDomainPrefixes[fallbackIndex[p * capacity + r]].withUnsafeBytes { prefix in
+                                assembler.append(count: surrogateWidth) { surrogates.surrogate(domainPrefix: prefix, key: key, into: $0) }
+                            }
                         } else {
                             assembler.append(count: 0) { _ in }
                         }
@@ -197,15 +207,55 @@ public final class TableLinker {
                 }
                 try sink.writeRow(assembler.view)
             }
-            block.removeAll()
         }
 
-        try source.forEachRow { row, _ in
-            rows += 1
-            block.append(row)
-            if block.count == capacity { try flush() }
+        // The reader thread parses and copies rows into blocks; this thread looks them up and
+        // writes them, in order. Four blocks circulate between the two.
+        let full = BoundedQueue<LinkRowBlock>(capacity: blocks.count)
+        let free = BoundedQueue<LinkRowBlock>(capacity: blocks.count)
+        for b in blocks { free.push(b) }
+        let outcome = ReaderOutcome()
+        let reader = UncheckedBox(source)
+        let done = DispatchGroup()
+        done.enter()
+        let thread = Thread {
+            defer { full.close(); done.leave() }
+            guard var block = free.pop() else { return }
+            do {
+                try reader.value.forEachRow { row, _ in
+                    block.append(row)
+                    if block.count == capacity {
+                        full.push(block)
+                        guard let next = free.pop() else { throw ReaderOutcome.Stopped() }
+                        block = next
+                    }
+                }
+                if block.count > 0 { full.push(block) }
+            } catch is ReaderOutcome.Stopped {
+            } catch {
+                outcome.error = error
+            }
         }
-        try flush()
+        thread.stackSize = 1 << 22
+        thread.start()
+        var failure: Error? = nil
+        while let block = full.pop() {
+            if failure == nil {
+                do {
+                    try flush(block)
+                    rows += block.count
+                } catch {
+                    failure = error
+                    free.close()  // the reader stops at its next block
+                }
+            }
+            if failure == nil {
+                block.removeAll()
+                free.push(block)
+            }
+        }
+        done.wait()
+        if let error = outcome.error ?? failure { throw error }
 
         var k = 0
         for p in 0..<personCount {
@@ -224,4 +274,25 @@ public final class TableLinker {
         }
         return rows
     }
+}
+
+/// What the reader thread of `TableLinker` leaves behind.
+final class ReaderOutcome: @unchecked Sendable {
+    struct Stopped: Error {}
+    var error: Error?
+}
+
+/// A fixed-size scratch array for the hot loop: a pointer, so writes cost no uniqueness or
+/// exclusivity checks. Freed explicitly.
+struct Scratch<T> {
+    let pointer: UnsafeMutablePointer<T>
+    init(count: Int, value: T) {
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: value, count: max(count, 1))
+    }
+    @inline(__always) subscript(i: Int) -> T {
+        get { pointer[i] }
+        nonmutating set { pointer[i] = newValue }
+    }
+    func free() { pointer.deallocate() }
 }

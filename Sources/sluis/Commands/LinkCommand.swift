@@ -137,7 +137,7 @@ struct LinkCommand: ParsableCommand {
                               built.timeIntervalSince(started), index.byteCount >> 20))
         }
         let linker = TableLinker(index: index, surrogateSecret: surrogateSecret, projectId: projectKey.projectId, options: s.options)
-        let result = try LinkFiles.run(linkInputs, outputDirectory: outputDirectory, linker: linker)
+        let result = try LinkFiles.run(linkInputs, outputDirectory: outputDirectory, linker: linker, onStage: builder.onStage)
         if timings {
             let seconds = Date().timeIntervalSince(built)
             let rows = result.files.reduce(0) { $0 + $1.rows }
