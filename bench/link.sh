@@ -16,7 +16,7 @@ THREADS=${THREADS:-2}
 [ -x /usr/bin/time ] || { echo "bench/link.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
 mkdir -p "$OUT"
 cd "$OUT"
-rm -rf opened linked
+rm -rf linked
 
 if [ ! -s "data-$PERSONS-$ROWS/register.csv" ]; then
   echo "== synth: $PERSONS persons, $ROWS rows"
@@ -26,7 +26,9 @@ fi
 DATA=data-$PERSONS-$ROWS
 
 # Keys: the project pseudonym key (unprotected: a benchmark) and the intake's surrogate key.
-rm -f project.key surrogate.key project.hex
+# The pseudonymised file is kept for reruns with the same data and key (FRESH=1 remakes it).
+if [ "${FRESH:-0}" = 1 ] || [ ! -s "opened-$PERSONS-$ROWS/survey.csv" ] || [ ! -s project.key ]; then
+rm -rf "opened-$PERSONS-$ROWS" project.key surrogate.key project.hex
 "$BIN" keygen pseudonym --project BENCH --unprotected -o project.key >/dev/null 2>&1
 "$BIN" link --new-surrogate-key surrogate.key >/dev/null
 # The same 32 bytes as 64 hex digits, for pipeline builds whose key loader still reads that form.
@@ -51,17 +53,19 @@ JSON
 }
 echo "== pseudonymise (researcher's side)"
 pipeline project.key
-if ! "$BIN" pseudonymise -c pipeline.json -o opened >/dev/null 2>pseudonymise.err; then
+if ! /usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null 2>pseudonymise.err; then
   pipeline project.hex
-  "$BIN" pseudonymise -c pipeline.json -o opened >/dev/null
+  /usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null
 fi
-rm -f opened/report.json
-ls -l opened
+rm -f "opened-$PERSONS-$ROWS/report.json"
+fi
+ls -l "opened-$PERSONS-$ROWS"
 
 echo "== link (intake's side)"
-/usr/bin/time -v "$BIN" link opened --register "$DATA/register.csv" --pseudonym-key project.key --surrogate-key surrogate.key \
+/usr/bin/time -v "$BIN" link "opened-$PERSONS-$ROWS" --register "$DATA/register.csv" --pseudonym-key project.key --surrogate-key surrogate.key \
   -o linked --column BSN_P=bsn --column DEMO_P=composite:date+housenumber+postcode+sex --threads "$THREADS" --timings \
   > link-report.txt 2> link-time.txt || { cat link-time.txt >&2; exit 1; }
 cat link-report.txt
 grep '^sluis:' link-time.txt
 grep -E 'Elapsed|Maximum resident' link-time.txt
+uptime   # the machine is shared: a load above the core count slows every figure
