@@ -33,7 +33,7 @@ public enum Generaliser {
         case .year, .yearMonth:
             out.removeAll(keepingCapacity: true)
             if let failure = Normaliser.date(input, into: &out) { return failure }
-            out.removeSubrange((g == .year ? 4 : 7)...)
+            out.removeLast(g == .year ? 6 : 3)
             return nil
         case .pc4:
             out.removeAll(keepingCapacity: true)
@@ -47,7 +47,7 @@ public enum Generaliser {
                 return out[0] == 0x30 ? .unrecognisedFormat : nil
             }
             if let failure = Normaliser.postcode(input, into: &out) { return failure }
-            out.removeSubrange(4...)
+            out.removeLast(2)
             return nil
         case let .band(width):
             out.removeAll(keepingCapacity: true)

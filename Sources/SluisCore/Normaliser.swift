@@ -49,18 +49,23 @@ public enum Normaliser {
 
     /// Burgerservicenummer: spaces, dots and dashes removed; 8 digits left-padded to 9; must pass
     /// the 11-check (9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 mod 11); 000000000 is invalid.
-    /// A numeric source value such as `12345678.0` (SPSS/Stata) is accepted: a trailing `.0…` is dropped.
+    /// A numeric source value such as `12345678.0` (SPSS/Stata) is accepted: when the value is
+    /// digits, one dot and only zeros after it, the dot and zeros are dropped.
     @inlinable
     public static func bsn(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> NormalisationFailure? {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var sawAny = false
         var end = input.count
-        // A decimal fraction of zeros from a numeric source: "123456782.0" / "123456782.000".
+        // A decimal fraction of zeros from a numeric source: "123456782.0" / "123456782.000" —
+        // only when the value is digits, one dot and zeros, so a dotted BSN ("056.748.000") keeps its last group.
         if let dot = lastIndex(of: 0x2E, in: input), dot > 0, dot < end - 1 {
-            var zeros = true
-            for i in (dot + 1)..<end where input[i] != 0x30 { zeros = false; break }
-            if zeros { end = dot }
+            var numeric = true
+            for i in 0..<dot where input[i] < 0x30 || input[i] > 0x39 { numeric = false; break }
+            if numeric {
+                for i in (dot + 1)..<end where input[i] != 0x30 { numeric = false; break }
+            }
+            if numeric { end = dot }
         }
         var i = 0
         while i < end {
@@ -304,6 +309,18 @@ public enum Normaliser {
     /// Appends a non-negative value in decimal, zero-padded to `width`, without allocating.
     @inlinable
     static func appendDigits(_ value: Int, width: Int, to out: inout [UInt8]) {
+        if width == 2 && value < 100 {
+            out.append(UInt8(value / 10) &+ 0x30)
+            out.append(UInt8(value % 10) &+ 0x30)
+            return
+        }
+        if width == 4 && value < 10000 {
+            out.append(UInt8(value / 1000) &+ 0x30)
+            out.append(UInt8((value / 100) % 10) &+ 0x30)
+            out.append(UInt8((value / 10) % 10) &+ 0x30)
+            out.append(UInt8(value % 10) &+ 0x30)
+            return
+        }
         var count = 1
         var v = value / 10
         while v > 0 { count += 1; v /= 10 }

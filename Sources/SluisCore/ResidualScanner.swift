@@ -25,6 +25,13 @@ public enum ResidualScanner {
         let n = field.count
         guard n >= 6, let base = field.baseAddress else { return 0 }
         let p = base.assumingMemoryBound(to: UInt8.self)
+        // Every kind needs a digit or an '@': most free text has neither and is done here.
+        var candidate = false
+        for k in 0..<n {
+            let c = p[k]
+            if c &- 0x30 < 10 || c == 0x40 { candidate = true; break }
+        }
+        guard candidate else { return 0 }
         var found: UInt8 = 0
         var digitRuns = 0
         var postcode = false
@@ -56,6 +63,8 @@ public enum ResidualScanner {
             i += 1
         }
         if postcode && digitRuns >= 2 { found |= ResidualKind.postcodeHouseNumber.bit }
+        // The digit groups of a spaced IBAN can look like a phone number; report the IBAN only.
+        if found & ResidualKind.iban.bit != 0 { found &= ~ResidualKind.phone.bit }
         return found
     }
 
@@ -80,7 +89,6 @@ public enum ResidualScanner {
         var k = start
         var lastDigitEnd = start
         var separated = false
-        var ninth = -1
         var value: UInt64 = 0
         var firstTwo: UInt64 = 0
         var bsnDigits: (UInt64, Int) = (0, 0)
@@ -90,7 +98,7 @@ public enum ResidualScanner {
                 digits += 1
                 if digits <= 13 { value = value &* 10 &+ UInt64(c - 0x30) }
                 if digits == 2 { firstTwo = value }
-                if digits == 9 { ninth = k; bsnDigits = (value, 9) }
+                if digits == 9 { bsnDigits = (value, 9) }
                 k += 1
                 lastDigitEnd = k
                 continue
@@ -102,7 +110,6 @@ public enum ResidualScanner {
             }
             break
         }
-        _ = ninth
         var found: UInt8 = 0
         let endBounded = lastDigitEnd == n || !isAlphanumeric(p[lastDigitEnd])
         guard endBounded else { return 0 }
@@ -140,7 +147,12 @@ public enum ResidualScanner {
             break
         }
         var end = k
-        if end > 0 && p[end - 1] == 0x2E { end -= 1 }
+        if end > 0 && p[end - 1] == 0x2E {
+            end -= 1  // a full stop after the address
+            lastDot = -1
+            var t = end - 1
+            while t > at + 1 { if p[t] == 0x2E { lastDot = t; break }; t -= 1 }
+        }
         guard lastDot > at + 1, lastDot < end else { return false }
         var letters = 0
         for t in (lastDot + 1)..<end { guard isLetter(p[t]) else { return false }; letters += 1 }
@@ -151,7 +163,6 @@ public enum ResidualScanner {
     /// between groups), 15–34 characters in all, and mod-97 of the rearranged value is 1.
     @inlinable
     static func isIBAN(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Bool {
-        var chars: (UInt64, Int) = (0, 0)
         var k = at + 4
         // mod 97 of the BBAN part, then the country letters and check digits.
         var remainder: UInt64 = 0
@@ -171,8 +182,6 @@ public enum ResidualScanner {
             count += 1
             k += 1
         }
-        _ = chars
-        chars = (0, count)
         guard count >= 15, k == n || !isAlphanumeric(p[k]) else { return false }
         for t in 0..<4 {
             let c = p[at + t]

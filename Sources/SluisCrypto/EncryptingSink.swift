@@ -110,3 +110,29 @@ public final class EncryptingSink: ByteSink {
         cipher.deallocate()
     }
 }
+
+extension EncryptingSink {
+    /// For test vectors only: encrypts `plaintext` (a non-empty whole number of chunks) ending with a
+    /// FULL chunk tagged final — a shape sluis never writes but that readers accept, needed to
+    /// show that bytes after a final chunk are reported as trailing data.
+    public static func vectorEndingWithFullFinalChunk(_ plaintext: [UInt8], recipients: [Recipient], chunkByteCount: Int,
+                                                      randomness: any RandomSource) -> [UInt8] {
+        precondition(!plaintext.isEmpty && plaintext.count % chunkByteCount == 0)
+        let fileKey = randomness.secret(count: Primitives.fileKeyByteCount)
+        let (header, payloadKey) = EncryptedFileHeader.build(recipients: recipients, fileKey: fileKey,
+                                                             chunkByteCount: chunkByteCount, randomness: randomness)
+        guard let stream = SecretStream(key: payloadKey, header: header.streamHeader) else { preconditionFailure() }
+        var out = header.bytes
+        var chunk = [UInt8](repeating: 0, count: chunkByteCount + SecretStream.overheadByteCount)
+        for start in stride(from: 0, to: plaintext.count, by: chunkByteCount) {
+            let tag = start + chunkByteCount == plaintext.count ? SecretStream.tagFinal : SecretStream.tagMessage
+            plaintext.withUnsafeBytes { p in
+                chunk.withUnsafeMutableBytes {
+                    stream.push(UnsafeRawBufferPointer(rebasing: p[start..<(start + chunkByteCount)]), tag: tag, into: $0)
+                }
+            }
+            out += chunk
+        }
+        return out
+    }
+}

@@ -12,6 +12,7 @@ public final class Identity: CustomStringConvertible, Sendable {
 
     /// Builds the identity of a 32-byte Ed25519 seed (fixed keys for test vectors, loaded files).
     public init(seed: SecretBytes, comment: String? = nil) throws {
+        let comment = comment?.isEmpty == true ? nil : comment
         guard seed.count == Primitives.ed25519SeedByteCount else {
             throw KeyFileError.malformed(path: "<seed>", line: 1, expected: "a 32-byte seed")
         }
@@ -35,7 +36,7 @@ public final class Identity: CustomStringConvertible, Sendable {
     public static func load(path: String, passphrase: PassphraseSource) throws -> Identity {
         let file = try SecretKeyFile.read(path: path)
         guard file.kind == .identity else {
-            throw KeyFileError.wrongKind(path: path, found: "project pseudonym key", expected: "identity (made by 'sluis keygen identity')")
+            throw KeyFileError.wrongKind(path: path, found: "a project pseudonym key", expected: "an identity (made by 'sluis keygen identity')")
         }
         guard let publicText = file.publicValue("public"),
               let publicKey = Primitives.decodeBase64(Substring(publicText), byteCount: Primitives.ed25519PublicKeyByteCount)
@@ -53,7 +54,7 @@ public final class Identity: CustomStringConvertible, Sendable {
     public static func recipient(ofSecretKeyFile path: String) throws -> Recipient {
         let file = try SecretKeyFile.read(path: path)
         guard file.kind == .identity else {
-            throw KeyFileError.wrongKind(path: path, found: "project pseudonym key", expected: "identity")
+            throw KeyFileError.wrongKind(path: path, found: "a project pseudonym key", expected: "an identity")
         }
         guard let publicText = file.publicValue("public"),
               let publicKey = Primitives.decodeBase64(Substring(publicText), byteCount: Primitives.ed25519PublicKeyByteCount),

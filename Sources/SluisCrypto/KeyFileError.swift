@@ -1,8 +1,11 @@
 import SluisCore
+import SluisIO
 
 /// Why a key file, a public key or a passphrase could not be used. Cases carry paths, line numbers,
 /// modes and fingerprints — never a key, a passphrase or any byte of a secret.
 public enum KeyFileError: SluisError, Equatable, Sendable {
+    /// A key or passphrase file that cannot be opened (missing, no permission).
+    case cannotOpen(path: String, reason: String)
     /// A secret key file (or passphrase file) that group or others may read.
     case permissionsTooOpen(path: String, mode: UInt32)
     /// Not a sluis key file at all.
@@ -34,6 +37,13 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
     /// A comment with a line break or control characters, or longer than 200 bytes.
     case invalidComment
 
+    /// Opens a key-related file, reporting a failure as a configuration error (exit 2), not I/O.
+    static func opening(_ path: String) throws -> FileInput {
+        do { return try FileInput(path: path) } catch let IOError.cannotOpen(_, code) {
+            throw KeyFileError.cannotOpen(path: path, reason: errnoText(code))
+        }
+    }
+
     public var category: FailureCategory {
         switch self {
         case .wrongPassphrase, .inconsistent: return .verification
@@ -43,6 +53,8 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
 
     public var description: String {
         switch self {
+        case let .cannotOpen(path, reason):
+            return "cannot open key file \(path): \(reason)"
         case let .permissionsTooOpen(path, mode):
             return "refusing to use \(path): group or others may read it (mode \(String(mode, radix: 8))); "
                 + "run 'chmod 600 \(path)' and keep it private"
@@ -53,7 +65,7 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         case let .malformed(path, line, expected):
             return "\(path):\(line): malformed key file (expected \(expected)); the file is damaged or was edited"
         case let .wrongKind(path, found, expected):
-            return "\(path) holds a \(found), but a \(expected) is needed here"
+            return "\(path) is \(found), but \(expected) is needed here"
         case let .notAPublicKey(source):
             return "\(source) is not a sluis public key (expected one line 'sluis-pub-v1 <base64 key> [comment]')"
         case let .costTooHigh(path):

@@ -47,6 +47,7 @@ public enum PassphraseSource: Sendable {
 
     /// Reads a passphrase file: its bytes minus one trailing line break.
     static func readFile(_ path: String) throws -> SecretBytes {
+        _ = try KeyFileError.opening(path)
         if let mode = FileSystem.mode(path), mode & 0o077 != 0 {
             throw KeyFileError.permissionsTooOpen(path: path, mode: UInt32(mode))
         }

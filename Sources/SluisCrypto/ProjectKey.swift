@@ -30,7 +30,7 @@ public final class ProjectKey: CustomStringConvertible, Sendable {
     public static func load(path: String, passphrase: PassphraseSource) throws -> ProjectKey {
         let file = try SecretKeyFile.read(path: path)
         guard file.kind == .pseudonymKey else {
-            throw KeyFileError.wrongKind(path: path, found: "identity", expected: "project pseudonym key (made by 'sluis keygen pseudonym')")
+            throw KeyFileError.wrongKind(path: path, found: "an identity", expected: "a project pseudonym key (made by 'sluis keygen pseudonym')")
         }
         guard let project = file.publicValue("project"), isValidProjectId(project) else {
             throw KeyFileError.malformed(path: path, line: 3, expected: "project: a project id")
@@ -45,7 +45,7 @@ public final class ProjectKey: CustomStringConvertible, Sendable {
     public static func describe(secretKeyFile path: String) throws -> (projectId: String, keyId: String) {
         let file = try SecretKeyFile.read(path: path)
         guard file.kind == .pseudonymKey, let p = file.publicValue("project"), let k = file.publicValue("key-id") else {
-            throw KeyFileError.wrongKind(path: path, found: "identity", expected: "project pseudonym key")
+            throw KeyFileError.wrongKind(path: path, found: "an identity", expected: "a project pseudonym key")
         }
         return (p, k)
     }

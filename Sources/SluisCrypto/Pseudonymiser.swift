@@ -15,8 +15,8 @@ public final class Pseudonymiser {
     public let domain: PseudonymDomain
     public let rendering: PseudonymRendering
     private let mac: HMACSHA256
-    private var macOut = [UInt8](repeating: 0, count: 32)
-    private var message: [UInt8] = []
+    @exclusivity(unchecked) private var macOut = [UInt8](repeating: 0, count: 32)
+    @exclusivity(unchecked) private var message: [UInt8] = []
 
     public static let derivationSalt = Array("sluis/pseudonym/v1".utf8)
 

@@ -32,6 +32,7 @@ public struct Recipient: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads a `.pub` file: one line, optionally followed by a line break.
     public init(contentsOfFile path: String) throws {
+        _ = try KeyFileError.opening(path)
         let bytes = try FileSystem.readAll(path, limitByteCount: 4096)
         guard let text = String(validating: bytes, as: UTF8.self) else { throw KeyFileError.notAPublicKey(source: path) }
         try self.init(parsing: text, source: path)

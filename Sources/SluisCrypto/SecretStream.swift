@@ -1,12 +1,28 @@
+import COpenSSL
 import CSodium
 
-/// One `crypto_secretstream_xchacha20poly1305` state, in guarded memory, zeroed on release.
+/// `crypto_secretstream_xchacha20poly1305`, byte-identical to libsodium's, with the bulk work
+/// (ChaCha20 keystream and Poly1305) done by OpenSSL.
 ///
-/// Why the push side is initialised with `init_pull`: `init_push` draws the 24-byte stream header
-/// from libsodium's random source, which a test vector cannot inject. Both functions derive the
-/// same state from (key, header) — HChaCha20 subkey, counter 1, inner nonce — so initialising
-/// from a header we drew ourselves gives exactly the state `init_push` would have produced for
-/// that header; the vector tests check that libsodium's own pull decrypts what we push.
+/// Why: the stream is sequential (each chunk's nonce mixes in the previous MAC), so it runs on one
+/// core, and libsodium 1.0.18's portable ChaCha20/Poly1305 reach ~1.4 GB/s there while OpenSSL's
+/// assembly reaches ~3–4 GB/s (shared/platform-notes.md, `openssl speed`). The state, its
+/// initialisation (`init_pull`: HChaCha20 subkey, counter 1, inner nonce) and the rare rekey stay
+/// libsodium's; only push and pull are computed here, exactly as libsodium 1.0.18 does
+/// (crypto_secretstream/xchacha20poly1305/secretstream_xchacha20poly1305.c):
+///
+/// ```
+/// nonce12  = state.counter (4, little-endian) ‖ state.inonce (8)
+/// ks       = ChaCha20-IETF(state.k, nonce12) starting at block 0
+/// polykey  = ks block 0 [0..<32]
+/// block    = [tag, 0 × 63] XOR ks block 1            → c[0] = block[0]
+/// c[1...]  = m XOR ks from block 2
+/// mac      = Poly1305(polykey, block(64) ‖ c[1...] ‖ 0 × ((0x10 − 64 + mlen) & 0xf) ‖ le64(0) ‖ le64(64 + mlen))
+/// then     : inonce ^= mac[0..<8]; counter += 1 (little-endian); rekey when the counter wraps to 0
+/// ```
+/// (no additional data is ever used, so its MAC input and padding are empty). Pull recomputes the
+/// MAC over the received bytes, compares in constant time, and only then decrypts and advances.
+/// `LibsodiumSecretStream` is the reference: tests check both directions chunk by chunk.
 final class SecretStream {
     static let keyByteCount = 32
     static let headerByteCount = 24
@@ -15,46 +31,132 @@ final class SecretStream {
 
     static let tagMessage = crypto_secretstream_xchacha20poly1305_tag_message()
     static let tagFinal = crypto_secretstream_xchacha20poly1305_tag_final()
+    static let tagRekey = crypto_secretstream_xchacha20poly1305_tag_rekey()
 
+    /// Guarded memory: the libsodium state (k 32, nonce 12, pad 8) at 0, then scratch at `scratchOffset`:
+    /// 128 bytes of keystream blocks 0–1, 16 bytes of computed MAC, 16 bytes of IV, 16 bytes of lengths.
     private let storage: SecretBytes
-    private var state: UnsafeMutablePointer<crypto_secretstream_xchacha20poly1305_state>
+    private let state: UnsafeMutablePointer<crypto_secretstream_xchacha20poly1305_state>
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private let cipher: OpaquePointer
+    private let macAlgorithm: OpaquePointer
+    private let mac: OpaquePointer
+    private static let scratchOffset = 64
+    private static let zeros = [UInt8](repeating: 0, count: 16)
 
-    /// Initialises the state from the key and the stream header (for pushing and for pulling).
-    /// Returns nil when libsodium rejects the header.
+    /// Initialises the state from the key and the stream header with libsodium's `init_pull`
+    /// (which gives the state `init_push` makes for that header). Nil when it is rejected.
     init?(key: SecretBytes, header: [UInt8]) {
         Sodium.ready()
         precondition(key.count == Self.keyByteCount)
+        precondition(MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.size <= Self.scratchOffset)
         guard header.count == Self.headerByteCount else { return nil }
-        storage = SecretBytes(count: max(crypto_secretstream_xchacha20poly1305_statebytes(),
-                                         MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.stride))
-        state = storage.withUnsafeMutableBytes {
-            $0.baseAddress!.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
-        }
+        storage = SecretBytes(count: Self.scratchOffset + 128 + 16 + 16 + 16)
+        let base = storage.withUnsafeMutableBytes { $0.baseAddress! }
+        state = base.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
+        scratch = (base + Self.scratchOffset).bindMemory(to: UInt8.self, capacity: 176)
+        guard let c = EVP_CIPHER_CTX_new() else { return nil }
+        guard let algorithm = EVP_MAC_fetch(nil, "POLY1305", nil) else { EVP_CIPHER_CTX_free(c); return nil }
+        guard let m = EVP_MAC_CTX_new(algorithm) else { EVP_CIPHER_CTX_free(c); EVP_MAC_free(algorithm); return nil }
+        cipher = c
+        macAlgorithm = algorithm
+        mac = m
+        guard EVP_EncryptInit_ex(cipher, EVP_chacha20(), nil, nil, nil) == 1 else { return nil }
         let rc = key.withUnsafeBytes { k in
             crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
         guard rc == 0 else { return nil }
     }
 
+    deinit {
+        EVP_CIPHER_CTX_free(cipher)
+        EVP_MAC_CTX_free(mac)
+        EVP_MAC_free(macAlgorithm)
+    }
+
     /// Encrypts `plaintext` into `ciphertext` (plaintext.count + 17 bytes) with `tag`.
     func push(_ plaintext: UnsafeRawBufferPointer, tag: UInt8, into ciphertext: UnsafeMutableRawBufferPointer) {
-        precondition(ciphertext.count >= plaintext.count + Self.overheadByteCount)
-        var written: UInt64 = 0
-        _ = crypto_secretstream_xchacha20poly1305_push(
-            state, ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), &written,
-            plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count), nil, 0, tag)
+        let mlen = plaintext.count
+        precondition(ciphertext.count >= mlen + Self.overheadByteCount)
+        let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        startKeystream(tagOrCipherByte: tag)
+        c[0] = scratch[64]
+        if mlen > 0 { xorKeystream(plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), into: c + 1, count: mlen) }
+        computeMAC(ciphertext: c + 1, count: mlen, into: c + 1 + mlen)
+        advance(mac: c + 1 + mlen, tag: tag)
     }
 
     /// Decrypts one chunk into `plaintext` (ciphertext.count − 17 bytes); returns the tag, or nil
-    /// when the chunk does not authenticate (changed, reordered, from another stream, cut short).
+    /// when the chunk does not authenticate (the state is then unchanged).
     func pull(_ ciphertext: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer) -> UInt8? {
-        guard ciphertext.count >= Self.overheadByteCount,
-              plaintext.count >= ciphertext.count - Self.overheadByteCount else { return nil }
-        var written: UInt64 = 0
-        var tag: UInt8 = 0
-        let rc = crypto_secretstream_xchacha20poly1305_pull(
-            state, plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), &written, &tag,
-            ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(ciphertext.count), nil, 0)
-        return rc == 0 ? tag : nil
+        guard ciphertext.count >= Self.overheadByteCount else { return nil }
+        let mlen = ciphertext.count - Self.overheadByteCount
+        guard plaintext.count >= mlen else { return nil }
+        let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        startKeystream(tagOrCipherByte: c[0])
+        let tag = scratch[64]
+        scratch[64] = c[0]
+        let computed = scratch + 128
+        computeMAC(ciphertext: c + 1, count: mlen, into: computed)
+        guard sodium_memcmp(computed, c + 1 + mlen, 16) == 0 else {
+            sodium_memzero(scratch, 176)
+            return nil
+        }
+        if mlen > 0 { xorKeystream(c + 1, into: plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), count: mlen) }
+        advance(mac: c + 1 + mlen, tag: tag)
+        return tag
+    }
+
+    /// Keys ChaCha20 for this chunk and produces keystream blocks 0 and 1 into scratch[0..<128],
+    /// with scratch[64] = byte XOR keystream: the Poly1305 key, then the tag block.
+    private func startKeystream(tagOrCipherByte byte: UInt8) {
+        let iv = scratch + 144
+        iv[0] = 0; iv[1] = 0; iv[2] = 0; iv[3] = 0
+        withUnsafeBytes(of: &state.pointee.nonce) { n in
+            for i in 0..<12 { iv[4 + i] = n[i] }
+        }
+        withUnsafeBytes(of: &state.pointee.k) { k in
+            _ = EVP_EncryptInit_ex(cipher, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), iv)
+        }
+        sodium_memzero(scratch, 128)
+        scratch[64] = byte
+        var outLength: Int32 = 0
+        _ = EVP_EncryptUpdate(cipher, scratch, &outLength, scratch, 128)
+    }
+
+    /// Continues the keystream (from block 2) over `count` bytes.
+    private func xorKeystream(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, count: Int) {
+        var outLength: Int32 = 0
+        _ = EVP_EncryptUpdate(cipher, output, &outLength, input, Int32(count))
+    }
+
+    /// Poly1305 over the tag block (scratch[64..<128]) and the ciphertext, as libsodium lays it out.
+    private func computeMAC(ciphertext: UnsafePointer<UInt8>, count mlen: Int, into out: UnsafeMutablePointer<UInt8>) {
+        _ = EVP_MAC_init(mac, scratch, 32, nil)
+        _ = EVP_MAC_update(mac, scratch + 64, 64)
+        if mlen > 0 { _ = EVP_MAC_update(mac, ciphertext, mlen) }
+        let padding = (0x10 &- 64 &+ mlen) & 0xf
+        if padding > 0 { Self.zeros.withUnsafeBufferPointer { _ = EVP_MAC_update(mac, $0.baseAddress, padding) } }
+        let lengths = scratch + 160
+        let total = UInt64(64 + mlen)
+        for i in 0..<8 { lengths[i] = 0; lengths[8 + i] = UInt8((total >> UInt64(8 * i)) & 0xff) }
+        _ = EVP_MAC_update(mac, lengths, 16)
+        var written = 0
+        _ = EVP_MAC_final(mac, out, &written, 16)
+        sodium_memzero(scratch, 128)
+    }
+
+    /// inonce ^= mac[0..<8]; counter += 1; rekey (libsodium) on wrap or a REKEY tag.
+    private func advance(mac: UnsafePointer<UInt8>, tag: UInt8) {
+        let wrapped = withUnsafeMutableBytes(of: &state.pointee.nonce) { n -> Bool in
+            for i in 0..<8 { n[4 + i] ^= mac[i] }
+            var carry = true
+            for i in 0..<4 where carry {
+                n[i] &+= 1
+                carry = n[i] == 0
+            }
+            return carry
+        }
+        if wrapped || tag & Self.tagRekey != 0 { crypto_secretstream_xchacha20poly1305_rekey(state) }
     }
 }

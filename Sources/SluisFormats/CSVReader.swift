@@ -20,25 +20,26 @@ public final class CSVReader: RowSource {
     public private(set) var dialect = CSVDialect()
     public let encoding: TextEncoding
     /// Data rows delivered so far.
-    public private(set) var rowCount = 0
+    @exclusivity(unchecked) public private(set) var rowCount = 0
     /// Bytes read from the source so far.
-    public private(set) var byteCount: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var byteCount: UInt64 = 0
 
     private let source: ByteSource
     private let blockByteCount: Int
     private let maximumRowByteCount: Int
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var start = 0
-    private var end = 0
-    private var atEndOfInput = false
-    private var line = 1
-    private var starts: UnsafeMutablePointer<Int>
-    private var ends: UnsafeMutablePointer<Int>
-    private var fieldCapacity = 64
-    private var classes = [UInt8](repeating: 0, count: 256)
+    @exclusivity(unchecked) private var buffer: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var atEndOfInput = false
+    @exclusivity(unchecked) private var line = 1
+    @exclusivity(unchecked) private var starts: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var ends: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var fieldCapacity = 64
+    /// 1 for the bytes that end an unquoted field: the delimiter, LF and CR.
+    private let classes = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     private let rowBuffer = FieldBuffer()
-    private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
 
     /// Opens `source` and reads the header. `delimiter` nil means: detect it from the header line.
     public init(source: ByteSource, path: String, delimiter: UInt8? = nil, encoding: TextEncoding = .utf8,
@@ -52,6 +53,7 @@ public final class CSVReader: RowSource {
         self.buffer = .allocate(byteCount: capacity, alignment: 64)
         self.starts = .allocate(capacity: fieldCapacity)
         self.ends = .allocate(capacity: fieldCapacity)
+        classes.initialize(repeating: 0, count: 256)
         try readHeader(configuredDelimiter: delimiter)
     }
 
@@ -61,9 +63,12 @@ public final class CSVReader: RowSource {
     }
 
     deinit {
+        // The block held raw identifiers: clear it before the memory is reused.
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
         buffer.deallocate()
         starts.deallocate()
         ends.deallocate()
+        classes.deallocate()
     }
 
     public func forEachRow(_ body: (FieldView, Int) throws -> Void) throws {
@@ -87,6 +92,9 @@ public final class CSVReader: RowSource {
             rowCount += 1
             if !quoted && high < 0x80 {
                 try body(FieldView(base: UnsafeRawPointer(buffer), starts: UnsafePointer(starts), ends: UnsafePointer(ends), count: fieldCount), rowLine)
+            } else if encoding == .utf8 {
+                try decodeRowInPlace(fieldCount: fieldCount, line: rowLine)
+                try body(FieldView(base: UnsafeRawPointer(buffer), starts: UnsafePointer(starts), ends: UnsafePointer(ends), count: fieldCount), rowLine)
             } else {
                 try decodeRow(fieldCount: fieldCount, line: rowLine)
                 try body(rowBuffer.view, rowLine)
@@ -109,10 +117,20 @@ public final class CSVReader: RowSource {
         var hi: UInt8 = 0
         var nl = 0
         defer { fieldCount = n; high = hi; newlines = nl }
-        return try classes.withUnsafeBufferPointer { cls -> Int in
+        let cls = classes
+        let dWord = UInt64(d) &* 0x0101_0101_0101_0101
+        var fieldStarts = starts
+        var fieldEnds = ends
+        var capacityLeft = fieldCapacity
+        do {
             while true {
-                if n == fieldCapacity { growFieldCapacity() }
-                starts[n] = i
+                if n == capacityLeft {
+                    growFieldCapacity()
+                    fieldStarts = starts
+                    fieldEnds = ends
+                    capacityLeft = fieldCapacity
+                }
+                fieldStarts[n] = i
                 if i < limit && p[i] == quote {
                     quoted = true
                     let fieldLine = line + nl
@@ -137,7 +155,7 @@ public final class CSVReader: RowSource {
                         if c == 0x0A { nl += 1 }
                         j += 1
                     }
-                    ends[n] = j
+                    fieldEnds[n] = j
                     n += 1
                     if j >= limit { return limit }
                     let c = p[j]
@@ -150,6 +168,21 @@ public final class CSVReader: RowSource {
                     throw CSVError.textAfterClosingQuote(at: position(line: line + nl, column: n - 1))
                 } else {
                     var j = i
+                    // Eight bytes at a time while no delimiter, LF or CR is in the word (SWAR);
+                    // the lowest flagged byte of the classic has-zero-byte test is always exact.
+                    while j &+ 8 <= limit {
+                        let w = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
+                        let m = Self.zeroBytes(w ^ dWord) | Self.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A) | Self.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
+                        if m == 0 {
+                            hi |= Self.highBits(w)
+                            j &+= 8
+                            continue
+                        }
+                        let k = m.trailingZeroBitCount >> 3
+                        if k > 0 { hi |= Self.highBits(w & (UInt64.max >> UInt64(64 - 8 * k))) }
+                        j &+= k
+                        break
+                    }
                     while j < limit {
                         let c = p[j]
                         hi |= c
@@ -163,7 +196,7 @@ public final class CSVReader: RowSource {
                         }
                         j += 1
                     }
-                    ends[n] = j
+                    fieldEnds[n] = j
                     n += 1
                     if j >= limit { return atEndOfInput ? limit : -1 }
                     let c = p[j]
@@ -175,12 +208,59 @@ public final class CSVReader: RowSource {
         }
     }
 
+    /// 0x80 in each byte of `x` that is zero (exact for the lowest such byte).
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 {
+        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+    }
+
+    /// 0x80 when any byte of `w` has its high bit set.
+    @inline(__always)
+    static func highBits(_ w: UInt64) -> UInt8 {
+        (w & 0x8080_8080_8080_8080) != 0 ? 0x80 : 0
+    }
+
     private func position(line: Int, column index: Int) -> SourcePosition {
         SourcePosition(file: path, line: line, columnNumber: index + 1,
                        columnName: index < columnNames.count ? columnNames[index] : nil)
     }
 
-    /// Unquotes, validates or transcodes the fields of the current row into `rowBuffer`.
+    /// UTF-8 rows with quotes or non-ASCII bytes: unquotes in place (the row is fully scanned
+    /// and never scanned again, and unquoting only shortens a field) and validates UTF-8, so the
+    /// row is still handed out without copying.
+    private func decodeRowInPlace(fieldCount: Int, line rowLine: Int) throws {
+        let p = buffer.assumingMemoryBound(to: UInt8.self)
+        let quote = CSVDialect.quote
+        var fieldLine = rowLine
+        for k in 0..<fieldCount {
+            let s = starts[k]
+            let e = ends[k]
+            var high: UInt8 = 0
+            var newlines = 0
+            if e > s && p[s] == quote {
+                var r = s + 1
+                var w = s
+                let last = e - 1  // the closing quote
+                while r < last {
+                    let c = p[r]
+                    p[w] = c
+                    w += 1
+                    r += c == quote ? 2 : 1
+                    high |= c
+                    if c == 0x0A { newlines += 1 }
+                }
+                ends[k] = w
+            } else {
+                for i in s..<e { high |= p[i] }
+            }
+            if high >= 0x80 && !TextTranscoding.isValidUTF8(UnsafeRawBufferPointer(start: p + s, count: ends[k] - s)) {
+                throw CSVError.invalidByteSequence(at: position(line: fieldLine, column: k), encoding: encoding)
+            }
+            fieldLine += newlines
+        }
+    }
+
+    /// Unquotes and transcodes (single-byte encodings) the fields of the current row into `rowBuffer`.
     private func decodeRow(fieldCount: Int, line rowLine: Int) throws {
         rowBuffer.removeAll()
         let p = UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self)

@@ -9,15 +9,15 @@ import SluisIO
 /// finished by its owner.
 public final class CSVWriter: RowSink {
     public let dialect: CSVDialect
-    public private(set) var rowCount = 0
-    public private(set) var byteCount: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var rowCount = 0
+    @exclusivity(unchecked) public private(set) var byteCount: UInt64 = 0
 
     private let sink: ByteSink
     private let blockByteCount: Int
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var used = 0
-    private var needsQuote = [Bool](repeating: false, count: 256)
+    @exclusivity(unchecked) private var buffer: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var used = 0
+    @exclusivity(unchecked) private var needsQuote = [Bool](repeating: false, count: 256)
     private let lineEnding: [UInt8]
 
     public init(sink: ByteSink, dialect: CSVDialect = CSVDialect(), blockByteCount: Int = 1 << 20) {

@@ -32,13 +32,13 @@ public struct FieldView {
 /// A growable list of fields built by appending bytes; readers and the pipeline use it to
 /// assemble a row and hand out a `FieldView` without allocating per row.
 public final class FieldBuffer {
-    public private(set) var bytes: UnsafeMutableRawPointer
-    public private(set) var capacity: Int
-    public private(set) var used = 0
-    private var starts: UnsafeMutablePointer<Int>
-    private var ends: UnsafeMutablePointer<Int>
-    private var fieldCapacity: Int
-    public private(set) var fieldCount = 0
+    @exclusivity(unchecked) public private(set) var bytes: UnsafeMutableRawPointer
+    @exclusivity(unchecked) public private(set) var capacity: Int
+    @exclusivity(unchecked) public private(set) var used = 0
+    @exclusivity(unchecked) private var starts: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var ends: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var fieldCapacity: Int
+    @exclusivity(unchecked) public private(set) var fieldCount = 0
 
     public init(byteCapacity: Int = 1 << 16, fieldCapacity: Int = 64) {
         self.capacity = max(byteCapacity, 16)

@@ -11,7 +11,7 @@ import SluisFormats
 /// Reused buffers only: nothing is allocated per row on the common path.
 public final class FilePipeline {
     public let file: FileConfig
-    public private(set) var report: FileReport
+    @exclusivity(unchecked) public private(set) var report: FileReport
 
     private enum Step {
         case keep(output: Int, scanSlot: Int?)
@@ -35,11 +35,7 @@ public final class FilePipeline {
     private let width: Int
     private let path: String
     /// Per scanned column: the source column name and whether identifiers are allowed.
-    private var scanColumns: [(name: String, allowed: Bool)] = []
-    private var residualTallies: [[LineTally]] = []
-    private var invalidTallies: [String: Int] = [:]
-    private var normalised: [UInt8] = []
-    private var parts: [[UInt8]] = []
+    @exclusivity(unchecked) private var scanColumns: [(name: String, allowed: Bool)] = []
 
     /// Prepares the steps for a table whose header is `columnNames` (already checked against
     /// the config). `key` nil means a dry run. `displayPath` names the file in messages.
@@ -94,8 +90,6 @@ public final class FilePipeline {
         self.steps = steps
         self.composites = composites
         self.outputColumns = outputs
-        self.residualTallies = Array(repeating: Array(repeating: LineTally(), count: ResidualKind.allCases.count), count: scanColumns.count)
-        self.parts = Array(repeating: [], count: composites.map(\.parts.count).max() ?? 0)
         self.report = FileReport(path: file.path, format: "csv", encoding: file.encoding.rawValue, inputDialect: "", outputDialect: "")
         report.columns = columnReports
         report.outputColumns = outputs.map(\.name)
@@ -106,80 +100,80 @@ public final class FilePipeline {
 
     /// Reads every row of `source` and writes the results to `sink` (nil: count only).
     /// Finishes the row sink (its trailer); the byte sink behind it is the caller's to finish.
+    ///
+    /// With a sink, two threads share the work: this one reads, parses, normalises, generalises
+    /// and scans, packing rows into batches; the other computes the pseudonyms (HMAC), formats and
+    /// writes. The row sink is used only by that second thread.
     public func run(source: RowSource, sink: RowSink?) throws -> FileReport {
         try sink?.writeHeader(outputColumns)
-        let out = FieldBuffer()
-        var invalid: [Int: [NormalisationFailure: LineTally]] = [:]
-        var rowsIn = 0, rowsOut = 0, rejected = 0
-        try source.forEachRow { row, line in
-            rowsIn += 1
-            out.removeAll()
-            var reject = false
-            for (index, step) in steps.enumerated() {
-                switch step {
-                case let .keep(_, scanSlot):
-                    let value = row[index]
-                    out.append(value)
-                    if let scanSlot {
-                        let found = ResidualScanner.scan(value)
-                        if found != 0 { recordResiduals(found, slot: scanSlot, line: line) }
+        // The steps as plain codes and indices (see RowProcessor for why).
+        let stepCount = steps.count
+        var codes = [UInt8](repeating: 1, count: stepCount)
+        var slots = [Int](repeating: 0, count: stepCount)
+        var outputsOf = [Int](repeating: 0, count: stepCount)
+        var kinds: [IdentifierKind] = []
+        var policies: [InvalidIdentifierPolicy] = []
+        var macIndex: [Int] = []
+        var macs: [Pseudonymiser] = []
+        var generalisations: [Generalisation] = []
+        for (index, step) in steps.enumerated() {
+            switch step {
+            case let .keep(_, scanSlot):
+                codes[index] = scanSlot == nil ? 0 : 4
+                slots[index] = scanSlot ?? 0
+            case .drop:
+                codes[index] = 1
+            case let .pseudonymise(kind, pseudonymiser, policy, output):
+                codes[index] = 2
+                slots[index] = kinds.count
+                outputsOf[index] = output
+                kinds.append(kind); policies.append(policy); generalisations.append(.year)
+                macIndex.append(pseudonymiser == nil ? -1 : macs.count)
+                if let pseudonymiser { macs.append(pseudonymiser) }
+            case let .generalise(g, policy, output):
+                codes[index] = 3
+                slots[index] = kinds.count
+                outputsOf[index] = output
+                kinds.append(.text); policies.append(policy); generalisations.append(g); macIndex.append(-1)
+            }
+        }
+        let compositeMac: [Int] = composites.map { c in
+            guard let p = c.pseudonymiser else { return -1 }
+            macs.append(p)
+            return macs.count - 1
+        }
+        let fieldsPerRow = outputColumns.count
+        let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow)
+        let pipe: BatchPipe? = sink == nil ? nil : BatchPipe(depth: 3, fieldsPerRow: fieldsPerRow) { try consumer.consume($0) }
+        var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
+        let processor = RowProcessor(
+            codes: codes, slots: slots, outputs: outputsOf, kinds: kinds, policies: policies, macIndex: macIndex,
+            generalisations: generalisations, compositeParts: composites.map(\.parts), compositeMac: compositeMac,
+            compositePolicies: composites.map(\.policy), compositeOutputs: composites.map(\.output),
+            width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch)
+        do {
+            try withExtendedLifetime(processor) {
+                try source.forEachRow { row, line in
+                    if processor.isFull {
+                        processor.detach()
+                        if let pipe { batch = try pipe.handOff(batch) } else { try consumer.consume(batch); batch.reset() }
+                        processor.attach(batch)
                     }
-                case .drop:
-                    continue
-                case let .pseudonymise(kind, pseudonymiser, policy, output):
-                    if let failure = Normaliser.normalise(kind, row[index], into: &normalised) {
-                        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
-                        try apply(policy, failure: failure, kind: kind.rawValue, line: line, column: index, reject: &reject)
-                        out.append(count: 0) { _ in }
-                    } else if let pseudonymiser {
-                        let norm = normalised
-                        out.append(count: width) { dst in norm.withUnsafeBytes { pseudonymiser.pseudonym(of: $0, into: dst) } }
-                    } else {
-                        out.append(count: 0) { _ in }
-                    }
-                case let .generalise(g, policy, output):
-                    if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
-                        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
-                        try apply(policy, failure: failure, kind: g.name, line: line, column: index, reject: &reject)
-                        out.append(count: 0) { _ in }
-                    } else {
-                        out.append(normalised)
-                    }
+                    try processor.process(row, line: line)
                 }
             }
-            for composite in composites {
-                var failed: NormalisationFailure?
-                var failedColumn = 0
-                for (k, part) in composite.parts.enumerated() {
-                    if let failure = Normaliser.normalise(part.kind, row[part.source], into: &parts[k]) {
-                        failed = failure
-                        failedColumn = part.source
-                        break
-                    }
-                }
-                if let failed {
-                    invalid[composite.output, default: [:]][failed, default: LineTally()].add(line: line)
-                    try apply(composite.policy, failure: failed, kind: "composite", line: line, column: failedColumn, reject: &reject)
-                    out.append(count: 0) { _ in }
-                } else if let p = composite.pseudonymiser {
-                    let used = Array(parts[0..<composite.parts.count])
-                    out.append(count: composite.width) { dst in p.pseudonym(ofParts: used, into: dst) }
-                } else {
-                    out.append(count: 0) { _ in }
-                }
-            }
-            if reject {
-                rejected += 1
-                return
-            }
-            rowsOut += 1
-            try sink?.writeRow(out.view)
+            processor.detach()
+            if let pipe { try pipe.finish(last: batch) } else { try consumer.consume(batch); batch.reset() }
+        } catch {
+            pipe?.abandon()
+            batch.reset()
+            throw error
         }
         try sink?.finish()
-        for i in normalised.indices { normalised[i] = 0 }
-        report.rowsIn = rowsIn
-        report.rowsOut = rowsOut
-        report.rowsRejected = rejected
+        report.rowsIn = processor.rowsIn
+        report.rowsOut = processor.rowsOut
+        report.rowsRejected = processor.rejected
+        let invalid = processor.invalid
         report.invalid = invalid.keys.sorted().flatMap { output in
             (invalid[output] ?? [:]).sorted { $0.key.rawValue < $1.key.rawValue }.map { failure, tally in
                 FileReport.Invalid(column: outputColumns[output].name, reason: failure.rawValue,
@@ -188,8 +182,8 @@ public final class FilePipeline {
         }
         report.residuals = []
         for (slot, column) in scanColumns.enumerated() {
-            for (k, kind) in ResidualKind.allCases.enumerated() where residualTallies[slot][k].count > 0 {
-                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: residualTallies[slot][k]))
+            for (k, kind) in ResidualKind.allCases.enumerated() where processor.residualTallies[slot][k].count > 0 {
+                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: processor.residualTallies[slot][k]))
             }
         }
         return report
@@ -212,23 +206,5 @@ public final class FilePipeline {
             }
         }
         return composites.first { $0.output == output }?.policy ?? .blank
-    }
-
-    @inline(never)
-    private func apply(_ policy: InvalidIdentifierPolicy, failure: NormalisationFailure, kind: String, line: Int, column: Int, reject: inout Bool) throws {
-        switch policy {
-        case .blank: return
-        case .rejectRow: reject = true
-        case .fail:
-            throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
-                                                  kind: kind, reason: failure)
-        }
-    }
-
-    @inline(never)
-    private func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
-        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
-            residualTallies[slot][k].add(line: line)
-        }
     }
 }

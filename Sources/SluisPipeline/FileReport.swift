@@ -61,10 +61,21 @@ public struct FileReport: Codable, Sendable, Equatable {
     public var invalid: [Invalid] = []
     public var residuals: [Residual] = []
 
+    static func phrase(forResidualKind kind: String) -> String {
+        switch ResidualKind(rawValue: kind) {
+        case .bsn: return "a BSN"
+        case .email: return "an e-mail address"
+        case .phone: return "a phone number"
+        case .iban: return "an IBAN"
+        case .postcodeHouseNumber: return "a postcode with a house number"
+        case nil: return kind
+        }
+    }
+
     /// Why sealing must refuse this file (residual identifiers in columns that do not allow them).
     public var refusals: [String] {
         residuals.filter { !$0.allowed && $0.tally.count > 0 }.map {
-            "\(path): column \($0.column) holds \($0.tally.count) value\($0.tally.count == 1 ? "" : "s") that look like \($0.kind) identifiers (lines \($0.tally.lines.map(String.init).joined(separator: ", "))\($0.tally.count > $0.tally.lines.count ? ", …" : "")); remove them, drop or pseudonymise the column, or set \"allowIdentifiers\": true"
+            "\(path): column \($0.column) holds \($0.tally.count) value\($0.tally.count == 1 ? " that looks" : "s that look") like \(Self.phrase(forResidualKind: $0.kind)) (lines \($0.tally.lines.map(String.init).joined(separator: ", "))\($0.tally.count > $0.tally.lines.count ? ", …" : "")); remove them, drop or pseudonymise the column, or set \"allowIdentifiers\": true"
         }
     }
 }

@@ -6,14 +6,14 @@ import SluisCore
 public enum PipelineError: SluisError, Equatable {
     case invalidIdentifier(at: SourcePosition, kind: String, reason: NormalisationFailure)
     case dataFileMissing(config: String, path: String, jsonPath: String)
-    case keyFileUnreadable(path: String, problem: String)
+    case keyForOtherProject(path: String, keyId: String, configProject: String)
     case outputNameClash(directory: String, name: String)
     case unsupportedFormat(path: String)
 
     public var category: FailureCategory {
         switch self {
         case .invalidIdentifier: return .data
-        case .dataFileMissing, .keyFileUnreadable, .outputNameClash, .unsupportedFormat: return .usage
+        case .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat: return .usage
         }
     }
 
@@ -23,8 +23,8 @@ public enum PipelineError: SluisError, Equatable {
             return "\(at): \(kind) identifier is not valid (\(reason.rawValue)) and the column's policy is \"fail\"; correct the value or set \"invalid\": \"blank\" or \"reject-row\""
         case let .dataFileMissing(config, path, jsonPath):
             return "\(config): \(jsonPath): data file \(path) does not exist"
-        case let .keyFileUnreadable(path, problem):
-            return "cannot use pseudonym key \(path): \(problem)"
+        case let .keyForOtherProject(path, keyId, project):
+            return "pseudonym key \(path) (key id \(keyId)) belongs to another project than \(project); use the key made for \(project) with 'sluis keygen pseudonym --project \(project)'"
         case let .outputNameClash(directory, name):
             return "two input files would both be written as \(directory)/\(name); give them different names"
         case let .unsupportedFormat(path):

@@ -6,14 +6,12 @@ import SluisIO
 /// `sluis pseudonymise`), and check a whole config without writing anything.
 extension LoadedPipeline {
     /// Pseudonymises file `index` and writes it as CSV (UTF-8, the input's dialect unless the
-    /// config says otherwise) into `sink`, in blocks of 1 MiB; the writing (or encrypting) sink
-    /// runs on a second thread. Returns the file's report. Does not call `sink.finish()`: the
-    /// caller ends the stream (and discards it when this throws).
+    /// config says otherwise) into `sink`, in blocks of 1 MiB. The sink is written from a second
+    /// thread (one at a time, in order: it needs no locking), which also computes the pseudonyms
+    /// and formats the rows. Returns the file's report. Does not call `sink.finish()`: the caller
+    /// ends the stream (and discards it when this throws).
     public func pseudonymiseFile(_ index: Int, key: PseudonymKey, into sink: ByteSink) throws -> FileReport {
-        let background = BackgroundByteSink(target: sink)
-        let report = try run(index, key: key, sink: background)
-        try background.drain()
-        return report
+        try run(index, key: key, sink: sink)
     }
 
     /// The dry run of `sluis check`: reads every file, counts invalid identifiers and residual

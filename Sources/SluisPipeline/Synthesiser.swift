@@ -53,9 +53,13 @@ public enum Synthesiser {
         try w.flush()
     }
 
-    static let surveyHeader = "BSN;Naam;Geboortedatum;Geslacht;Postcode;Huisnummer;Score;Inkomen;Toelichting"
+    static let surveyHeader = "BSN;Naam;Geboortedatum;Geslacht;Postcode;Huisnummer;Woonplaats;Opleiding;Score;Inkomen;Toelichting"
     static let remarks = ["geen", "tevreden", "ontevreden", "weet niet", "later terugbellen", "vragenlijst volledig",
                           "deels ingevuld", "nieuw adres", "verhuisd", "niet thuis", "ok", "heel tevreden over de service"]
+
+    static let places = ["Amsterdam", "Rotterdam", "Utrecht", "'s-Hertogenbosch", "Zwolle", "Groningen", "Maastricht",
+                         "Leeuwarden", "Den Haag", "Eindhoven", "Almere", "Nijmegen", "Enschede", "Alphen aan den Rijn"]
+    static let educations = ["basisonderwijs", "vmbo-t", "havo", "vwo", "mbo niveau 4", "hbo bachelor", "wo master", "wo doctoraat"]
 
     static func writeSurvey(people: [SyntheticPerson], registered: Int, rows: Int, random: inout SplitMix64,
                             to file: AtomicFile, truth truthFile: AtomicFile) throws {
@@ -68,6 +72,8 @@ public enum Synthesiser {
         let firstNames = SyntheticPopulation.firstNames.map { Array($0.utf8) }
         let lastNames = SyntheticPopulation.lastNames.map { Array($0.utf8) }
         let remarkBytes = remarks.map { Array($0.utf8) }
+        let placeBytes = places.map { Array($0.utf8) }
+        let educationBytes = educations.map { Array($0.utf8) }
         for _ in 0..<rows {
             let index = random.perMille(920) ? random.below(registered) : registered + random.below(people.count - registered)
             let p = people[index]
@@ -114,6 +120,8 @@ public enum Synthesiser {
                 w.byte(random.perMille(500) ? p.houseAddition | 0x20 : p.houseAddition)
             }
             w.byte(0x3B)
+            w.bytes(placeBytes[Int(p.postcodeDigits) % placeBytes.count]); w.byte(0x3B)
+            w.bytes(educationBytes[random.below(educationBytes.count)]); w.byte(0x3B)
             w.number(random.below(101)); w.byte(0x3B)
             w.number(15_000 + random.below(90_000)); w.byte(0x3B)
             try writeRemark(p, random: &random, remarks: remarkBytes, to: w)

@@ -6,9 +6,9 @@ final class SyntheticRowWriter {
     private let sink: ByteSink
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity = 1 << 20
-    private var used = 0
+    @exclusivity(unchecked) private var used = 0
     /// Physical lines written so far (counts newlines, including those inside quoted fields).
-    private(set) var lines = 0
+    @exclusivity(unchecked) private(set) var lines = 0
 
     init(sink: ByteSink) {
         self.sink = sink

@@ -77,3 +77,19 @@ final class NormaliserTests: XCTestCase {
         XCTAssertFalse(badValue.withUnsafeBytes { Normaliser.passesElevenCheck($0) })
     }
 }
+
+final class NormaliserRegressionTests: XCTestCase {
+    /// A dotted BSN whose last group is 000 is not a numeric value with a zero fraction.
+    func testDottedBSNEndingInZerosKeepsItsLastGroup() {
+        XCTAssertEqual(try? Normaliser.normalise(.bsn, "056.748.000").get(), "056748000")
+        XCTAssertEqual(try? Normaliser.normalise(.bsn, "56748000.00").get(), "056748000")
+    }
+
+    func testDateNormalisationIsUnchangedByTheAllocationFreeRewrite() {
+        XCTAssertEqual(try? Normaliser.normalise(.date, "5-3-2001").get(), "2001-03-05")
+        XCTAssertEqual(try? Normaliser.normalise(.date, "2001.3.5").get(), "2001-03-05")
+        XCTAssertEqual(try? Normaliser.normalise(.date, "1.2.3.2001").get(), nil)
+        XCTAssertEqual(try? Normaliser.normalise(.housenumber, "0123456").get(), nil)
+        XCTAssertEqual(try? Normaliser.normalise(.housenumber, "99999").get(), "99999")
+    }
+}

@@ -57,6 +57,10 @@ enum StreamCopy {
     static func withOutput(_ path: String?, mode: mode_t = 0o644, refuseTerminal: Bool = false,
                            _ body: (any ByteSink) throws -> Void) throws {
         if let path, path != "-" {
+            var st = stat()
+            if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+                throw UsageError("\(path) is not a regular file; to write to a device or pipe, use standard output and a redirect")
+            }
             let file = try AtomicFile(path: path, mode: mode)
             do {
                 try body(file)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluisCore
+import SluisCrypto
 import SluisPipeline
 
 /// `sluis pseudonymise -c pipeline.json -o DIR`: the pseudonymised plaintext files plus
@@ -16,7 +17,7 @@ struct PseudonymiseCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "The directory to write the files and report.json into.")
     var output: String
 
-    @Option(name: .long, help: "File holding the passphrase of the pseudonym key.")
+    @Option(name: .long, help: "File holding the passphrase of the pseudonym key (else $SLUIS_PASSPHRASE_FILE, else the terminal).")
     var passphraseFile: String?
 
     @Flag(name: .long, help: "Print the report as JSON.")
@@ -25,8 +26,7 @@ struct PseudonymiseCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let pipeline = try LoadedPipeline.load(path: config)
-            // TEMPORARY: until branch `crypto` lands ProjectKey.load(path:passphrase:).
-            let key = try TemporaryPseudonymKeyLoader.load(path: pipeline.pseudonymKeyPath)
+            let key = try pipeline.loadPseudonymKey(passphrase: .resolve(passphraseFile: passphraseFile))
             let report = try pipeline.pseudonymiseAll(key: key, into: output)
             if json {
                 print(report.json(), terminator: "")

@@ -1,0 +1,30 @@
+import SluisCrypto
+import SluisFormats
+
+/// The writing thread's half of a run: computes the pending pseudonyms of a batch in place,
+/// then passes its rows to the row sink.
+final class BatchConsumer: @unchecked Sendable {
+    private let pseudonymisers: [Pseudonymiser]
+    private let sink: RowSink?
+    private let fieldsPerRow: Int
+
+    init(pseudonymisers: [Pseudonymiser], sink: RowSink?, fieldsPerRow: Int) {
+        self.pseudonymisers = pseudonymisers
+        self.sink = sink
+        self.fieldsPerRow = fieldsPerRow
+    }
+
+    func consume(_ batch: RowBatch) throws {
+        let pending = batch.pending
+        for i in 0..<batch.pendingCount {
+            let p = pending[i]
+            let (destination, message) = batch.target(of: p)
+            pseudonymisers[p.pseudonymiser].pseudonym(of: message, into: destination)
+        }
+        guard let sink else { return }
+        for r in 0..<batch.rowCount {
+            let row = batch.row(r)
+            try sink.writeRow(FieldView(base: row.base, starts: row.starts, ends: row.ends, count: fieldsPerRow))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import SluisCore
+
+/// Output rows packed for the writing thread: field bytes, field ranges, and the pseudonyms
+/// still to compute (their normalised message and where the rendered pseudonym goes).
+///
+/// Why: the reading thread parses, normalises, generalises and scans; the writing thread
+/// computes the HMACs, formats the rows and writes (or encrypts) them. Packing ~1 MiB of rows per
+/// batch keeps hand-offs rare and memory bounded. Normalised identifiers live here only until
+/// their pseudonym is computed; `reset()` zeroes them.
+final class RowBatch {
+    struct Pending {
+        var field: Int
+        var pseudonymiser: Int
+        var messageStart: Int
+        var messageEnd: Int
+    }
+
+    static let targetByteCount = 1 << 20
+
+    let fieldsPerRow: Int
+    @exclusivity(unchecked) private(set) var bytes: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private(set) var byteCapacity: Int
+    @exclusivity(unchecked) var used = 0
+    @exclusivity(unchecked) private(set) var starts: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private(set) var ends: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private(set) var fieldCapacity: Int
+    @exclusivity(unchecked) var fieldCount = 0
+    @exclusivity(unchecked) var rowCount = 0
+    @exclusivity(unchecked) private(set) var messages: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private(set) var messageCapacity: Int
+    @exclusivity(unchecked) var messageUsed = 0
+    @exclusivity(unchecked) private(set) var pending: UnsafeMutablePointer<Pending>
+    @exclusivity(unchecked) private(set) var pendingCapacity: Int
+    @exclusivity(unchecked) var pendingCount = 0
+    private var rowMark = (used: 0, fields: 0, messages: 0, pending: 0)
+
+    init(fieldsPerRow: Int) {
+        self.fieldsPerRow = max(fieldsPerRow, 1)
+        byteCapacity = Self.targetByteCount + (64 << 10)
+        bytes = .allocate(byteCount: byteCapacity, alignment: 64)
+        fieldCapacity = max(1 << 16, self.fieldsPerRow * 16)
+        starts = .allocate(capacity: fieldCapacity)
+        ends = .allocate(capacity: fieldCapacity)
+        messageCapacity = 1 << 18
+        messages = .allocate(byteCount: messageCapacity, alignment: 16)
+        pendingCapacity = max(1 << 14, self.fieldsPerRow * 16)
+        pending = .allocate(capacity: pendingCapacity)
+    }
+
+    deinit {
+        messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageCapacity)
+        bytes.deallocate(); starts.deallocate(); ends.deallocate(); messages.deallocate(); pending.deallocate()
+    }
+
+    /// Full enough to hand over.
+    var isFull: Bool { used >= Self.targetByteCount || fieldCount + fieldsPerRow > fieldCapacity || pendingCount + fieldsPerRow > pendingCapacity }
+
+    func reset() {
+        if messageUsed > 0 { messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageUsed) }
+        used = 0; fieldCount = 0; rowCount = 0; messageUsed = 0; pendingCount = 0
+    }
+
+    @inline(__always)
+    func beginRow() { rowMark = (used, fieldCount, messageUsed, pendingCount) }
+
+    @inline(__always)
+    func endRow() { rowCount += 1 }
+
+    /// Forgets the fields appended since `beginRow()` (a rejected row).
+    func discardRow() {
+        used = rowMark.used
+        fieldCount = rowMark.fields
+        messageUsed = rowMark.messages
+        pendingCount = rowMark.pending
+    }
+
+    @inline(__always)
+    func appendField(_ field: UnsafeRawBufferPointer) {
+        let n = field.count
+        if used + n > byteCapacity { growBytes(n) }
+        if n > 0 { (bytes + used).copyMemory(from: field.baseAddress!, byteCount: n) }
+        starts[fieldCount] = used
+        used += n
+        ends[fieldCount] = used
+        fieldCount += 1
+    }
+
+    @inline(__always)
+    func appendEmpty() {
+        starts[fieldCount] = used
+        ends[fieldCount] = used
+        fieldCount += 1
+    }
+
+    /// Reserves `width` bytes for a pseudonym of `message` (copied) under pseudonymiser `index`.
+    @inline(__always)
+    func appendPseudonym(pseudonymiser index: Int, width: Int, message: UnsafeRawBufferPointer) {
+        if used + width > byteCapacity { growBytes(width) }
+        let n = message.count
+        if messageUsed + n > messageCapacity { growMessages(n) }
+        if n > 0 { (messages + messageUsed).copyMemory(from: message.baseAddress!, byteCount: n) }
+        pending[pendingCount] = Pending(field: fieldCount, pseudonymiser: index, messageStart: messageUsed, messageEnd: messageUsed + n)
+        pendingCount += 1
+        messageUsed += n
+        starts[fieldCount] = used
+        used += width
+        ends[fieldCount] = used
+        fieldCount += 1
+    }
+
+    /// The fields of row `r`.
+    @inline(__always)
+    func row(_ r: Int) -> FieldViewParts {
+        FieldViewParts(base: UnsafeRawPointer(bytes), starts: UnsafePointer(starts + r * fieldsPerRow), ends: UnsafePointer(ends + r * fieldsPerRow))
+    }
+
+    struct FieldViewParts {
+        let base: UnsafeRawPointer
+        let starts: UnsafePointer<Int>
+        let ends: UnsafePointer<Int>
+    }
+
+    /// Where pending pseudonym `i` must be rendered, and its message.
+    @inline(__always)
+    func target(of p: Pending) -> (UnsafeMutableRawBufferPointer, UnsafeRawBufferPointer) {
+        (UnsafeMutableRawBufferPointer(start: bytes + starts[p.field], count: ends[p.field] - starts[p.field]),
+         UnsafeRawBufferPointer(start: messages + p.messageStart, count: p.messageEnd - p.messageStart))
+    }
+
+    func growBytes(_ extra: Int) {
+        var c = byteCapacity * 2
+        while c < used + extra { c *= 2 }
+        let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 64)
+        b.copyMemory(from: bytes, byteCount: used)
+        bytes.deallocate()
+        bytes = b
+        byteCapacity = c
+    }
+
+    func growMessages(_ extra: Int) {
+        var c = messageCapacity * 2
+        while c < messageUsed + extra { c *= 2 }
+        let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
+        b.copyMemory(from: messages, byteCount: messageUsed)
+        messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageCapacity)
+        messages.deallocate()
+        messages = b
+        messageCapacity = c
+    }
+}

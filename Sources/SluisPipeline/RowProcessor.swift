@@ -1,0 +1,260 @@
+import SluisCore
+import SluisFormats
+
+/// The reading thread's per-row work: keeps, normalises, generalises and scans each field and
+/// packs the output row into the current `RowBatch` (pseudonyms are left pending for the
+/// writing thread).
+///
+/// Why a class of plain arrays: the step list as an enum with class payloads, or state captured
+/// by a closure, costs a retain and release per field — more than the work itself at 10 M rows.
+/// Everything here is a flat array or a value, and the batch is held `unowned(unsafe)` (its
+/// owner, `FilePipeline.run`, keeps it alive).
+final class RowProcessor {
+    /// Per source column: 0 keep, 4 keep and scan, 1 drop, 2 pseudonymise, 3 generalise.
+    let codes: [UInt8]
+    /// Per source column: the scan slot (keep) or the identifier slot (pseudonymise, generalise).
+    let slots: [Int]
+    /// Per source column: the output column index (for invalid counts).
+    let outputs: [Int]
+    let kinds: [IdentifierKind]
+    let policies: [InvalidIdentifierPolicy]
+    /// Per identifier slot: the pseudonymiser index on the writing thread, or -1 (none: dry run or generalise).
+    let macIndex: [Int]
+    let generalisations: [Generalisation]
+    /// Composite pseudonyms: source columns and kinds in domain order, their pseudonymiser index, policy, output.
+    let compositeParts: [[(source: Int, kind: IdentifierKind)]]
+    let compositeMac: [Int]
+    let compositePolicies: [InvalidIdentifierPolicy]
+    let compositeOutputs: [Int]
+    let width: Int
+    let path: String
+    let sourceNames: [String]
+
+    /// The batch being filled. Its buffers are used through the cursor below, a copy of its
+    /// pointers and counts kept in this object, so the hot path touches no other object.
+    private(set) var batch: RowBatch
+    @exclusivity(unchecked) private var bytes: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var byteCapacity = 0
+    @exclusivity(unchecked) private var used = 0
+    @exclusivity(unchecked) private var starts: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var ends: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var fieldCount = 0
+    @exclusivity(unchecked) private var rowCount = 0
+    @exclusivity(unchecked) private var messages: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var messageCapacity = 0
+    @exclusivity(unchecked) private var messageUsed = 0
+    @exclusivity(unchecked) private var pending: UnsafeMutablePointer<RowBatch.Pending>
+    @exclusivity(unchecked) private var pendingCount = 0
+    @exclusivity(unchecked) private var rowMark = (used: 0, fields: 0, messages: 0, pending: 0)
+    @exclusivity(unchecked) private var fieldLimit = 0
+    @exclusivity(unchecked) private var pendingLimit = 0
+    @exclusivity(unchecked) var normalised: [UInt8] = []
+    @exclusivity(unchecked) var message: [UInt8] = []
+    @exclusivity(unchecked) var invalid: [Int: [NormalisationFailure: LineTally]] = [:]
+    @exclusivity(unchecked) var residualTallies: [[LineTally]]
+    @exclusivity(unchecked) var rowsIn = 0
+    @exclusivity(unchecked) var rowsOut = 0
+    @exclusivity(unchecked) var rejected = 0
+
+    init(codes: [UInt8], slots: [Int], outputs: [Int], kinds: [IdentifierKind], policies: [InvalidIdentifierPolicy],
+         macIndex: [Int], generalisations: [Generalisation], compositeParts: [[(source: Int, kind: IdentifierKind)]],
+         compositeMac: [Int], compositePolicies: [InvalidIdentifierPolicy], compositeOutputs: [Int],
+         width: Int, scanColumnCount: Int, path: String, sourceNames: [String], batch: RowBatch) {
+        self.codes = codes
+        self.slots = slots
+        self.outputs = outputs
+        self.kinds = kinds
+        self.policies = policies
+        self.macIndex = macIndex
+        self.generalisations = generalisations
+        self.compositeParts = compositeParts
+        self.compositeMac = compositeMac
+        self.compositePolicies = compositePolicies
+        self.compositeOutputs = compositeOutputs
+        self.width = width
+        self.path = path
+        self.sourceNames = sourceNames
+        self.batch = batch
+        self.bytes = batch.bytes
+        self.starts = batch.starts
+        self.ends = batch.ends
+        self.messages = batch.messages
+        self.pending = batch.pending
+        self.residualTallies = Array(repeating: Array(repeating: LineTally(), count: ResidualKind.allCases.count), count: scanColumnCount)
+        attach(batch)
+    }
+
+    // MARK: the batch cursor
+
+    /// Starts filling `batch` (empty).
+    func attach(_ batch: RowBatch) {
+        self.batch = batch
+        bytes = batch.bytes; byteCapacity = batch.byteCapacity; used = batch.used
+        starts = batch.starts; ends = batch.ends; fieldCount = batch.fieldCount; rowCount = batch.rowCount
+        messages = batch.messages; messageCapacity = batch.messageCapacity; messageUsed = batch.messageUsed
+        pending = batch.pending; pendingCount = batch.pendingCount
+        fieldLimit = batch.fieldCapacity - batch.fieldsPerRow
+        pendingLimit = batch.pendingCapacity - batch.fieldsPerRow
+    }
+
+    /// Writes the cursor's counts back into the batch (before it is handed over or grown).
+    func detach() {
+        batch.used = used; batch.fieldCount = fieldCount; batch.rowCount = rowCount
+        batch.messageUsed = messageUsed; batch.pendingCount = pendingCount
+    }
+
+    /// Full enough to hand over: a row might not fit any more.
+    var isFull: Bool { used >= RowBatch.targetByteCount || fieldCount > fieldLimit || pendingCount > pendingLimit }
+
+    @inline(__always)
+    private func appendField(_ field: UnsafeRawBufferPointer) {
+        let n = field.count
+        if used + n > byteCapacity { grow(bytes: n, messages: 0) }
+        if n > 0 { (bytes + used).copyMemory(from: field.baseAddress!, byteCount: n) }
+        starts[fieldCount] = used
+        used += n
+        ends[fieldCount] = used
+        fieldCount += 1
+    }
+
+    @inline(__always)
+    private func appendEmpty() {
+        starts[fieldCount] = used
+        ends[fieldCount] = used
+        fieldCount += 1
+    }
+
+    /// Reserves `width` bytes for the pseudonym of `message` (copied), computed later by the writing thread.
+    @inline(__always)
+    private func appendPseudonym(pseudonymiser index: Int, message: UnsafeRawBufferPointer) {
+        let n = message.count
+        if used + width > byteCapacity || messageUsed + n > messageCapacity { grow(bytes: width, messages: n) }
+        if n > 0 { (messages + messageUsed).copyMemory(from: message.baseAddress!, byteCount: n) }
+        pending[pendingCount] = RowBatch.Pending(field: fieldCount, pseudonymiser: index, messageStart: messageUsed, messageEnd: messageUsed + n)
+        pendingCount += 1
+        messageUsed += n
+        starts[fieldCount] = used
+        used += width
+        ends[fieldCount] = used
+        fieldCount += 1
+    }
+
+    @inline(never)
+    private func grow(bytes extraBytes: Int, messages extraMessages: Int) {
+        detach()
+        if used + extraBytes > byteCapacity { batch.growBytes(extraBytes) }
+        if messageUsed + extraMessages > messageCapacity { batch.growMessages(extraMessages) }
+        attach(batch)
+    }
+
+    deinit {
+        for i in normalised.indices { normalised[i] = 0 }
+        for i in message.indices { message[i] = 0 }
+    }
+
+    /// Processes one row into the current batch (which must have room for a row).
+    func process(_ row: FieldView, line: Int) throws {
+        rowsIn += 1
+        rowMark = (used, fieldCount, messageUsed, pendingCount)
+        var reject = false
+        let count = codes.count
+        for index in 0..<count {
+            switch codes[index] {
+            case 0:
+                appendField(row[index])
+            case 4:
+                let value = row[index]
+                appendField(value)
+                let found = ResidualScanner.scan(value)
+                if found != 0 { recordResiduals(found, slot: slots[index], line: line) }
+            case 1:
+                continue
+            case 2:
+                let slot = slots[index]
+                if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
+                    try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: kinds[slot].rawValue,
+                                     line: line, column: index, reject: &reject)
+                    appendEmpty()
+                } else if macIndex[slot] >= 0 {
+                    let mac = macIndex[slot]
+                    normalised.withUnsafeBytes { appendPseudonym(pseudonymiser: mac, message: $0) }
+                } else {
+                    appendEmpty()
+                }
+            default:
+                let slot = slots[index]
+                let g = generalisations[slot]
+                if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
+                    try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: g.name,
+                                     line: line, column: index, reject: &reject)
+                    appendEmpty()
+                } else {
+                    normalised.withUnsafeBytes { appendField($0) }
+                }
+            }
+        }
+        if !compositeParts.isEmpty { try processComposites(row, line: line, reject: &reject) }
+        if reject {
+            rejected += 1
+            (used, fieldCount, messageUsed, pendingCount) = rowMark
+        } else {
+            rowsOut += 1
+            rowCount += 1
+        }
+    }
+
+    private func processComposites(_ row: FieldView, line: Int, reject: inout Bool) throws {
+        for c in 0..<compositeParts.count {
+            var failed: NormalisationFailure?
+            var failedColumn = 0
+            message.removeAll(keepingCapacity: true)
+            for part in compositeParts[c] {
+                if let failure = Normaliser.normalise(part.kind, row[part.source], into: &normalised) {
+                    failed = failure
+                    failedColumn = part.source
+                    break
+                }
+                appendLengthPrefixed(normalised, to: &message)
+            }
+            if let failed {
+                try invalidValue(failed, output: compositeOutputs[c], policy: compositePolicies[c], kind: "composite",
+                                 line: line, column: failedColumn, reject: &reject)
+                appendEmpty()
+            } else if compositeMac[c] >= 0 {
+                let mac = compositeMac[c]
+                message.withUnsafeBytes { appendPseudonym(pseudonymiser: mac, message: $0) }
+            } else {
+                appendEmpty()
+            }
+        }
+    }
+
+    /// u32 big-endian length, then the bytes: the composite message layout (docs/format-pseudonyms.md).
+    private func appendLengthPrefixed(_ part: [UInt8], to out: inout [UInt8]) {
+        let n = UInt32(part.count)
+        out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
+        out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
+        out.append(contentsOf: part)
+    }
+
+    /// Counts an invalid identifier and applies its column's policy.
+    @inline(never)
+    private func invalidValue(_ failure: NormalisationFailure, output: Int, policy: InvalidIdentifierPolicy, kind: String,
+                              line: Int, column: Int, reject: inout Bool) throws {
+        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
+        switch policy {
+        case .blank: return
+        case .rejectRow: reject = true
+        case .fail:
+            throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
+                                                  kind: kind, reason: failure)
+        }
+    }
+
+    @inline(never)
+    private func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
+        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
+            residualTallies[slot][k].add(line: line)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import XCTest
+import SluisCore
+import SluisIO
+import SluisPipeline
+import SluisTestSupport
+
+final class LoadedPipelineTests: PipelineTestCase {
+    func testUnclassifiedColumnsAreAllListed() {
+        XCTAssertThrowsError(try load("a,b,c,d\n1,2,3,4\n", columns: "{ \"a\": \"keep\", \"c\": \"drop\" }")) { error in
+            XCTAssertEqual(error as? PipelineConfigError, .unclassifiedColumns(file: dir.file("pipeline.json"), dataFile: "data.csv", columns: ["b", "d"]))
+            XCTAssertEqual((error as? SluisError)?.category, .usage)
+        }
+    }
+
+    func testColumnsTheFileLacksNameTheirPath() {
+        XCTAssertThrowsError(try load("a\n1\n", columns: "{ \"a\": \"keep\", \"Geboortedatum\": \"drop\" }")) { error in
+            let text = (error as? SluisError)?.description ?? ""
+            XCTAssertTrue(text.contains("files[0].columns.Geboortedatum"), text)
+        }
+    }
+
+    func testMissingDataFileNamesItsPath() {
+        dir.write("pipeline.json", """
+        { "version": 1, "project": "P", "pseudonymKey": "k", "files": [ { "path": "nope.csv", "columns": { "a": "keep" } } ] }
+        """)
+        XCTAssertThrowsError(try LoadedPipeline.load(path: dir.file("pipeline.json"))) { error in
+            XCTAssertTrue((error as? SluisError)?.description.contains("files[0].path") ?? false)
+        }
+    }
+
+    func testManifestJSONLeavesOutKeyPaths() throws {
+        let p = try load("a\n1\n", columns: "{ \"a\": \"keep\" }", top: "\"sign\": \"secret-id.key\", \"recipients\": [\"x.pub\"],")
+        XCTAssertEqual(p.signingKeyPath, dir.file("secret-id.key"))
+        XCTAssertEqual(p.recipientPaths, [dir.file("x.pub")])
+        XCTAssertFalse(p.manifestJSON().contains("secret-id.key"))
+        XCTAssertFalse(p.manifestJSON().contains("none.key"))
+        XCTAssertTrue(p.manifestJSON().contains("\"project\": \"P-TEST\""))
+    }
+
+    func testPseudonymiseAllLeavesNothingBehindOnFailure() throws {
+        let p = try load("a,b\n1,2\n3\n", columns: "{ \"a\": \"keep\", \"b\": \"keep\" }")
+        let out = dir.file("out")
+        XCTAssertThrowsError(try p.pseudonymiseAll(key: key, into: out)) { error in
+            XCTAssertTrue((error as? SluisError)?.description.contains("data.csv:3") ?? false)
+        }
+        XCTAssertEqual(try FileSystem.list(out), [])
+    }
+
+    func testPseudonymiseAllWritesOutputsAndReport() throws {
+        let p = try load("a,b\n123456782,2\n", columns: "{ \"a\": { \"action\": \"pseudonymise\", \"identifier\": \"bsn\" }, \"b\": \"keep\" }")
+        let report = try p.pseudonymiseAll(key: key, into: dir.file("out"))
+        XCTAssertEqual(try FileSystem.list(dir.file("out")), ["data.csv", "report.json"])
+        XCTAssertEqual(report.keyId, "test-key")
+        XCTAssertEqual(report.files[0].rowsOut, 1)
+        XCTAssertFalse(String(decoding: dir.read("out/report.json"), as: UTF8.self).contains("123456782"))
+    }
+}
