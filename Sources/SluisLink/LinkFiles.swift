@@ -1,7 +1,6 @@
 import SluisCore
 import SluisFormats
 import SluisIO
-import SluisPipeline
 
 /// A table format `sluis link` reads and writes, so output keeps the input's format and dialect.
 /// CSV is built in; the SPSS/Stata readers plug in the same way.
@@ -79,11 +78,8 @@ public enum LinkFiles {
             }
             let source = try format.openSource(path: input.path)
             let file = try AtomicFile(path: target, mode: 0o600)
-            // Writing runs on a second thread, overlapping the reading and lookups on this one.
-            let background = BackgroundByteSink(target: file)
-            let sink = try format.makeSink(for: source, writingTo: background)
+            let sink = try format.makeSink(for: source, writingTo: file)
             reports.append(try linker.link(source: source, layout: input.layout, sink: sink, output: target))
-            try background.drain()
             try file.finish()
             pending.append(file)
             clock.lap("link \(input.path) (\(reports.last?.rows ?? 0) rows)")
