@@ -44,6 +44,7 @@ cat > pipeline.json <<JSON
     "columns": {
       "BSN": {"action": "pseudonymise", "identifier": "bsn", "as": "BSN_P"},
       "Naam": "drop", "Geboortedatum": "drop", "Geslacht": "drop", "Postcode": "drop", "Huisnummer": "drop",
+      "Woonplaats": "drop", "Opleiding": "keep",
       "Score": "keep", "Inkomen": "keep", "Toelichting": "drop"
     },
     "pseudonyms": [{"as": "DEMO_P", "from": {"Geslacht": "sex", "Geboortedatum": "date", "Postcode": "postcode", "Huisnummer": "housenumber"}}]

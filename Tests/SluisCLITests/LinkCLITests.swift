@@ -111,3 +111,45 @@ final class LinkCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: d.file("linked/visits.csv")))
     }
 }
+
+/// The documented example (docs/intake.md) run as written: synth → keygen → pseudonymise with
+/// examples/pipeline-survey.json → link with examples/link.json; every linked row carries the
+/// RINPERSOON of the generator's truth, and no person outside the register is linked.
+final class LinkExampleCLITests: XCTestCase {
+    func testDocumentedExampleLinksToTheTruth() throws {
+        let d = TemporaryDirectory("sluis-link-example")
+        for name in ["link.json", "pipeline-survey.json"] {
+            try FileManager.default.copyItem(atPath: CLI.packageRoot + "/examples/" + name, toPath: d.file(name))
+        }
+        for args in [["synth", "-o", ".", "--persons", "2000", "--rows", "4000", "--seed", "7"],
+                     ["keygen", "pseudonym", "--project", "EXAMPLE", "--unprotected", "-o", "project.key"],
+                     ["pseudonymise", "-c", "pipeline-survey.json", "-o", "opened"],
+                     ["link", "--new-surrogate-key", "surrogate.key"]] {
+            let r = try CLI.run(args, in: d.path)
+            XCTAssertEqual(r.exitCode, 0, "\(args): \(r.stderr)")
+        }
+        let r = try CLI.run(["link", "-c", "link.json"], in: d.path)
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("overall link rate:"), r.stdout)
+
+        let truth = String(decoding: d.read("survey.truth.csv"), as: UTF8.self).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).last.map(String.init) ?? "" }
+        let linked = String(decoding: d.read("linked/survey.csv"), as: UTF8.self).split(separator: "\n").map(String.init)
+        let header = linked[0].split(separator: ";").map(String.init)
+        XCTAssertEqual(Array(header.prefix(2)), ["RINPERSOONS", "RINPERSOON"])
+        XCTAssertFalse(header.contains("BSN_P") || header.contains("DEMO_P"))
+        XCTAssertEqual(linked.count - 1, truth.count)
+        var matched = 0
+        for (row, want) in zip(linked.dropFirst(), truth) {
+            let fields = row.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            if fields[0] == "R" {
+                XCTAssertEqual(fields[1], want)
+                matched += 1
+            } else {
+                XCTAssertEqual(fields[0], "S")
+            }
+            if want.isEmpty { XCTAssertEqual(fields[0], "S") }
+        }
+        XCTAssertGreaterThan(matched, truth.count * 8 / 10)
+    }
+}
