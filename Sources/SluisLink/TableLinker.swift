@@ -23,7 +23,8 @@ public final class TableLinker {
     public init(index: RegisterIndex, surrogateSecret: SecretBytes, projectId: String, options: LinkOptions = LinkOptions()) {
         self.index = index
         self.options = options
-        let width = options.surrogateWidth ?? max(index.rinWidth, 1)
+        // As wide as the register's RINPERSOONs; 9 (the CBS width) for an empty register.
+        let width = options.surrogateWidth ?? (index.rinWidth > 0 ? index.rinWidth : 9)
         self.surrogates = SurrogateGenerator(secret: surrogateSecret, projectId: projectId, width: min(max(width, 1), 38))
         self.unmatchedCode = Array(options.unmatchedCode.utf8)
     }

@@ -267,4 +267,28 @@ final class TableLinkerTests: XCTestCase {
         chmod(dir.file("short.key"), 0o600)
         XCTAssertThrowsError(try SurrogateKey.load(path: dir.file("short.key")))
     }
+
+    /// A malformed data file (a ragged row) stops linking with the reader's error and leaves no output.
+    func testBadDataFileLeavesNothing() throws {
+        let fixture = LinkFixture(personCount: 10)
+        let dir = TemporaryDirectory()
+        var text = "bsn_p,v\n"
+        for i in 0..<3000 { text += "\(fixture.bsnPseudonym(fixture.persons[i % 10].bsn)),\(i)\n" }
+        text += "1,2,3\n"
+        dir.write("bad.csv", text)
+        let linker = TableLinker(index: try fixture.buildIndex(), surrogateSecret: surrogateSecret, projectId: LinkFixture.projectId)
+        let layout = LinkFileLayout(pseudonymColumns: [PseudonymColumn(name: "bsn_p", domain: "bsn")])
+        XCTAssertThrowsError(try LinkFiles.run([LinkInput(path: dir.file("bad.csv"), layout: layout)], outputDirectory: dir.file("out"), linker: linker)) {
+            XCTAssertTrue("\($0)".contains("3002"), "\($0)")
+        }
+        XCTAssertEqual(try FileSystem.list(dir.file("out")), [])
+        // An empty register still gives 9-digit surrogates.
+        let empty = try fixture.buildIndex(register: "bsn,rinpersoons,rinpersoon,sex,birthdate,postcode,housenumber\n")
+        let out = MemorySink()
+        let report = try TableLinker(index: empty, surrogateSecret: surrogateSecret, projectId: "P").link(
+            source: LinkFixture.reader("bsn_p\n\(fixture.bsnPseudonym(fixture.persons[0].bsn))\n", path: "d.csv"), layout: layout,
+            sink: CSVWriter(sink: out), output: "o")
+        XCTAssertEqual(report.personKeys[0].unlinked, 1)
+        XCTAssertEqual(csvRows(out.bytes)[1][1].count, 9)
+    }
 }
