@@ -1,0 +1,115 @@
+import Foundation
+import SluisCore
+import SluisIO
+
+/// link.json: the settings of `sluis link` (docs/intake.md). Every setting is optional here and
+/// can also be given by a flag; flags win. Relative paths are relative to the config file.
+public struct LinkConfig: Codable, Sendable, Equatable {
+    public struct Register: Codable, Sendable, Equatable {
+        public var path: String?
+        public var columns: RegisterColumns?
+        public init(path: String? = nil, columns: RegisterColumns? = nil) {
+            self.path = path
+            self.columns = columns
+        }
+    }
+    public struct Output: Codable, Sendable, Equatable {
+        public var directory: String?
+        public var rinpersoons: String?
+        public var rinpersoon: String?
+        public var prefixSeparator: String?
+        public init(directory: String? = nil, rinpersoons: String? = nil, rinpersoon: String? = nil, prefixSeparator: String? = nil) {
+            self.directory = directory
+            self.rinpersoons = rinpersoons
+            self.rinpersoon = rinpersoon
+            self.prefixSeparator = prefixSeparator
+        }
+    }
+
+    public var inputs: [String]?
+    public var register: Register?
+    public var pseudonymKey: String?
+    public var surrogateKey: String?
+    /// The project's pseudonym rendering, `decimal:17` by default.
+    public var rendering: String?
+    public var unmatchedCode: String?
+    public var surrogateWidth: Int?
+    public var output: Output?
+    /// The pseudonym columns of every input file without a manifest.
+    public var pseudonymColumns: [PseudonymColumn]?
+    public var personKeys: [PersonKey]?
+    /// Per-file layouts, by file name; they win over `pseudonymColumns`/`personKeys`.
+    public var files: [String: LinkFileLayout]?
+
+    public init() {}
+
+    static let knownKeys: Set<String> = ["inputs", "register", "pseudonymKey", "surrogateKey", "rendering", "unmatchedCode",
+                                         "surrogateWidth", "output", "pseudonymColumns", "personKeys", "files", "comment"]
+
+    /// Reads link.json and makes its paths absolute or relative to the working directory.
+    public static func load(path: String) throws -> LinkConfig {
+        let bytes = try FileSystem.readAll(path, limitByteCount: 1 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw LinkError.configInvalid(source: path, reason: "is not a JSON object; see docs/intake.md for the format")
+        }
+        if let unknown = object.keys.sorted().first(where: { !knownKeys.contains($0) }) {
+            throw LinkError.configInvalid(source: path, reason: "unknown setting '\(unknown)'; see docs/intake.md for the settings")
+        }
+        var config: LinkConfig
+        do {
+            config = try JSONDecoder().decode(LinkConfig.self, from: Data(bytes))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw LinkError.configInvalid(source: path, reason: "setting \(Self.keyPath(context.codingPath)) has the wrong type")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw LinkError.configInvalid(source: path, reason: "setting \(Self.keyPath(context.codingPath + [key])) is missing")
+        } catch {
+            throw LinkError.configInvalid(source: path, reason: "cannot be read as link settings")
+        }
+        let base = splitPath(path).directory
+        func resolve(_ p: String?) -> String? {
+            guard let p, !p.hasPrefix("/"), base != "." else { return p }
+            return base + "/" + p
+        }
+        config.inputs = config.inputs?.map { resolve($0) ?? $0 }
+        let registerPath = resolve(config.register?.path)
+        config.register?.path = registerPath
+        config.pseudonymKey = resolve(config.pseudonymKey)
+        config.surrogateKey = resolve(config.surrogateKey)
+        let outputDirectory = resolve(config.output?.directory)
+        config.output?.directory = outputDirectory
+        return config
+    }
+
+    private static func keyPath(_ path: [CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// The layout for a data file without a manifest: its entry under `files` (by file name),
+    /// else the shared `pseudonymColumns` and `personKeys` (every column named must be in the file).
+    public func layout(forFile path: String) -> LinkFileLayout {
+        let name = splitPath(path).name
+        if let layout = files?[name] { return layout }
+        return LinkFileLayout(pseudonymColumns: pseudonymColumns ?? [], personKeys: personKeys)
+    }
+
+    /// The output naming and unmatched code.
+    public var options: LinkOptions {
+        let d = LinkOptions()
+        return LinkOptions(rinpersoonsColumn: output?.rinpersoons ?? d.rinpersoonsColumn,
+                           rinpersoonColumn: output?.rinpersoon ?? d.rinpersoonColumn,
+                           prefixSeparator: output?.prefixSeparator ?? d.prefixSeparator,
+                           unmatchedCode: unmatchedCode ?? d.unmatchedCode, surrogateWidth: surrogateWidth)
+    }
+
+    /// The domains the layouts use that the register can compute, BSN first: what the index is built for.
+    public func domainsNeeded(for layouts: [LinkFileLayout]) -> [PseudonymDomain] {
+        var domains: [PseudonymDomain] = []
+        for layout in layouts {
+            for column in layout.pseudonymColumns {
+                guard let d = LinkDomains.parse(column.domain), !domains.contains(d) else { continue }
+                if d.kinds.allSatisfy({ RegisterColumns().column(for: $0) != nil }) { domains.append(d) }
+            }
+        }
+        return domains.filter { !$0.isComposite } + domains.filter(\.isComposite)
+    }
+}

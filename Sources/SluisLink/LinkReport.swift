@@ -1,0 +1,131 @@
+import Foundation
+
+/// Counts for one match key of one person key: of the `rows` tried on this key, how many
+/// linked (`matched`), had a well-formed pseudonym the register does not hold (`unmatched`),
+/// had no well-formed pseudonym (`invalid`: empty or malformed), or hit a key several register
+/// persons share (`duplicates`: never linked on). rows = matched + unmatched + invalid + duplicates.
+public struct MatchKeyCounts: Sendable, Equatable {
+    public var domain: String
+    public var column: String
+    public var rows = 0
+    public var matched = 0
+    public var unmatched = 0
+    public var invalid = 0
+    public var duplicates = 0
+
+    public init(domain: String, column: String) {
+        self.domain = domain
+        self.column = column
+    }
+}
+
+/// Counts for one person key of a file. Rows not matched on a key are tried on the next, so
+/// the second key's `rows` are the first key's rows minus its matches.
+public struct PersonKeyCounts: Sendable, Equatable {
+    public var name: String
+    public var rows = 0
+    /// Rows given a register person (RINPERSOONS from the register).
+    public var linked = 0
+    /// Rows given the unmatched code and a surrogate RINPERSOON.
+    public var unlinked = 0
+    /// Rows with no well-formed pseudonym at all: unmatched code and an empty RINPERSOON.
+    public var withoutKey = 0
+    public var keys: [MatchKeyCounts]
+
+    public init(name: String, keys: [MatchKeyCounts]) {
+        self.name = name
+        self.keys = keys
+    }
+}
+
+/// What linking did to one file.
+public struct FileLinkReport: Sendable, Equatable {
+    public var file: String
+    public var output: String
+    public var rows = 0
+    public var personKeys: [PersonKeyCounts]
+
+    public init(file: String, output: String, personKeys: [PersonKeyCounts]) {
+        self.file = file
+        self.output = output
+        self.personKeys = personKeys
+    }
+}
+
+/// The link report: exact counts in the API; in text and JSON every count below
+/// `LinkReport.disclosureThreshold` is shown as `<10`, so the report itself reveals nothing about
+/// small groups of persons.
+public struct LinkReport: Sendable, Equatable {
+    public static let disclosureThreshold = 10
+    public var files: [FileLinkReport]
+
+    public init(files: [FileLinkReport]) { self.files = files }
+
+    public var totalRows: Int { files.reduce(0) { $0 + $1.personKeys.reduce(0) { $0 + $1.rows } } }
+    public var totalLinked: Int { files.reduce(0) { $0 + $1.personKeys.reduce(0) { $0 + $1.linked } } }
+    /// Linked person-key rows over all person-key rows (nil when there are none).
+    public var linkRate: Double? { totalRows == 0 ? nil : Double(totalLinked) / Double(totalRows) }
+
+    /// A count as shown: the number, or `<10`.
+    public static func shown(_ n: Int) -> String { n < disclosureThreshold ? "<\(disclosureThreshold)" : String(n) }
+
+    static func rateText(_ linked: Int, _ rows: Int) -> String {
+        guard rows > 0 else { return "n/a" }
+        return String(format: "%.1f %%", 100 * Double(linked) / Double(rows))
+    }
+
+    /// The report for people.
+    public var text: String {
+        var out = "link report (counts below \(Self.disclosureThreshold) are shown as <\(Self.disclosureThreshold))\n"
+        for f in files {
+            out += "\(f.file) -> \(f.output): \(Self.shown(f.rows)) rows\n"
+            if f.personKeys.isEmpty { out += "  no person key: copied without pseudonym columns\n" }
+            for p in f.personKeys {
+                out += "  person key \(p.name): linked \(Self.shown(p.linked)), unlinked \(Self.shown(p.unlinked)), "
+                    + "without key \(Self.shown(p.withoutKey)) of \(Self.shown(p.rows)) rows (\(Self.rateText(p.linked, p.rows)))\n"
+                let header = ["match key", "rows", "matched", "unmatched", "invalid", "duplicates"]
+                var table = [header]
+                for k in p.keys {
+                    table.append(["\(k.domain) (\(k.column))", Self.shown(k.rows), Self.shown(k.matched), Self.shown(k.unmatched),
+                                  Self.shown(k.invalid), Self.shown(k.duplicates)])
+                }
+                let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
+                for row in table {
+                    out += "    " + row.indices.map { c in
+                        c == 0 ? row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                            : String(repeating: " ", count: widths[c] - row[c].count) + row[c]
+                    }.joined(separator: "  ") + "\n"
+                }
+            }
+        }
+        out += "overall link rate: \(Self.rateText(totalLinked, totalRows)) (\(Self.shown(totalLinked)) of \(Self.shown(totalRows)) person-key rows)\n"
+        return out
+    }
+
+    /// The report for programs: counts are numbers, or the string "<10".
+    public var json: String {
+        func count(_ n: Int) -> Any { n < Self.disclosureThreshold ? "<\(Self.disclosureThreshold)" : n }
+        let object: [String: Any] = [
+            "files": files.map { f -> [String: Any] in
+                [
+                    "file": f.file, "output": f.output, "rows": count(f.rows),
+                    "personKeys": f.personKeys.map { p -> [String: Any] in
+                        [
+                            "name": p.name, "rows": count(p.rows), "linked": count(p.linked), "unlinked": count(p.unlinked),
+                            "withoutKey": count(p.withoutKey),
+                            "matchKeys": p.keys.map { k -> [String: Any] in
+                                ["domain": k.domain, "column": k.column, "rows": count(k.rows), "matched": count(k.matched),
+                                 "unmatched": count(k.unmatched), "invalid": count(k.invalid), "duplicates": count(k.duplicates)]
+                            },
+                        ]
+                    },
+                ]
+            },
+            "rows": count(totalRows), "linked": count(totalLinked),
+            "linkRate": linkRate.map { ($0 * 1000).rounded() / 1000 } ?? NSNull(),
+            "disclosureThreshold": Self.disclosureThreshold,
+        ]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,77 @@
+import SluisCore
+
+/// Counts about one domain of the register index (not personal data: the register's own shape).
+public struct RegisterDomainStatistics: Sendable, Equatable {
+    public var domain: String
+    /// Register rows whose identifiers normalised and were indexed.
+    public var indexed: Int
+    /// Register rows whose identifiers for this domain are missing or invalid.
+    public var invalid: Int
+    /// Keys shared by several register persons (never linked on).
+    public var ambiguousKeys: Int
+}
+
+/// The register as the linker needs it: per domain a sorted pseudonym index whose entries hold
+/// the person's RINPERSOONS and RINPERSOON packed into 8 bytes (`RegisterPerson`: the code's
+/// number in `codes` and the RINPERSOON as a number of 1–17 digits, all rows the same width, so
+/// leading zeros are restored on output).
+public final class RegisterIndex: @unchecked Sendable {
+    public static let maximumCodeCount = 15
+    public static let maximumRINDigits = 17
+
+    public let rendering: PseudonymRendering
+    public let codec: PseudonymKeyCodec
+    public let indexes: [PseudonymDomain: PseudonymIndex]
+    /// Distinct RINPERSOONS codes, as bytes.
+    public let codes: [[UInt8]]
+    /// Digits of every RINPERSOON in the register.
+    public let rinWidth: Int
+    public let rowCount: Int
+    public let statistics: [RegisterDomainStatistics]
+
+    init(rendering: PseudonymRendering, indexes: [PseudonymDomain: PseudonymIndex], codes: [[UInt8]], rinWidth: Int,
+         persons: [UInt64], statistics: [RegisterDomainStatistics]) {
+        self.rendering = rendering
+        self.codec = PseudonymKeyCodec(rendering: rendering)
+        self.indexes = indexes
+        self.codes = codes
+        self.rinWidth = rinWidth
+        self.rowCount = persons.count
+        self.statistics = statistics
+    }
+
+    /// The domains this index can link on.
+    public var domains: [PseudonymDomain] { indexes.keys.sorted { $0.label < $1.label } }
+
+    @inline(__always)
+    static func pack(code: Int, rin: UInt64) -> UInt64 { UInt64(code) << 59 | rin }
+
+    /// The person key of a register person as text (for tests and small tools).
+    public func personKey(of person: RegisterPerson) -> (rinpersoons: String, rinpersoon: String) {
+        var digits = [UInt8](repeating: 0, count: rinWidth)
+        digits.withUnsafeMutableBytes { writeDigits(person.rin, into: $0) }
+        return (String(decoding: codes[person.codeIndex], as: UTF8.self), String(decoding: digits, as: UTF8.self))
+    }
+
+    /// Looks a data-file pseudonym up in a domain's index; nil when the index lacks the domain.
+    public func lookup(_ field: UnsafeRawBufferPointer, in domain: PseudonymDomain) -> IndexLookup? {
+        guard let index = indexes[domain] else { return nil }
+        guard let key = codec.key(parsing: field) else { return .notFound }
+        return index.lookup(key)
+    }
+
+    /// Bytes held by the index.
+    public var byteCount: Int { indexes.values.reduce(0) { $0 + $1.byteCount } }
+}
+
+/// Writes `value` as exactly `out.count` decimal digits (leading zeros; higher digits dropped).
+@inline(__always)
+func writeDigits(_ value: UInt64, into out: UnsafeMutableRawBufferPointer) {
+    var v = value
+    var i = out.count - 1
+    while i >= 0 {
+        out[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+        v /= 10
+        i -= 1
+    }
+}

@@ -1,0 +1,299 @@
+import Foundation
+import SluisCore
+import SluisCrypto
+import SluisFormats
+
+/// Links one table: replaces each person key's pseudonym columns by RINPERSOONS and RINPERSOON
+/// columns and removes every pseudonym column, streaming row by row.
+///
+/// Per person key and row, the keys are tried in order (the cascade): a malformed pseudonym
+/// counts as invalid, one the register lacks as unmatched, one several persons share as a
+/// duplicate, and the first key found decides. A row no key links gets the unmatched code and a
+/// surrogate RINPERSOON derived from its first well-formed pseudonym (empty when it has none).
+/// Which key matched is counted, never written.
+public final class TableLinker {
+    public let index: RegisterIndex
+    public let options: LinkOptions
+    private let surrogates: SurrogateGenerator
+    private let unmatchedCode: [UInt8]
+    /// Where the lookups' touching loads go, so the optimiser keeps them.
+    private var touched: UInt64 = 0
+
+    /// `surrogateSecret` is the intake's surrogate key (`SurrogateKey.load`).
+    public init(index: RegisterIndex, surrogateSecret: SecretBytes, projectId: String, options: LinkOptions = LinkOptions()) {
+        self.index = index
+        self.options = options
+        // As wide as the register's RINPERSOONs; 9 (the CBS width) for an empty register.
+        let width = options.surrogateWidth ?? (index.rinWidth > 0 ? index.rinWidth : 9)
+        self.surrogates = SurrogateGenerator(secret: surrogateSecret, projectId: projectId, width: min(max(width, 1), 38))
+        self.unmatchedCode = Array(options.unmatchedCode.utf8)
+    }
+
+    /// The output column names for a file with `header` laid out as `layout` (checks the layout).
+    public func outputColumns(file: String, header: [String], layout: LinkFileLayout) throws -> [String] {
+        try LinkPlan(file: file, header: header, layout: layout, index: index, options: options).outputNames
+    }
+
+    /// Reads every row of `source`, writes the linked rows to `sink` (header first, `finish()`
+    /// last) and returns the counts. `output` names the output in the report.
+    public func link(source: RowSource, layout: LinkFileLayout, sink: RowSink, output: String) throws -> FileLinkReport {
+        let plan = try LinkPlan(file: source.path, header: source.columnNames, layout: layout, index: index, options: options)
+        var columns: [OutputColumn] = []
+        for (slot, name) in zip(plan.slots, plan.outputNames) {
+            switch slot {
+            case let .kept(c): columns.append(OutputColumn(name: name, origin: .kept(sourceIndex: c)))
+            case .personCode: columns.append(OutputColumn(name: name, origin: .added(width: max(unmatchedCode.count, index.codes.map(\.count).max() ?? 1))))
+            case .personRIN: columns.append(OutputColumn(name: name, origin: .added(width: max(index.rinWidth, surrogates.width))))
+            }
+        }
+        try sink.writeHeader(columns)
+
+        var counts = plan.persons.map { p in
+            PersonKeyCounts(name: p.name, keys: p.keys.map { k in
+                MatchKeyCounts(domain: k.domain.label, column: source.columnNames[k.column])
+            })
+        }
+        let rows = try withExtendedLifetime(index) {
+            try linkRows(source: source, plan: plan, sink: sink, counts: &counts)
+        }
+        try sink.finish()
+        var report = FileLinkReport(file: source.path, output: output, personKeys: counts)
+        report.rows = rows
+        return report
+    }
+
+    /// The hot loop. Rows are copied into blocks of `LinkRowBlock.rowCapacity`; each block is
+    /// looked up key by key in passes — parse every row's key and read its directory range, then
+    /// touch every row's first entry, then scan — so that the cache misses of many rows overlap
+    /// instead of being paid one after another. Then the block's rows are written in order.
+    private func linkRows(source: RowSource, plan: LinkPlan, sink: RowSink, counts: inout [PersonKeyCounts]) throws -> Int {
+        let personCount = plan.persons.count
+        var keyStart: [Int] = [0]
+        var keyColumns: [Int] = []
+        var keyViews: [PseudonymIndexView] = []
+        var keyDomainPrefixes: [[UInt8]] = []
+        for person in plan.persons {
+            for key in person.keys {
+                keyColumns.append(key.column)
+                keyViews.append(PseudonymIndexView(key.index))
+                keyDomainPrefixes.append(SurrogateGenerator.domainPrefix(key.domain))
+            }
+            keyStart.append(keyColumns.count)
+        }
+        let keyCount = keyColumns.count
+        let capacity = LinkRowBlock.rowCapacity
+        // Per key: rows, matched, unmatched, invalid, duplicates. Per person: linked, unlinked, without key.
+        let keyCounters = Scratch<Int>(count: keyCount * 5, value: 0)
+        let personCounters = Scratch<Int>(count: personCount * 3, value: 0)
+        // Per person and row of a block: the payload found (or notFound), the first well-formed key.
+        let found = Scratch<UInt64>(count: max(personCount, 1) * capacity, value: 0)
+        let fallbackKey = Scratch<UInt64>(count: max(personCount, 1) * capacity, value: 0)
+        let fallbackIndex = Scratch<Int>(count: max(personCount, 1) * capacity, value: -1)
+        let pending = Scratch<Int32>(count: capacity, value: 0)
+        let invalidRows = Scratch<Int32>(count: capacity, value: 0)
+        let keys = Scratch<UInt64>(count: capacity, value: 0)
+        let lo = Scratch<Int32>(count: capacity, value: 0)
+        let hi = Scratch<Int32>(count: capacity, value: 0)
+        defer {
+            keyCounters.free(); personCounters.free(); found.free(); fallbackKey.free(); fallbackIndex.free()
+            pending.free(); invalidRows.free(); keys.free(); lo.free(); hi.free()
+        }
+        var assembler = LinkRowAssembler(fieldCount: plan.slots.count)
+        let blocks = (0..<4).map { _ in LinkRowBlock(columnCount: source.columnNames.count) }
+        defer { assembler.deallocate() }
+
+        let codec = index.codec
+        let rinWidth = index.rinWidth
+        let surrogates = self.surrogates
+        let surrogateWidth = surrogates.width
+        let codes = index.codes + [unmatchedCode]
+        let unmatchedCodeIndex = codes.count - 1
+        let slots = plan.slots
+        let notFound = PseudonymIndex.notFound
+        let ambiguous = PseudonymIndex.ambiguous
+        var rows = 0
+
+        func flush(_ block: LinkRowBlock) throws {
+            let n = block.count
+            let rowFields = block.fields
+            guard n > 0 else { return }
+            for p in 0..<personCount {
+                let base = p * capacity
+                var pendingCount = n
+                for r in 0..<n { pending[r] = Int32(r); found[base + r] = notFound; fallbackIndex[base + r] = -1 }
+                for k in keyStart[p]..<keyStart[p + 1] where pendingCount > 0 {
+                    let view = keyViews[k]
+                    let column = keyColumns[k]
+                    keyCounters[5 * k] += pendingCount
+                    // Pass 1: parse the keys.
+                    var valid = 0
+                    var carried = 0
+                    for i in 0..<pendingCount {
+                        let r = Int(pending[i])
+                        guard let value = codec.key(parsing: rowFields.field(r, column)) else {
+                            keyCounters[5 * k + 3] += 1
+                            invalidRows[carried] = Int32(r)
+                            carried += 1
+                            continue
+                        }
+                        if fallbackIndex[base + r] < 0 { fallbackIndex[base + r] = k; fallbackKey[base + r] = value }
+                        pending[valid] = Int32(r)
+                        keys[valid] = value
+                        valid += 1
+                    }
+                    // Pass 1b: a tight loop of independent directory loads.
+                    for i in 0..<valid {
+                        let b = view.bucket(keys[i])
+                        lo[i] = Int32(bitPattern: view.directory[b])
+                        hi[i] = Int32(bitPattern: view.directory[b + 1])
+                    }
+                    // Pass 2: touch each row's first entry, so the misses overlap.
+                    var touch: UInt64 = 0
+                    for i in 0..<valid where lo[i] < hi[i] { touch &+= view.entries[Int(lo[i])].key }
+                    touched = touch
+                    // Pass 3: scan; rows not linked stay pending for the next key.
+                    var still = 0
+                    for i in 0..<valid {
+                        let r = Int(pending[i])
+                        let payload = view.payload(for: keys[i], from: Int(lo[i]), to: Int(hi[i]))
+                        if payload == notFound {
+                            keyCounters[5 * k + 2] += 1
+                        } else if payload == ambiguous {
+                            keyCounters[5 * k + 4] += 1
+                        } else {
+                            keyCounters[5 * k + 1] += 1
+                            found[base + r] = payload
+                            continue
+                        }
+                        pending[still] = Int32(r)
+                        still += 1
+                    }
+                    // Rows without a well-formed key here are tried on the next key too.
+                    for i in 0..<carried { pending[still] = invalidRows[i]; still += 1 }
+                    pendingCount = still
+                }
+                for r in 0..<n {
+                    if found[base + r] != notFound {
+                        personCounters[3 * p] += 1
+                    } else if fallbackIndex[base + r] >= 0 {
+                        personCounters[3 * p + 1] += 1
+                    } else {
+                        personCounters[3 * p + 2] += 1
+                    }
+                }
+            }
+            for r in 0..<n {
+                assembler.reset()
+                for slot in slots {
+                    switch slot {
+                    case let .kept(c):
+                        assembler.append(rowFields.field(r, c))
+                    case let .personCode(p):
+                        let payload = found[p * capacity + r]
+                        let code = payload != notFound ? RegisterPerson(packed: payload).codeIndex : unmatchedCodeIndex
+                        codes[code].withUnsafeBytes { assembler.append($0) }
+                    case let .personRIN(p):
+                        let payload = found[p * capacity + r]
+                        if payload != notFound {
+                            assembler.append(count: rinWidth) { writeDigits(RegisterPerson(packed: payload).rin, into: $0) }
+                        } else if fallbackIndex[p * capacity + r] >= 0 {
+                            let key = fallbackKey[p * capacity + r]
+                            keyDomainPrefixes[fallbackIndex[p * capacity + r]].withUnsafeBytes { prefix in
+                                assembler.append(count: surrogateWidth) { surrogates.surrogate(domainPrefix: prefix, key: key, into: $0) }
+                            }
+                        } else {
+                            assembler.append(count: 0) { _ in }
+                        }
+                    }
+                }
+                try sink.writeRow(assembler.view)
+            }
+        }
+
+        // The reader thread parses and copies rows into blocks; this thread looks them up and
+        // writes them, in order. Four blocks circulate between the two.
+        let full = BoundedQueue<LinkRowBlock>(capacity: blocks.count)
+        let free = BoundedQueue<LinkRowBlock>(capacity: blocks.count)
+        for b in blocks { free.push(b) }
+        let outcome = ReaderOutcome()
+        let reader = UncheckedBox(source)
+        let done = DispatchGroup()
+        done.enter()
+        let thread = Thread {
+            defer { full.close(); done.leave() }
+            guard var block = free.pop() else { return }
+            do {
+                try reader.value.forEachRow { row, _ in
+                    block.append(row)
+                    if block.count == capacity {
+                        full.push(block)
+                        guard let next = free.pop() else { throw ReaderOutcome.Stopped() }
+                        block = next
+                    }
+                }
+                if block.count > 0 { full.push(block) }
+            } catch is ReaderOutcome.Stopped {
+            } catch {
+                outcome.error = error
+            }
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+        var failure: Error? = nil
+        while let block = full.pop() {
+            if failure == nil {
+                do {
+                    try flush(block)
+                    rows += block.count
+                } catch {
+                    failure = error
+                    free.close()  // the reader stops at its next block
+                }
+            }
+            if failure == nil {
+                block.removeAll()
+                free.push(block)
+            }
+        }
+        done.wait()
+        if let error = outcome.error ?? failure { throw error }
+
+        var k = 0
+        for p in 0..<personCount {
+            counts[p].linked = personCounters[3 * p]
+            counts[p].unlinked = personCounters[3 * p + 1]
+            counts[p].withoutKey = personCounters[3 * p + 2]
+            counts[p].rows = rows
+            for j in counts[p].keys.indices {
+                counts[p].keys[j].rows = keyCounters[5 * k]
+                counts[p].keys[j].matched = keyCounters[5 * k + 1]
+                counts[p].keys[j].unmatched = keyCounters[5 * k + 2]
+                counts[p].keys[j].invalid = keyCounters[5 * k + 3]
+                counts[p].keys[j].duplicates = keyCounters[5 * k + 4]
+                k += 1
+            }
+        }
+        return rows
+    }
+}
+
+/// What the reader thread of `TableLinker` leaves behind.
+final class ReaderOutcome: @unchecked Sendable {
+    struct Stopped: Error {}
+    var error: Error?
+}
+
+/// A fixed-size scratch array for the hot loop: a pointer, so writes cost no uniqueness or
+/// exclusivity checks. Freed explicitly.
+struct Scratch<T> {
+    let pointer: UnsafeMutablePointer<T>
+    init(count: Int, value: T) {
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: value, count: max(count, 1))
+    }
+    @inline(__always) subscript(i: Int) -> T {
+        get { pointer[i] }
+        nonmutating set { pointer[i] = newValue }
+    }
+    func free() { pointer.deallocate() }
+}

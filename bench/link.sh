@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# bench/link.sh [SLUIS_BIN] — issue 5's scale figures for `sluis link`:
+# build the register index from a synthetic 17-million-person register, link a 10-million-row
+# pseudonymised file, and print the index build time, peak resident memory and rows/s.
+# Data: `sluis synth` (register.csv + survey.csv), then `sluis pseudonymise` (the researcher's
+# side), then `sluis link` (the intake's side). Sizes can be changed with PERSONS and ROWS.
+# Needs GNU time (/usr/bin/time -v; Debian package `time`). Writes into bench-out/link/.
+set -euo pipefail
+BIN=${1:-.build/release/sluis}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+PERSONS=${PERSONS:-17000000}
+ROWS=${ROWS:-10000000}
+OUT=${OUT:-bench-out/link}
+THREADS=${THREADS:-2}
+[ -x "$BIN" ] || { echo "bench/link.sh: build first: swift build -c release" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench/link.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
+mkdir -p "$OUT"
+cd "$OUT"
+rm -rf linked
+
+if [ ! -s "data-$PERSONS-$ROWS/register.csv" ]; then
+  echo "== synth: $PERSONS persons, $ROWS rows"
+  rm -rf "data-$PERSONS-$ROWS"
+  /usr/bin/time -f "synth: %e s, peak %M KB" "$BIN" synth -o "data-$PERSONS-$ROWS" --persons "$PERSONS" --rows "$ROWS" --seed 5
+fi
+DATA=data-$PERSONS-$ROWS
+
+# Keys: the project pseudonym key (unprotected: a benchmark) and the intake's surrogate key.
+# The pseudonymised file is kept for reruns with the same data and key (FRESH=1 remakes it).
+if [ "${FRESH:-0}" = 1 ] || [ ! -s "opened-$PERSONS-$ROWS/survey.csv" ] || [ ! -s project.key ]; then
+rm -rf "opened-$PERSONS-$ROWS" project.key surrogate.key project.hex
+"$BIN" keygen pseudonym --project BENCH --unprotected -o project.key >/dev/null 2>&1
+"$BIN" link --new-surrogate-key surrogate.key >/dev/null
+# The same 32 bytes as 64 hex digits, for pipeline builds whose key loader still reads that form.
+grep '^secret:' project.key | cut -d' ' -f2 | base64 -d | od -An -tx1 -v | tr -d ' \n' > project.hex
+chmod 600 project.hex
+
+pipeline() {
+cat > pipeline.json <<JSON
+{
+  "version": 1, "project": "BENCH", "pseudonymKey": "$1", "rendering": "decimal:17", "recipients": [],
+  "files": [{
+    "path": "$DATA/survey.csv",
+    "columns": {
+      "BSN": {"action": "pseudonymise", "identifier": "bsn", "as": "BSN_P"},
+      "Naam": "drop", "Geboortedatum": "drop", "Geslacht": "drop", "Postcode": "drop", "Huisnummer": "drop",
+      "Woonplaats": "drop", "Opleiding": "keep",
+      "Score": "keep", "Inkomen": "keep", "Toelichting": "drop"
+    },
+    "pseudonyms": [{"as": "DEMO_P", "from": {"Geslacht": "sex", "Geboortedatum": "date", "Postcode": "postcode", "Huisnummer": "housenumber"}}]
+  }]
+}
+JSON
+}
+echo "== pseudonymise (researcher's side)"
+pipeline project.key
+if ! /usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null 2>pseudonymise.err; then
+  pipeline project.hex
+  /usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null
+fi
+rm -f "opened-$PERSONS-$ROWS/report.json"
+fi
+ls -l "opened-$PERSONS-$ROWS"
+
+echo "== link (intake's side)"
+/usr/bin/time -v "$BIN" link "opened-$PERSONS-$ROWS" --register "$DATA/register.csv" --pseudonym-key project.key --surrogate-key surrogate.key \
+  -o linked --column BSN_P=bsn --column DEMO_P=composite:date+housenumber+postcode+sex --threads "$THREADS" --timings \
+  > link-report.txt 2> link-time.txt || { cat link-time.txt >&2; exit 1; }
+cat link-report.txt
+grep '^sluis:' link-time.txt
+grep -E 'Elapsed|Maximum resident' link-time.txt
+uptime   # the machine is shared: a load above the core count slows every figure
