@@ -177,3 +177,25 @@ final class RowCountingSink: ByteSink {
         return total > 0 ? total - 1 : 0
     }
 }
+
+/// `sluis-manifest.json` of an opened package folder, as `open` wrote it.
+public struct OpenedPackageMetadata: Codable {
+    public var package: PackageManifest
+    public var signer: String
+    public var inner: InnerManifest
+
+    /// Reads the metadata of the opened package folder that holds `dataFile`, or nil when that
+    /// folder has none (a loose file).
+    public static func forFile(_ dataFile: String) throws -> OpenedPackageMetadata? {
+        let path = splitPath(dataFile).directory + "/" + PackageOpener.metadataFileName
+        guard FileSystem.exists(path) else { return nil }
+        let bytes = try FileSystem.readAll(path, limitByteCount: 16 << 20)
+        guard let metadata = try? JSONDecoder().decode(OpenedPackageMetadata.self, from: Data(bytes)) else {
+            throw PackageError.innerManifestInvalid(path: path, detail: "it cannot be read")
+        }
+        return metadata
+    }
+
+    /// The inner-manifest description of the data file with this base name.
+    public func file(named name: String) -> InnerManifest.File? { inner.files.first { $0.name == name } }
+}

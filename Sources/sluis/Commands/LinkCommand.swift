@@ -5,6 +5,7 @@ import SluisCrypto
 import SluisFormats
 import SluisIO
 import SluisLink
+import SluisPipeline
 
 /// `sluis link`: replaces the pseudonym columns of opened package folders (or single files) by
 /// RINPERSOONS/RINPERSOON through the reference register, and prints the link report
@@ -120,6 +121,7 @@ struct LinkCommand: ParsableCommand {
         if domains.isEmpty { domains = LinkDomains.standard }
 
         let projectKey = try ProjectKey.load(path: keyPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
+        try checkKeyMatches(files, projectKey)
         let surrogateSecret = try SurrogateKey.load(path: surrogatePath)
 
         let started = Date()
@@ -152,8 +154,23 @@ struct LinkCommand: ParsableCommand {
     private func residentMegabytes() -> Int { LinkCommand.residentMegabytes() }
 
     /// The layout a package's inner manifest gives for a file opened by `sluis open`, or nil when
-    /// there is none (then link.json or --column decide). Wired to the manifest by the package stage.
-    private func openedPackageLayout(of path: String) throws -> LinkFileLayout? { nil }
+    /// there is none (then link.json or --column decide).
+    private func openedPackageLayout(of path: String) throws -> LinkFileLayout? {
+        guard let metadata = try OpenedPackageMetadata.forFile(path),
+              let file = metadata.file(named: splitPath(path).name) else { return nil }
+        return LinkFileLayout(manifestColumns: file.columns)
+    }
+
+    /// Every opened package among the inputs must have been pseudonymised with this project key.
+    private func checkKeyMatches(_ files: [String], _ key: ProjectKey) throws {
+        for path in files {
+            guard let metadata = try OpenedPackageMetadata.forFile(path) else { continue }
+            if metadata.package.pseudonymKeyId != key.keyId || metadata.package.project != key.projectId {
+                throw PseudonymKeyMismatch(file: path, expected: "\(metadata.package.pseudonymKeyId) (\(metadata.package.project))",
+                                           actual: "\(key.keyId) (\(key.projectId))")
+            }
+        }
+    }
 
     static func residentMegabytes() -> Int {
         guard let bytes = try? FileSystem.readAll("/proc/self/statm", limitByteCount: 4096) else { return 0 }
