@@ -63,6 +63,7 @@ public final class Inbox {
     /// One pass over the work folder (interrupted claims first) and the inbox.
     public func runOnce() throws -> InboxSummary {
         var summary = InboxSummary()
+        try recoverInterruptedQuarantines()
         for name in try FileSystem.list(config.work) where name.hasPrefix("claim-") {
             guard let claim = try Claim.resume(directory: config.work + "/" + name) else { summary.busy += 1; continue }
             guard FileSystem.exists(claim.packagePath) else { claim.remove(); continue }
@@ -72,7 +73,10 @@ public final class Inbox {
             process(claim, into: &summary)
         }
         for name in try FileSystem.list(config.inbox) {
-            guard isCandidate(name) else { continue }
+            guard isCandidate(name) else {
+                if name.hasSuffix(".part") || name.hasPrefix(".") { summary.waiting += 1 }
+                continue
+            }
             guard isSettled(config.inbox + "/" + name) else { summary.waiting += 1; continue }
             guard let claim = try Claim.take(upload: name, inbox: config.inbox, work: config.work) else { continue }
             var event = AuditEvent(event: "claimed", claim: claim.id)
@@ -82,6 +86,25 @@ public final class Inbox {
             process(claim, into: &summary)
         }
         return summary
+    }
+
+    /// A run that died while quarantining may have moved a package into a hidden staging folder
+    /// (`quarantine/.tmp-<claim>`) without renaming that folder into place: finish the rename, so
+    /// the package is visible, unless its claim is still alive.
+    func recoverInterruptedQuarantines() throws {
+        for name in try FileSystem.list(config.quarantine) where name.hasPrefix(".tmp-") {
+            let claimId = String(name.dropFirst(5))
+            let staging = config.quarantine + "/" + name
+            guard FileSystem.exists(staging + "/package.sluis") else { continue }
+            if let claim = try Claim.resume(directory: config.work + "/claim-" + claimId) {
+                // The claim's lock was free: its run is gone. It has no package left, so it is done with.
+                claim.remove()
+            } else if FileSystem.isDirectory(config.work + "/claim-" + claimId) {
+                continue  // a live run is quarantining it right now
+            }
+            try FileSystem.rename(staging, config.quarantine + "/recovered-" + claimId)
+            try syncDirectory(at: config.quarantine)
+        }
     }
 
     /// An upload is a visible `*.sluis` file; `.part` files and hidden temporary files are uploads in progress.
@@ -128,29 +151,35 @@ public final class Inbox {
                 if FileSystem.exists(config.archive + "/" + project.id + "/" + manifest.packageId + ".sluis") {
                     throw InboxError.duplicate(packageId: manifest.packageId)
                 }
-                stage = "open"
-                FileSystem.removeTree(claim.linkingPath)
-                FileSystem.removeTree(claim.openedPath)
-                let opened = try PackageOpener.open(path: claim.packagePath, identity: identity, trust: trust,
-                                                    expectedProject: project.id, outputDirectory: claim.openedPath)
                 var e = base
-                e.rows = opened.inner.files.reduce(0) { $0 + $1.rows }
-                try log(e, "opened")
-                crash.step("opened")
+                // `linked/` appears by one rename only when linking completed: a run that died
+                // after it goes straight on to delivery; anything less is redone from the package.
+                if !FileSystem.isDirectory(claim.linkedPath) {
+                    stage = "open"
+                    FileSystem.removeTree(claim.linkingPath)
+                    FileSystem.removeTree(claim.openedPath)
+                    let opened = try PackageOpener.open(path: claim.packagePath, identity: identity, trust: trust,
+                                                        expectedProject: project.id, outputDirectory: claim.openedPath)
+                    e.rows = opened.inner.files.reduce(0) { $0 + $1.rows }
+                    try log(e, "opened")
+                    crash.step("opened")
 
-                stage = "link"
-                guard mkdir(claim.linkingPath, 0o700) == 0 else { throw IOError.cannotCreate(path: claim.linkingPath, errno: errno) }
-                let outcome = try linker(opened, claim.linkingPath, project)
-                let marker = DeliveryMarker(claim: claim.id, packageId: manifest.packageId, project: project.id,
-                                            signer: verified.signer.fingerprint, deliveredAt: PackageTime.now())
-                try FileSystem.writeAtomically(try JSONEncoder().encode(marker).map { $0 } + [0x0A],
-                                               to: claim.linkingPath + "/" + DeliveryMarker.fileName, mode: 0o640)
-                try syncDirectory(at: claim.linkingPath)
-                try FileSystem.rename(claim.linkingPath, claim.linkedPath)
-                e.rows = outcome.rows
-                e.linkRate = outcome.linkRate
-                try log(e, "linked")
-                crash.step("linked")
+                    stage = "link"
+                    guard mkdir(claim.linkingPath, 0o700) == 0 else { throw IOError.cannotCreate(path: claim.linkingPath, errno: errno) }
+                    let outcome = try linker(opened, claim.linkingPath, project)
+                    let marker = DeliveryMarker(claim: claim.id, packageId: manifest.packageId, project: project.id,
+                                                signer: verified.signer.fingerprint, deliveredAt: PackageTime.now())
+                    try FileSystem.writeAtomically(try JSONEncoder().encode(marker).map { $0 } + [0x0A],
+                                                   to: claim.linkingPath + "/" + DeliveryMarker.fileName, mode: 0o640)
+                    try syncDirectory(at: claim.linkingPath)
+                    try FileSystem.rename(claim.linkingPath, claim.linkedPath)
+                    try syncDirectory(at: claim.directory)
+                    FileSystem.removeTree(claim.openedPath)
+                    e.rows = outcome.rows
+                    e.linkRate = outcome.linkRate
+                    try log(e, "linked")
+                    crash.step("linked")
+                }
 
                 stage = "deliver"
                 try FileSystem.makeDirectories(config.delivery + "/" + project.id, mode: 0o750)
@@ -208,6 +237,7 @@ public final class Inbox {
             try FileSystem.writeAtomically(Array(try encoder.encode(reason)) + [0x0A], to: staging + "/reason.json", mode: 0o640)
             try FileSystem.rename(claim.packagePath, staging + "/package.sluis")
             try syncDirectory(at: staging)
+            crash.step("quarantining")
             try FileSystem.rename(staging, FileSystem.exists(target) ? target + "-" + claim.id : target)
             try syncDirectory(at: config.quarantine)
             claim.remove()

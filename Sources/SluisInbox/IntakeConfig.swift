@@ -26,13 +26,15 @@ public struct IntakeConfig: Sendable {
         public var pseudonymKey: String
         public var pseudonymKeyPassphraseFile: String?
         public var register: String
+        /// The intake's secret for surrogate RINPERSOONs of unmatched persons (`sluis link --new-surrogate-key`).
+        public var surrogateKey: String
         /// The link settings, passed to the linker as they are (docs/intake.md, "Linking").
         public var link: JSONValue
     }
 
     static let topKeys: Set<String> = ["version", "inbox", "work", "delivery", "archive", "quarantine", "identity",
                                        "passphraseFile", "auditLog", "settleSeconds", "projects"]
-    static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "link"]
+    static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "surrogateKey", "link"]
 
     public static func load(path: String) throws -> IntakeConfig {
         func fail(_ jsonPath: String, _ problem: String) -> InboxError { .config(path: path, jsonPath: jsonPath, problem: problem) }
@@ -93,6 +95,7 @@ public struct IntakeConfig: Sendable {
                 pseudonymKey: resolve(try string(p, "pseudonymKey", at: prefix)!),
                 pseudonymKeyPassphraseFile: try string(p, "pseudonymKeyPassphraseFile", at: prefix, required: false).map(resolve),
                 register: resolve(try string(p, "register", at: prefix)!),
+                surrogateKey: resolve(try string(p, "surrogateKey", at: prefix)!),
                 link: link)
         }
         return config

@@ -73,7 +73,15 @@ public enum LinkFiles {
             guard targets.insert(target).inserted else {
                 throw LinkError.configInvalid(source: input.path, reason: "two inputs are both called \(name); link them into different output folders")
             }
-            guard let format = formats.first(where: { $0.canRead(path: input.path) }) ?? formats.first else {
+            if (try FileInput(path: input.path).size()) == 0 {
+                // An empty file (sealed as such) has no header and no rows: it stays empty.
+                let file = try AtomicFile(path: target, mode: 0o600)
+                try file.finish()
+                pending.append(file)
+                reports.append(FileLinkReport(file: input.path, output: target, personKeys: []))
+                continue
+            }
+            guard let format = formats.first(where: { $0.canRead(path: input.path) }) else {
                 throw LinkError.noInputs(path: input.path)
             }
             let source = try format.openSource(path: input.path)

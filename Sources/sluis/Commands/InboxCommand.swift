@@ -22,7 +22,8 @@ struct InboxCommand: ParsableCommand {
             let intake = try IntakeConfig.load(path: config)
             let passphrase = PassphraseSource.resolve(passphraseFile: intake.passphraseFile)
             let identity = try Identity.load(path: intake.identity, passphrase: passphrase)
-            let inbox = try Inbox(config: intake, identity: identity, linker: IntakeLinking.link)
+            let linker = ProjectLinker()
+            let inbox = try Inbox(config: intake, identity: identity, linker: linker.link)
             let summary = try inbox.runOnce()
             if json {
                 printJSON(summary)

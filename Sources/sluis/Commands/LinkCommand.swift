@@ -115,7 +115,7 @@ struct LinkCommand: ParsableCommand {
         if let w = s.surrogateWidth, !(1...38).contains(w) { throw UsageError("surrogateWidth must be 1 to 38 digits") }
         if (s.unmatchedCode ?? "S").isEmpty { throw UsageError("unmatchedCode must not be empty") }
 
-        let files = try LinkFiles.expand(inputs)
+        let files = try LinkFiles.expand(inputs, formats: LinkFormats.all)
         let linkInputs = try files.map { LinkInput(path: $0, layout: try openedPackageLayout(of: $0) ?? s.layout(forFile: $0)) }
         var domains = s.domainsNeeded(for: linkInputs.map(\.layout))
         if domains.isEmpty { domains = LinkDomains.standard }
@@ -139,7 +139,8 @@ struct LinkCommand: ParsableCommand {
                               built.timeIntervalSince(started), index.byteCount >> 20))
         }
         let linker = TableLinker(index: index, surrogateSecret: surrogateSecret, projectId: projectKey.projectId, options: s.options)
-        let result = try LinkFiles.run(linkInputs, outputDirectory: outputDirectory, linker: linker, onStage: builder.onStage)
+        let result = try LinkFiles.run(linkInputs, outputDirectory: outputDirectory, linker: linker, formats: LinkFormats.all,
+                                       onStage: builder.onStage)
         if timings {
             let seconds = Date().timeIntervalSince(built)
             let rows = result.files.reduce(0) { $0 + $1.rows }

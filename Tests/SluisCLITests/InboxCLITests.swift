@@ -1,0 +1,225 @@
+import Foundation
+import XCTest
+import SluisIO
+import SluisTestSupport
+
+/// `sluis inbox` as a scheduler runs it: mixed arrivals, crashes at every step, concurrent runs.
+final class InboxCLITests: XCTestCase {
+    var dir: TemporaryDirectory!
+
+    /// Keys, synthetic data, two projects, and packages sealed once per test.
+    override func setUpWithError() throws {
+        dir = TemporaryDirectory("sluis-inbox")
+        try FileSystem.makeDirectories(dir.file("keys"))
+        for name in ["researcher.key", "researcher.pub", "intake.key", "intake.pub", "project-P2026-0042.key"] {
+            let bytes = try FileSystem.readAll(CLI.packageRoot + "/keys-example/" + name)
+            try FileSystem.writeAtomically(bytes, to: dir.file("keys/" + name), mode: name.hasSuffix(".key") ? 0o600 : 0o644)
+        }
+        try run(["synth", "-o", "data", "--persons", "200", "--rows", "300", "--seed", "11"])
+        try run(["keygen", "pseudonym", "--project", "P2026-0043", "-o", "keys/project-P2026-0043.key", "--unprotected"])
+        try run(["keygen", "identity", "-o", "keys/researcher2", "--unprotected"])
+        try run(["keygen", "identity", "-o", "keys/mallory", "--unprotected"])
+        try run(["link", "--new-surrogate-key", "keys/surrogate.key"])
+        let columns = """
+        "columns": { "BSN": { "action": "pseudonymise", "identifier": "bsn", "as": "PSEUDO_BSN" },
+          "Naam": { "action": "drop" }, "Geboortedatum": { "action": "generalise", "to": "year" }, "Geslacht": { "action": "drop" },
+          "Postcode": { "action": "generalise", "to": "pc4" }, "Huisnummer": { "action": "drop" }, "Woonplaats": { "action": "keep" },
+          "Opleiding": { "action": "keep" }, "Score": { "action": "keep" }, "Inkomen": { "action": "keep" }, "Toelichting": { "action": "drop" } },
+        "pseudonyms": [ { "as": "PSEUDO_DEMO", "from": { "Geslacht": "sex", "Geboortedatum": "date", "Postcode": "postcode", "Huisnummer": "housenumber" } } ]
+        """
+        for (project, signer) in [("P2026-0042", "researcher"), ("P2026-0043", "researcher2")] {
+            dir.write("pipeline-\(project).json", """
+            { "version": 1, "project": "\(project)", "pseudonymKey": "keys/project-\(project).key", "sign": "keys/\(signer).key",
+              "recipients": ["keys/intake.pub"], "files": [ { "path": "data/survey.csv", "delimiter": ";", \(columns) } ] }
+            """)
+        }
+        dir.write("intake.json", """
+        { "version": 1, "inbox": "srv/inbox", "work": "srv/work", "delivery": "srv/delivery", "archive": "srv/archive",
+          "quarantine": "srv/quarantine", "identity": "keys/intake.key", "auditLog": "srv/log/audit.jsonl", "settleSeconds": 0,
+          "projects": {
+            "P2026-0042": { "trust": ["keys/researcher.pub"], "pseudonymKey": "keys/project-P2026-0042.key",
+                            "register": "data/register.csv", "surrogateKey": "keys/surrogate.key" },
+            "P2026-0043": { "trust": ["keys/researcher2.pub"], "pseudonymKey": "keys/project-P2026-0043.key",
+                            "register": "data/register.csv", "surrogateKey": "keys/surrogate.key",
+                            "link": { "unmatchedCode": "S" } } } }
+        """)
+    }
+
+    @discardableResult
+    func run(_ args: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        let r = try CLI.run(args, in: dir.path, environment: environment)
+        if args.first != "inbox" { XCTAssertEqual(r.exitCode, 0, "\(args): \(r.stderr)") }
+        return r
+    }
+
+    /// Seals a package for `project` and returns its path and package id.
+    func seal(_ project: String, as name: String, signer: String? = nil) throws -> (path: String, id: String) {
+        var args = ["seal", "-c", "pipeline-\(project).json", "-o", "packages/\(name)", "--quiet", "--json"]
+        if let signer { args += ["--sign", "keys/\(signer).key"] }
+        try FileSystem.makeDirectories(dir.file("packages"))
+        let r = try run(args)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return (dir.file("packages/\(name)"), json?["packageId"] as? String ?? "")
+    }
+
+    func upload(_ package: String, as name: String) throws {
+        try FileSystem.makeDirectories(dir.file("srv/inbox"))
+        try FileSystem.writeAtomically(try FileSystem.readAll(package, limitByteCount: 1 << 30), to: dir.file("srv/inbox/" + name))
+    }
+
+    func auditEvents() -> [[String: Any]] {
+        String(decoding: dir.read("srv/log/audit.jsonl"), as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func files(under path: String) -> [String] {
+        dir.allFiles().filter { $0.hasPrefix(path + "/") }.map { String($0.dropFirst(path.count + 1)) }
+    }
+
+    func testMixedArrivalsEachEndWhereTheyShould() throws {
+        let a = try seal("P2026-0042", as: "a.sluis")
+        let b = try seal("P2026-0043", as: "b.sluis")
+        let untrusted = try seal("P2026-0042", as: "u.sluis", signer: "mallory")
+        var tampered = dir.read("packages/a.sluis")
+        tampered[tampered.count / 3] ^= 0x08
+        dir.write("packages/t.sluis", bytes: tampered)
+        try upload(a.path, as: "a.sluis")
+        try upload(b.path, as: "b.sluis")
+        try upload(untrusted.path, as: "u.sluis")
+        try upload(dir.file("packages/t.sluis"), as: "t.sluis")
+        try upload(a.path, as: "a-again.sluis")         // a replay of a
+        try upload(b.path, as: "b.sluis.part")          // still being uploaded
+
+        let r = try run(["inbox", "-c", "intake.json", "--json"])
+        XCTAssertEqual(r.exitCode, 6, r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(summary?["delivered"] as? Int, 2)
+        XCTAssertEqual(summary?["quarantined"] as? Int, 3)
+        XCTAssertEqual(summary?["duplicates"] as? Int, 1)
+        XCTAssertEqual(summary?["waiting"] as? Int, 1)
+
+        XCTAssertEqual(Set(files(under: "srv/delivery/P2026-0042/\(a.id)")), ["survey.csv", "link-report.json", "sluis-delivery.json"])
+        XCTAssertEqual(Set(files(under: "srv/delivery/P2026-0043/\(b.id)")), ["survey.csv", "link-report.json", "sluis-delivery.json"])
+        XCTAssertEqual(Set(files(under: "srv/archive")), ["P2026-0042/\(a.id).sluis", "P2026-0043/\(b.id).sluis"])
+        XCTAssertEqual(files(under: "srv/inbox"), ["b.sluis.part"])
+        XCTAssertEqual(files(under: "srv/work"), [])
+        let quarantined = files(under: "srv/quarantine")
+        XCTAssertEqual(quarantined.filter { $0.hasSuffix("/package.sluis") }.count, 3)
+        XCTAssertEqual(quarantined.filter { $0.hasSuffix("/reason.json") }.count, 3)
+        XCTAssertTrue(quarantined.contains { $0.hasPrefix("\(a.id)-duplicate-") })
+
+        // The linked delivery has RIN columns and no pseudonym column.
+        let linked = String(decoding: dir.read("srv/delivery/P2026-0042/\(a.id)/survey.csv"), as: UTF8.self)
+        XCTAssertTrue(linked.hasPrefix("RINPERSOONS;RINPERSOON;"))
+        XCTAssertFalse(linked.contains("PSEUDO_"))
+
+        // The audit log tells the story, and holds no identifier.
+        let events = auditEvents()
+        let delivered = events.filter { $0["event"] as? String == "delivered" }.compactMap { $0["packageId"] as? String }
+        XCTAssertEqual(Set(delivered), [a.id, b.id])
+        XCTAssertEqual(delivered.count, 2)
+        let outcomes = events.filter { $0["event"] as? String == "quarantined" }.compactMap { $0["outcome"] as? String }
+        XCTAssertEqual(outcomes.sorted(), ["duplicate", "failed", "failed"])
+        XCTAssertTrue(events.contains { ($0["error"] as? String)?.contains("not trusted") == true })
+        XCTAssertTrue(events.contains { $0["event"] as? String == "linked" && $0["linkRate"] != nil })
+        let log = String(decoding: dir.read("srv/log/audit.jsonl"), as: UTF8.self)
+        let register = String(decoding: dir.read("data/register.csv"), as: UTF8.self)
+        for line in register.split(separator: "\n").dropFirst().prefix(100) {
+            let fields = line.split(separator: ",")
+            XCTAssertFalse(log.contains(String(fields[0])))
+            XCTAssertFalse(log.contains(String(fields[2])))
+        }
+
+        // A second run has nothing left to do but the upload still in progress.
+        let again = try run(["inbox", "-c", "intake.json"])
+        XCTAssertEqual(again.exitCode, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("0 delivered, 0 quarantined"), again.stdout)
+    }
+
+    func testAFreshUploadIsLeftUntilItSettles() throws {
+        var config = String(decoding: dir.read("intake.json"), as: UTF8.self)
+        config = config.replacingOccurrences(of: "\"settleSeconds\": 0", with: "\"settleSeconds\": 3600")
+        dir.write("intake.json", config)
+        let a = try seal("P2026-0042", as: "a.sluis")
+        try upload(a.path, as: "a.sluis")
+        let r = try run(["inbox", "-c", "intake.json"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertEqual(files(under: "srv/inbox"), ["a.sluis"])
+        XCTAssertTrue(r.stdout.contains("1 still uploading"), r.stdout)
+    }
+
+    /// Kills the job at every step in turn (as kill -9 would), reruns it, and checks that each
+    /// package is delivered exactly once, byte-identical to a clean run, with nothing left behind.
+    func testCrashAtEveryStepThenRerunDeliversExactlyOnce() throws {
+        let a = try seal("P2026-0042", as: "a.sluis")
+        let b = try seal("P2026-0043", as: "b.sluis")
+        // A clean run for reference.
+        try upload(a.path, as: "a.sluis")
+        try upload(b.path, as: "b.sluis")
+        XCTAssertEqual(try run(["inbox", "-c", "intake.json"]).exitCode, 0)
+        let reference = [a.id: dir.read("srv/delivery/P2026-0042/\(a.id)/survey.csv"),
+                         b.id: dir.read("srv/delivery/P2026-0043/\(b.id)/survey.csv")]
+        XCTAssertFalse(reference[a.id]!.isEmpty)
+
+        var step = 1
+        while true {
+            FileSystem.removeTree(dir.file("srv"))
+            try upload(a.path, as: "a.sluis")
+            try upload(b.path, as: "b.sluis")
+            let crashed = try run(["inbox", "-c", "intake.json"], environment: ["SLUIS_INBOX_CRASH_AT": String(step)])
+            if crashed.exitCode != 137 {
+                XCTAssertEqual(crashed.exitCode, 0, crashed.stderr)
+                break
+            }
+            let rerun = try run(["inbox", "-c", "intake.json"])
+            XCTAssertEqual(rerun.exitCode, 0, "step \(step): \(rerun.stdout) \(rerun.stderr)")
+            for (project, p) in [("P2026-0042", a), ("P2026-0043", b)] {
+                XCTAssertEqual(try FileSystem.list(dir.file("srv/delivery/\(project)")), [p.id], "step \(step)")
+                XCTAssertTrue(dir.read("srv/delivery/\(project)/\(p.id)/survey.csv") == reference[p.id], "step \(step): not byte-identical")
+                XCTAssertTrue(FileSystem.exists(dir.file("srv/archive/\(project)/\(p.id).sluis")), "step \(step)")
+            }
+            XCTAssertEqual(files(under: "srv/work"), [], "step \(step)")
+            XCTAssertEqual(files(under: "srv/inbox"), [], "step \(step)")
+            XCTAssertEqual(files(under: "srv/quarantine"), [], "step \(step)")
+            let delivered = auditEvents().filter { $0["event"] as? String == "delivered" }.compactMap { $0["packageId"] as? String }
+            XCTAssertEqual(Set(delivered), [a.id, b.id], "step \(step)")
+            step += 1
+        }
+        XCTAssertGreaterThanOrEqual(step, 12, "every step of both packages was crashed at")
+    }
+
+    func testTwoRunsAtOnceNeverDeliverTwice() throws {
+        var ids: [String] = []
+        for i in 0..<6 {
+            let p = try seal(i % 2 == 0 ? "P2026-0042" : "P2026-0043", as: "p\(i).sluis")
+            ids.append(p.id)
+            try upload(p.path, as: "p\(i).sluis")
+        }
+        try upload(dir.file("packages/p0.sluis"), as: "p0-copy.sluis")
+        let group = DispatchGroup()
+        final class Results: @unchecked Sendable { var codes: [Int32] = []; let lock = NSLock() }
+        let results = Results()
+        let path = dir.path
+        for _ in 0..<2 {
+            group.enter()
+            DispatchQueue.global().async {
+                let r = try? CLI.run(["inbox", "-c", "intake.json"], in: path)
+                results.lock.lock(); results.codes.append(r?.exitCode ?? -1); results.lock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        XCTAssertEqual(results.codes.count, 2)
+        for code in results.codes { XCTAssertTrue(code == 0 || code == 6, "exit \(code)") }
+        for (i, id) in ids.enumerated() {
+            let project = i % 2 == 0 ? "P2026-0042" : "P2026-0043"
+            XCTAssertEqual(try FileSystem.list(dir.file("srv/delivery/\(project)")).filter { $0 == id }.count, 1)
+        }
+        let delivered = auditEvents().filter { $0["event"] as? String == "delivered" }.compactMap { $0["packageId"] as? String }
+        XCTAssertEqual(delivered.sorted(), ids.sorted(), "each package delivered exactly once")
+        XCTAssertEqual(files(under: "srv/quarantine").filter { $0.hasSuffix("package.sluis") }.count, 1, "the copy is a replay")
+        XCTAssertEqual(files(under: "srv/work"), [])
+        XCTAssertEqual(files(under: "srv/inbox"), [])
+    }
+}
