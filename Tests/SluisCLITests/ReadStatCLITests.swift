@@ -168,6 +168,37 @@ final class ReadStatCLITests: XCTestCase {
         return dir.read("g.sav")
     }
 
+    /// The whole route for an SPSS file: seal, open (row count checked from the header), link
+    /// (RINPERSOONS/RINPERSOON as string variables, labels kept, pseudonyms gone).
+    func testSealOpenAndLinkAnSPSSFile() throws {
+        let dir = try setUp(.sav)
+        for name in ["researcher.key", "researcher.pub", "intake.key", "intake.pub"] {
+            let bytes = try FileSystem.readAll(CLI.packageRoot + "/keys-example/" + name)
+            try FileSystem.writeAtomically(bytes, to: dir.file(name), mode: name.hasSuffix(".key") ? 0o600 : 0o644)
+        }
+        var config = String(decoding: dir.read("pipeline.json"), as: UTF8.self)
+        config = config.replacingOccurrences(of: "\"pseudonymKey\": \"project.pkey\",",
+                                             with: "\"pseudonymKey\": \"project.pkey\", \"sign\": \"researcher.key\", \"recipients\": [\"intake.pub\"],")
+        dir.write("pipeline.json", config)
+        dir.write("register.csv", "bsn,rinpersoons,rinpersoon,sex,birthdate,postcode,housenumber\n"
+                  + "012345672,R,100000001,M,1987-06-15,1234AB,1\n123456782,R,100000002,V,1950-01-31,9999ZZ,2\n")
+        let seal = try CLI.run(["seal", "-c", "pipeline.json", "-o", "up.sluis", "--quiet"], in: dir.path)
+        XCTAssertEqual(seal.exitCode, 0, seal.stderr)
+        let open = try CLI.run(["open", "up.sluis", "-i", "intake.key", "--trust", "researcher.pub", "-o", "opened"], in: dir.path)
+        XCTAssertEqual(open.exitCode, 0, open.stderr)
+        XCTAssertEqual(try CLI.run(["link", "--new-surrogate-key", "surrogate.key"], in: dir.path).exitCode, 0)
+        let link = try CLI.run(["link", "opened", "--register", "register.csv", "--pseudonym-key", "project.pkey",
+                                "--surrogate-key", "surrogate.key", "-o", "linked"], in: dir.path)
+        XCTAssertEqual(link.exitCode, 0, link.stderr)
+        let reader = try ReadStatReader(path: dir.file("linked/data.sav"))
+        XCTAssertEqual(reader.columnNames, ["RINPERSOONS", "RINPERSOON", "geboren", "postcode", "geslacht", "score"])
+        let linked = try readAll(reader)
+        XCTAssertEqual(linked[0][0...1], ["R", "100000001"])
+        XCTAssertEqual(linked[1][0...1], ["R", "100000002"])
+        XCTAssertEqual(linked[2][0], "S")
+        XCTAssertEqual(reader.metadata.variables.first { $0.name == "geslacht" }?.labelSetName != nil, true, "value labels kept")
+    }
+
     private func readAll(_ reader: ReadStatReader) throws -> [[String]] {
         var out: [[String]] = []
         try reader.forEachRow { v, _ in out.append((0..<v.count).map { String(decoding: v[$0], as: UTF8.self) }) }

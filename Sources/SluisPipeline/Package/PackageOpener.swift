@@ -64,7 +64,8 @@ public enum PackageOpener {
             guard Hex.encode(plaintext.digest ?? []) == described.plaintextSHA256 else {
                 throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "SHA-256 differs")
             }
-            if let rows = counter.dataRowCount, rows != described.rows {
+            let rows = try counter.dataRowCount ?? statisticalRowCount(outPath, format: described.format)
+            if let rows, rows != described.rows {
                 throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "row count differs")
             }
         }
@@ -89,6 +90,12 @@ public enum PackageOpener {
         guard Sodium.constantTimeEqual(hasher.finalize(), Hex.decode(entry.sha256) ?? []) else {
             throw PackageError.entryHashMismatch(path: path, entry: entry.name)
         }
+    }
+
+    /// The row count of a decrypted SPSS/Stata file, from its header (ReadStat), or nil for other formats.
+    static func statisticalRowCount(_ path: String, format: String) throws -> UInt64? {
+        guard let f = ReadStatFileFormat(name: format) else { return nil }
+        return UInt64(try ReadStatReader(path: path, format: f).rowCount())
     }
 
     static func checkedInnerManifest(_ bytes: [UInt8], against manifest: PackageManifest, path: String) throws -> InnerManifest {

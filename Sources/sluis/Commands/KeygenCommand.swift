@@ -1,7 +1,9 @@
 import ArgumentParser
 import SluisCore
 import SluisCrypto
+import SluisFormats
 import SluisIO
+import SluisLink
 
 /// `sluis keygen identity|pseudonym`: makes key files (docs/format.md, "Keys").
 struct KeygenCommand: ParsableCommand {
@@ -57,17 +59,31 @@ struct KeygenPseudonymCommand: ParsableCommand {
     var unprotected = false
     @Option(help: "Read the new passphrase from this file (mode 0600) instead of the terminal.")
     var passphraseFile: String?
-    // TODO(intake, issue of the link stage): `--check-register REGISTER` should refuse a key whose
-    // pseudonyms could be confused with an existing register's keys. The hook is here; the
-    // linking logic belongs to SluisLink and is not implemented in this command.
-    @Option(help: "Check the new key against an intake register (not available in this build yet).")
+    @Option(help: "Make a key whose pseudonyms are free of collisions over this register (CSV, as for sluis link); retries with a new key when needed.")
     var checkRegister: String?
+    @Option(help: "The pseudonym rendering the project uses, for --check-register (default decimal:17).")
+    var rendering: String?
 
     func run() throws {
         try reportingErrors {
-            if checkRegister != nil { throw UsageError("--check-register is not available in this build yet") }
             if FileSystem.exists(output) { throw IOError.alreadyExists(path: output) }
-            let key = try ProjectKey.generate(projectId: project)
+            var key = try ProjectKey.generate(projectId: project)
+            if let register = checkRegister {
+                guard let rendering = PseudonymRendering(parsing: rendering ?? "decimal:17") else {
+                    throw UsageError("--rendering must be decimal:N or hex:N")
+                }
+                var attempts = 1
+                while let collision = try checkRegisterForCollisions(register: CSVReader(path: register), projectKey: key.secret,
+                                                                     projectId: project, rendering: rendering) {
+                    guard attempts < 20 else {
+                        throw UsageError("20 keys in a row collide over \(register) (last: \(collision)); use a wider rendering")
+                    }
+                    printError("sluis: key \(attempts) gives colliding pseudonyms (\(collision)); trying a new key")
+                    key = try ProjectKey.generate(projectId: project)
+                    attempts += 1
+                }
+                print("checked: no pseudonym collisions over \(register) (\(rendering))")
+            }
             let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: output)
             try key.write(secretKeyFile: output, protection: protection)
             print("wrote \(output) (keep it private)")
