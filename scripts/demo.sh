@@ -1,42 +1,67 @@
 #!/usr/bin/env bash
 # The whole researcher -> intake round trip on fresh synthetic data with keys-example/.
-# Called by `make demo` with the path of the release binary.
+# Called by `make demo` with the path of the release binary. Everything lands in demo-out/.
 set -euo pipefail
-SLUIS=${1:-.build/release/sluis}
+SLUIS=$(realpath "${1:-.build/release/sluis}")
 cd "$(dirname "$0")/.."
 OUT=demo-out
 rm -rf "$OUT"; mkdir -p "$OUT"
 # git does not keep file modes; sluis refuses secret key files that others can read.
 chmod 600 keys-example/*.key
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 summary=()
 
-step "1. synth: synthetic register and researcher files"
-"$SLUIS" synth -o "$OUT/synth" --persons 2000 --rows 5000 --seed 42
-summary+=("synth:  $(ls "$OUT/synth" | wc -l | tr -d ' ') files of synthetic data in $OUT/synth")
+step "1. synth: a synthetic register and a researcher's file with messy identifiers"
+"$SLUIS" synth -o "$OUT/synth" --persons 20000 --rows 50000 --seed 42
+summary+=("synth   register of 20000 persons; survey.csv with 50000 rows (messy BSNs, dates, postcodes)")
 
-step "2. check: dry run of pipeline.json (classification, identifiers, residual scan)"
-"$SLUIS" check -c pipeline.json
-summary+=("check:  every column classified, no residual identifiers")
+step "2. check (researcher): every column classified, identifiers validated, kept columns scanned"
+"$SLUIS" check -c pipeline.json | tail -n 4
+summary+=("check   every column classified; no residual identifiers in kept columns")
 
-step "3. seal: pseudonymise, encrypt for the intake officer, sign as the researcher"
+step "3. seal (researcher): pseudonymise, encrypt for the intake officer, sign"
 "$SLUIS" seal -c pipeline.json -o "$OUT/upload.sluis" --quiet
-summary+=("seal:   $OUT/upload.sluis ($(wc -c < "$OUT/upload.sluis" | tr -d ' ') bytes)")
+summary+=("seal    $OUT/upload.sluis: $(wc -c < "$OUT/upload.sluis" | tr -d ' ') bytes, signed by the researcher, for the intake officer")
 
-step "4. verify: signature, trust and every entry, without any secret key"
+step "4. verify (intake): who sent it and that nothing changed — no secret key needed"
 "$SLUIS" verify "$OUT/upload.sluis" --trust keys-example/researcher.pub --project P2026-0042
-summary+=("verify: signed by the trusted researcher, all entries intact")
+summary+=("verify  signature by the trusted researcher; every entry intact")
 
-step "5. open: decrypt with the intake identity, all or nothing"
+step "5. open (intake): decrypt and check against the inner manifest, all or nothing"
 "$SLUIS" open "$OUT/upload.sluis" -i keys-example/intake.key --trust keys-example/researcher.pub -o "$OUT/opened"
-ls -l "$OUT/opened"
-summary+=("open:   $(ls "$OUT/opened" | wc -l | tr -d ' ') files decrypted and checked in $OUT/opened")
+summary+=("open    $OUT/opened: decrypted, hashes and row counts checked")
 
-if "$SLUIS" link --help >/dev/null 2>&1 && [ -f examples/link.json ]; then
-  step "6. link: pseudonyms to RINPERSOONS/RINPERSOON through the register"
-  "$SLUIS" link "$OUT/opened" -c examples/link.json -o "$OUT/linked"
-  summary+=("link:   linked files in $OUT/linked")
-fi
+step "6. link (intake): pseudonyms to RINPERSOONS/RINPERSOON through the register"
+"$SLUIS" link --new-surrogate-key "$OUT/surrogate.key" >/dev/null
+"$SLUIS" link "$OUT/opened" --register "$OUT/synth/register.csv" --pseudonym-key keys-example/project-P2026-0042.key \
+  --surrogate-key "$OUT/surrogate.key" -o "$OUT/linked" --report "$OUT/link-report.txt"
+rate=$(sed -n 's/^overall link rate: \([0-9.]*\) %.*/\1/p' "$OUT/link-report.txt")
+summary+=("link    $OUT/linked: pseudonym columns replaced by RINPERSOONS/RINPERSOON; link rate $rate %")
+
+step "7. inbox (scheduled job): the same package, plus a tampered copy, taken unattended"
+mkdir -p "$OUT/intake/inbox"
+cp "$OUT/upload.sluis" "$OUT/intake/inbox/P2026-0042-upload.sluis"
+python3 - "$OUT/upload.sluis" "$OUT/intake/inbox/tampered.sluis" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1
+open(sys.argv[2], 'wb').write(b)
+PY
+cat > "$OUT/intake/intake.json" <<JSON
+{ "version": 1, "inbox": "inbox", "work": "work", "delivery": "delivery", "archive": "archive",
+  "quarantine": "quarantine", "identity": "../../keys-example/intake.key", "auditLog": "audit.jsonl", "settleSeconds": 0,
+  "projects": { "P2026-0042": {
+      "trust": ["../../keys-example/researcher.pub"], "pseudonymKey": "../../keys-example/project-P2026-0042.key",
+      "register": "../synth/register.csv", "surrogateKey": "../surrogate.key" } } }
+JSON
+set +e
+"$SLUIS" inbox -c "$OUT/intake/intake.json"
+status=$?
+set -e
+[ "$status" = 6 ] || { echo "expected exit 6 (one package quarantined), got $status"; exit 1; }
+summary+=("inbox   1 delivered to $OUT/intake/delivery, 1 tampered copy quarantined; audit log $OUT/intake/audit.jsonl")
 
 step "summary"
-printf '%s\n' "${summary[@]}"
+printf '  %s\n' "${summary[@]}"
+echo
+echo "  first rows delivered to the analysis environment:"
+head -n 3 "$OUT"/intake/delivery/P2026-0042/*/survey.csv | sed 's/^/    /'
