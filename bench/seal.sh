@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/seal.sh [SLUIS_BIN]: issue 4's benchmark. Seals the ~1 GB generated CSV (10 M rows; BSN
+# pseudonymised, name dropped, birth date generalised, four columns kept) into a package and, in
+# the same run and to the same disk, times age encrypting the very same CSV; then opens the package
+# and times age decrypting. Prints MB/s, the ratios and peak memory.
+# Targets: seal wall time <= 1.5x age's encrypt; open >= 0.9x age's decrypt; peak <= 64 MiB for both.
+# Environment: ROWS (default 10000000), PERSONS (1000000), OUT (bench-out/seal).
+# The data is shared with bench/pseudonymise.sh (bench-out/pseudonymise/data-ROWS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SLUIS=$(realpath "${1:-.build/release/sluis}")
+ROWS=${ROWS:-10000000}
+PERSONS=${PERSONS:-1000000}
+OUT=${OUT:-bench-out/seal}
+DATA=bench-out/pseudonymise/data-$ROWS
+for tool in age age-keygen /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench/seal.sh: missing $tool (make bench-deps)" >&2; exit 2; }
+done
+mkdir -p "$OUT" "$DATA"
+if [ ! -f "$DATA/survey.csv" ]; then
+  echo "generating $ROWS rows…"
+  "$SLUIS" synth -o "$DATA" --persons "$PERSONS" --rows "$ROWS" --seed 42 >/dev/null
+fi
+INPUT=$(realpath "$DATA/survey.csv")
+BYTES=$(stat -c %s "$INPUT")
+rm -rf "$OUT/keys" "$OUT/opened" "$OUT"/*.sluis "$OUT"/*.age "$OUT/age-plain"
+mkdir -p "$OUT/keys"
+"$SLUIS" keygen identity -o "$OUT/keys/researcher" --unprotected >/dev/null 2>&1
+"$SLUIS" keygen identity -o "$OUT/keys/intake" --unprotected >/dev/null 2>&1
+"$SLUIS" keygen pseudonym --project P2026-BENCH -o "$OUT/keys/project.key" --unprotected >/dev/null 2>&1
+age-keygen -o "$OUT/keys/age.key" 2>/dev/null
+AGE_RECIPIENT=$(age-keygen -y "$OUT/keys/age.key")
+cat > "$OUT/bench.json" <<JSON
+{ "version": 1, "project": "P2026-BENCH", "pseudonymKey": "keys/project.key",
+  "sign": "keys/researcher.key", "recipients": ["keys/intake.pub"],
+  "files": [ { "path": "$INPUT",
+    "columns": {
+      "BSN": { "action": "pseudonymise", "identifier": "bsn", "as": "PSEUDO_BSN" },
+      "Naam": "drop", "Geboortedatum": { "action": "generalise", "to": "year" },
+      "Geslacht": "drop", "Postcode": "drop", "Huisnummer": "drop", "Woonplaats": "drop",
+      "Opleiding": "keep", "Score": "keep", "Inkomen": "keep",
+      "Toelichting": { "action": "keep", "allowIdentifiers": true } } } ] }
+JSON
+cat "$INPUT" > /dev/null   # warm the page cache for every run alike
+
+# timed LABEL CMD...: after a sync, runs CMD under GNU time; sets SEC and KIB.
+timed() {
+  local label=$1; shift
+  sync
+  /usr/bin/time -f "%e %M" -o "$OUT/$label.time" "$@" >/dev/null
+  read -r SEC KIB < "$OUT/$label.time"
+  awk -v l="$label" -v s="$SEC" -v k="$KIB" -v b="$BYTES" \
+    'BEGIN { printf "  %-14s %7.2f s %8.1f MB/s (of the CSV) %7.1f MiB peak\n", l, s, b/s/1e6, k/1024 }'
+}
+echo "input: $INPUT ($((BYTES / 1000000)) MB, $ROWS rows)"
+timed "sluis seal" "$SLUIS" seal -c "$OUT/bench.json" -o "$OUT/package.sluis" --quiet
+SEAL=$SEC; SEAL_KIB=$KIB
+timed "age encrypt" age -r "$AGE_RECIPIENT" -o "$OUT/csv.age" "$INPUT"
+AGE_ENC=$SEC; AGE_ENC_KIB=$KIB
+timed "sluis open" "$SLUIS" open "$OUT/package.sluis" -i "$OUT/keys/intake.key" --trust "$OUT/keys/researcher.pub" -o "$OUT/opened"
+OPEN=$SEC; OPEN_KIB=$KIB
+timed "age decrypt" age -d -i "$OUT/keys/age.key" -o "$OUT/age-plain" "$OUT/csv.age"
+AGE_DEC=$SEC
+PKG=$(stat -c %s "$OUT/package.sluis")
+awk -v s="$SEAL" -v a="$AGE_ENC" -v o="$OPEN" -v d="$AGE_DEC" -v sk="$SEAL_KIB" -v ok="$OPEN_KIB" -v p="$PKG" -v ak="$AGE_ENC_KIB" 'BEGIN {
+  printf "seal wall time / age encrypt wall time: %.2f (target <= 1.5)\n", s / a
+  printf "open throughput / age decrypt throughput: %.2f (target >= 0.9; open reads the %.0f MB package)\n", d / o, p / 1e6
+  printf "peak memory: seal %.1f MiB, open %.1f MiB (target <= 64 MiB; age encrypt %.1f MiB)\n", sk / 1024, ok / 1024, ak / 1024
+}'
+rm -rf "$OUT/opened" "$OUT/age-plain" "$OUT/csv.age"
