@@ -46,3 +46,15 @@ public final class TemporaryDirectory {
 
     deinit { FileSystem.removeTree(path) }
 }
+
+extension TemporaryDirectory {
+    /// Copies demo keys from keys-example/ into `folder` (relative to this directory), secret key
+    /// files with mode 0600 (git does not keep modes, and sluis refuses keys others can read).
+    public func installExampleKeys(_ names: [String], into folder: String = ".") throws {
+        try FileSystem.makeDirectories(file(folder))
+        for name in names {
+            let bytes = try FileSystem.readAll(CLI.packageRoot + "/keys-example/" + name)
+            try FileSystem.writeAtomically(bytes, to: file(folder + "/" + name), mode: name.hasSuffix(".key") ? 0o600 : 0o644)
+        }
+    }
+}

@@ -10,11 +10,7 @@ final class InboxCLITests: XCTestCase {
     /// Keys, synthetic data, two projects, and packages sealed once per test.
     override func setUpWithError() throws {
         dir = TemporaryDirectory("sluis-inbox")
-        try FileSystem.makeDirectories(dir.file("keys"))
-        for name in ["researcher.key", "researcher.pub", "intake.key", "intake.pub", "project-P2026-0042.key"] {
-            let bytes = try FileSystem.readAll(CLI.packageRoot + "/keys-example/" + name)
-            try FileSystem.writeAtomically(bytes, to: dir.file("keys/" + name), mode: name.hasSuffix(".key") ? 0o600 : 0o644)
-        }
+        try dir.installExampleKeys(["researcher.key", "researcher.pub", "intake.key", "intake.pub", "project-P2026-0042.key"], into: "keys")
         try run(["synth", "-o", "data", "--persons", "200", "--rows", "300", "--seed", "11"])
         try run(["keygen", "pseudonym", "--project", "P2026-0043", "-o", "keys/project-P2026-0043.key", "--unprotected"])
         try run(["keygen", "identity", "-o", "keys/researcher2", "--unprotected"])

@@ -10,11 +10,7 @@ final class PackageCLITests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = TemporaryDirectory("sluis-package-cli")
-        try FileSystem.makeDirectories(dir.file("keys"))
-        for name in ["researcher.key", "researcher.pub", "intake.key", "intake.pub", "project-P2026-0042.key"] {
-            let bytes = try FileSystem.readAll(CLI.packageRoot + "/keys-example/" + name)
-            try FileSystem.writeAtomically(bytes, to: dir.file("keys/" + name), mode: name.hasSuffix(".key") ? 0o600 : 0o644)
-        }
+        try dir.installExampleKeys(["researcher.key", "researcher.pub", "intake.key", "intake.pub", "project-P2026-0042.key"], into: "keys")
         let synth = try CLI.run(["synth", "-o", dir.file("data"), "--persons", "300", "--rows", "600", "--seed", "7"])
         XCTAssertEqual(synth.exitCode, 0, synth.stderr)
         dir.write("data/header-only.csv", "BSN;Score\n")

@@ -172,10 +172,7 @@ final class ReadStatCLITests: XCTestCase {
     /// (RINPERSOONS/RINPERSOON as string variables, labels kept, pseudonyms gone).
     func testSealOpenAndLinkAnSPSSFile() throws {
         let dir = try setUp(.sav)
-        for name in ["researcher.key", "researcher.pub", "intake.key", "intake.pub"] {
-            let bytes = try FileSystem.readAll(CLI.packageRoot + "/keys-example/" + name)
-            try FileSystem.writeAtomically(bytes, to: dir.file(name), mode: name.hasSuffix(".key") ? 0o600 : 0o644)
-        }
+        try dir.installExampleKeys(["researcher.key", "researcher.pub", "intake.key", "intake.pub"])
         var config = String(decoding: dir.read("pipeline.json"), as: UTF8.self)
         config = config.replacingOccurrences(of: "\"pseudonymKey\": \"project.pkey\",",
                                              with: "\"pseudonymKey\": \"project.pkey\", \"sign\": \"researcher.key\", \"recipients\": [\"intake.pub\"],")
