@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p bench-out
 export SLUIS
 : > bench-out/results.txt
-for script in encrypt pseudonymise seal link; do
+for script in encrypt pseudonymise seal link readstat; do
   if [ -x "bench/$script.sh" ]; then
     echo "== bench/$script.sh" | tee -a bench-out/results.txt
     "bench/$script.sh" "$SLUIS" 2>&1 | tee -a bench-out/results.txt
