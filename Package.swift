@@ -53,6 +53,7 @@ let package = Package(
 
         .target(name: "SluisTestSupport", dependencies: ["SluisCore", "SluisIO", "SluisCrypto"],
                 swiftSettings: settings),
+        .testTarget(name: "SluisIOTests", dependencies: ["SluisIO", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisCoreTests", dependencies: ["SluisCore", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisCryptoTests", dependencies: ["SluisCrypto", "SluisTestSupport"],
                     resources: [.copy("Vectors")], swiftSettings: settings),

@@ -10,7 +10,8 @@ export SLUIS
 for script in encrypt pseudonymise seal link readstat; do
   if [ -x "bench/$script.sh" ]; then
     echo "== bench/$script.sh" | tee -a bench-out/results.txt
-    "bench/$script.sh" "$SLUIS" 2>&1 | tee -a bench-out/results.txt
+    if [ "$script" = readstat ]; then args=(1000000); else args=("$SLUIS"); fi
+    "bench/$script.sh" "${args[@]}" 2>&1 | tee -a bench-out/results.txt
   fi
 done
 echo "results: bench-out/results.txt"

@@ -34,6 +34,8 @@ public struct IntakeConfig: Sendable {
 
     static let topKeys: Set<String> = ["version", "inbox", "work", "delivery", "archive", "quarantine", "identity",
                                        "passphraseFile", "auditLog", "settleSeconds", "projects"]
+    /// The link.json settings that apply per project (paths and layouts come from elsewhere).
+    static let linkKeys: Set<String> = ["register", "output", "unmatchedCode", "surrogateWidth", "rendering", "comment"]
     static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "surrogateKey", "link"]
 
     public static func load(path: String) throws -> IntakeConfig {
@@ -41,6 +43,11 @@ public struct IntakeConfig: Sendable {
         let bytes: [UInt8]
         do { bytes = try FileSystem.readAll(path, limitByteCount: 4 << 20) } catch {
             throw fail("$", "cannot read the file")
+        }
+        do {
+            _ = try JSONValue.parse(bytes)
+        } catch let error as JSONValue.SyntaxError {
+            throw fail("line \(error.line), column \(error.column)", error.problem)
         }
         guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw fail("$", "not a JSON object")
@@ -83,6 +90,11 @@ public struct IntakeConfig: Sendable {
                 throw fail(prefix + "trust", "must list at least one researcher public key file")
             }
             var link = JSONValue.object([])
+            if let l = p["link"] as? [String: Any] {
+                for key in l.keys where !linkKeys.contains(key) {
+                    throw fail(prefix + "link." + key, "unknown or not allowed here; allowed: " + linkKeys.sorted().joined(separator: ", "))
+                }
+            }
             if let l = p["link"] {
                 guard let data = try? JSONSerialization.data(withJSONObject: l),
                       let v = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = v else {

@@ -18,14 +18,14 @@ public final class TemporaryDirectory {
     @discardableResult
     public func write(_ name: String, _ contents: String) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(contents.utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(contents.utf8))
         return p
     }
 
     @discardableResult
     public func write(_ name: String, bytes: [UInt8]) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 

@@ -133,6 +133,26 @@ final class InboxCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("0 delivered, 0 quarantined"), again.stdout)
     }
 
+    func testConfigurationErrorsNameTheirPlaceAndStopBeforeAnythingIsTaken() throws {
+        let a = try seal("P2026-0042", as: "a.sluis")
+        try upload(a.path, as: "a.sluis")
+        let good = String(decoding: dir.read("intake.json"), as: UTF8.self)
+        let cases: [(String, String)] = [
+            (good.replacingOccurrences(of: "\"settleSeconds\": 0,", with: "\"settleSeconds\": 0, \"inbx\": \"x\","), "inbx"),
+            (good.replacingOccurrences(of: "\"link\": { \"unmatchedCode\": \"S\" }", with: "\"link\": { \"inputs\": [\"x\"] }"),
+             "projects.P2026-0043.link.inputs"),
+            (good.replacingOccurrences(of: "\"surrogateKey\": \"keys/surrogate.key\",\n", with: "\n"), "surrogateKey"),
+            (String(good.dropLast(3)), "line"),
+        ]
+        for (config, place) in cases {
+            dir.write("bad.json", config)
+            let r = try run(["inbox", "-c", "bad.json"])
+            XCTAssertEqual(r.exitCode, 2, place + r.stderr)
+            XCTAssertTrue(r.stderr.contains(place), "\(place): \(r.stderr)")
+        }
+        XCTAssertEqual(files(under: "srv/inbox"), ["a.sluis"], "nothing was taken")
+    }
+
     func testAFreshUploadIsLeftUntilItSettles() throws {
         var config = String(decoding: dir.read("intake.json"), as: UTF8.self)
         config = config.replacingOccurrences(of: "\"settleSeconds\": 0", with: "\"settleSeconds\": 3600")

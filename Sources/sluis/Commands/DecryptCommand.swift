@@ -37,7 +37,9 @@ struct DecryptCommand: ParsableCommand {
             let source = try FileInput(path: input ?? "-")
             if let output, output != "-" {
                 try StreamCopy.withOutput(output, mode: 0o600) { out in
-                    try ErrorInFile.naming(name) { _ = try StreamDecryptor.decrypt(from: source, identity: me, into: out) }
+                    // Decrypt on this core, write on the other; the file is committed only after the final tag.
+                    let pipelined = PipelinedSink(forwardingTo: out)
+                    try ErrorInFile.naming(name) { _ = try StreamDecryptor.decrypt(from: source, identity: me, into: pipelined) }
                 }
             } else if bufferUntilVerified {
                 let spool = try PrivateSpool()

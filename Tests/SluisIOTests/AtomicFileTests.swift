@@ -1,0 +1,45 @@
+import XCTest
+import SluisIO
+import SluisTestSupport
+
+/// Output appears whole or not at all.
+final class AtomicFileTests: XCTestCase {
+    func testNothingAppearsUntilCommitAndNothingRemainsAfterDiscard() throws {
+        let dir = TemporaryDirectory("sluis-atomic")
+        let target = dir.file("out.bin")
+        do {
+            let file = try AtomicFile(path: target)
+            try file.write([1, 2, 3])
+            try file.finish()
+            XCTAssertFalse(FileSystem.exists(target))
+            XCTAssertEqual(dir.allFiles().count, 1, "only the hidden temporary file")
+            XCTAssertTrue(dir.allFiles()[0].hasPrefix(".out.bin.sluis-tmp-"))
+            file.discard()
+        }
+        XCTAssertEqual(dir.allFiles(), [])
+        let file = try AtomicFile(path: target)
+        try file.write([4, 5])
+        try file.commit()
+        XCTAssertEqual(dir.read("out.bin"), [4, 5])
+        XCTAssertEqual(FileSystem.mode(target), 0o600)
+        XCTAssertEqual(dir.allFiles(), ["out.bin"])
+    }
+
+    func testReleasedWithoutCommitRemovesTheTemporaryFile() throws {
+        let dir = TemporaryDirectory("sluis-atomic")
+        do {
+            let file = try AtomicFile(path: dir.file("x"))
+            try file.write([9])
+        }
+        XCTAssertEqual(dir.allFiles(), [])
+    }
+
+    func testNoOverwriteWhenAskedNotTo() throws {
+        let dir = TemporaryDirectory("sluis-atomic")
+        dir.write("x", "old")
+        XCTAssertThrowsError(try AtomicFile(path: dir.file("x"), overwrite: false)) {
+            XCTAssertEqual($0 as? IOError, .alreadyExists(path: dir.file("x")))
+        }
+        XCTAssertEqual(String(decoding: dir.read("x"), as: UTF8.self), "old")
+    }
+}
