@@ -43,6 +43,11 @@ final class PackageCLITests: XCTestCase {
         XCTAssertTrue(sealed.stdout.contains("sealed up.sluis"))
         XCTAssertEqual(sealed.stderr, "")
 
+        let inspected = try CLI.run(["inspect", "up.sluis"], in: dir.path)
+        XCTAssertEqual(inspected.exitCode, 0, inspected.stderr)
+        XCTAssertTrue(inspected.stdout.contains("sluis package") && inspected.stdout.contains("not") && inspected.stdout.contains("verified"))
+        XCTAssertTrue(inspected.stdout.contains("P2026-0042"))
+
         let verified = try CLI.run(["verify", "up.sluis", "--trust", "keys/researcher.pub", "--project", "P2026-0042", "--json"], in: dir.path)
         XCTAssertEqual(verified.exitCode, 0, verified.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]

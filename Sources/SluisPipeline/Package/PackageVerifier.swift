@@ -123,7 +123,10 @@ public enum PackageVerifier {
 /// Reads a package's claimed project before it is verified, so the intake can pick the project's
 /// trust list. Nothing read here is trusted: `PackageVerifier.verify` checks it all afterwards.
 public enum PackagePeek {
-    public static func project(of path: String) throws -> String {
+    public static func project(of path: String) throws -> String { try manifest(of: path).project }
+
+    /// The manifest as the package claims it, unverified.
+    public static func manifest(of path: String) throws -> PackageManifest {
         let file = try FileInput(path: path)
         guard let size = file.size() else { throw PackageError.notAPackage(path: path) }
         let preamble = try FileRangeSource.readExactly(file, offset: 0, count: PackageLayout.preambleByteCount)
@@ -135,6 +138,6 @@ public enum PackagePeek {
         guard let manifest = try? JSONDecoder().decode(PackageManifest.self, from: Data(bytes)) else {
             throw PackageError.manifestUnreadable(path: path)
         }
-        return manifest.project
+        return manifest
     }
 }

@@ -2,20 +2,27 @@ import ArgumentParser
 import SluisCore
 import SluisCrypto
 import SluisIO
+import SluisPipeline
 
 /// `sluis inspect FILE [--json]`: who an encrypted file is for and its sizes, without any secret key.
 /// Nothing shown is authenticated until the file is decrypted.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show who an encrypted file is for, without any secret key")
+        commandName: "inspect", abstract: "Show who an encrypted file or package is for, without any secret key",
+        discussion: "For a package (.sluis upload) it shows the claimed sender, project, recipients and entries "
+            + "from the manifest, unverified: use 'sluis verify' to check them.")
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
-    @Argument(help: "The encrypted file ('-' for standard input).")
+    @Argument(help: "The encrypted file or package ('-' for standard input).")
     var file: String
 
     func run() throws {
         try reportingErrors {
+            if file != "-", let manifest = try? PackagePeek.manifest(of: file) {
+                try inspectPackage(manifest)
+                return
+            }
             let source = try FileInput(path: file)
             let header = try ErrorInFile.naming(source.path) { try EncryptedFileHeader.read(from: source) }
             let payload: UInt64
@@ -59,6 +66,23 @@ struct InspectCommand: ParsableCommand {
         }
     }
 
+    /// A package: what its manifest claims. Nothing is checked here; `sluis verify` does that.
+    private func inspectPackage(_ m: PackageManifest) throws {
+        if json {
+            printJSON(PackageInspection(file: file, verified: false, manifest: m))
+            return
+        }
+        print("file: \(file)")
+        print("format: sluis package, version \(m.version)")
+        print("project: \(m.project), package id \(m.packageId), created \(m.createdAt) by \(m.tool)")
+        print("sender (claimed): \(m.sender.fingerprint)")
+        print("recipients (\(m.recipients.count)):")
+        for fp in m.recipients { print("  \(fp)") }
+        print("entries: \(m.entries.count) + inner manifest")
+        for e in m.entries { print("  \(e.name)  \(e.size) bytes") }
+        print("note: nothing above is verified; run 'sluis verify \(file) --trust …' to check the signature and every entry")
+    }
+
     private func jsonString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -72,4 +96,10 @@ struct InspectCommand: ParsableCommand {
         }
         return out + "\""
     }
+}
+
+struct PackageInspection: Encodable {
+    var file: String
+    var verified: Bool
+    var manifest: PackageManifest
 }
