@@ -85,29 +85,6 @@ final class RowBatch {
         fieldCount += 1
     }
 
-    @inline(__always)
-    func appendEmpty() {
-        starts[fieldCount] = used
-        ends[fieldCount] = used
-        fieldCount += 1
-    }
-
-    /// Reserves `width` bytes for a pseudonym of `message` (copied) under pseudonymiser `index`.
-    @inline(__always)
-    func appendPseudonym(pseudonymiser index: Int, width: Int, message: UnsafeRawBufferPointer) {
-        if used + width > byteCapacity { growBytes(width) }
-        let n = message.count
-        if messageUsed + n > messageCapacity { growMessages(n) }
-        if n > 0 { (messages + messageUsed).copyMemory(from: message.baseAddress!, byteCount: n) }
-        pending[pendingCount] = Pending(field: fieldCount, pseudonymiser: index, messageStart: messageUsed, messageEnd: messageUsed + n)
-        pendingCount += 1
-        messageUsed += n
-        starts[fieldCount] = used
-        used += width
-        ends[fieldCount] = used
-        fieldCount += 1
-    }
-
     /// The fields of row `r`.
     @inline(__always)
     func row(_ r: Int) -> FieldViewParts {

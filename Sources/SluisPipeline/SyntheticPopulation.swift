@@ -1,11 +1,11 @@
 /// A deterministic pseudo-random generator (SplitMix64): the same seed gives the same data on
 /// every machine, which tests and benchmarks rely on. Not for anything secret.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+public struct SplitMix64 {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
 
     @inline(__always)
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -2,6 +2,7 @@ import SluisCore
 import SluisCrypto
 import SluisFormats
 import SluisIO
+import SluisPipeline
 @testable import SluisLink
 
 /// A small synthetic register and data file with pseudonyms made by the real `Pseudonymiser`,
@@ -103,18 +104,8 @@ struct LinkFixture {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The synthesiser's deterministic generator (SplitMix64).
+typealias SplitMix = SplitMix64
 
 /// Parses CSV text into rows of strings (test helper; no quoting needed for these files).
 func csvRows(_ bytes: [UInt8]) -> [[String]] {
