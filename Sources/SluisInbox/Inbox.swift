@@ -171,6 +171,9 @@ public final class Inbox {
                                                 signer: verified.signer.fingerprint, deliveredAt: PackageTime.now())
                     try FileSystem.writeAtomically(try JSONEncoder().encode(marker).map { $0 } + [0x0A],
                                                    to: claim.linkingPath + "/" + DeliveryMarker.fileName, mode: 0o640)
+                    // The project environment's group reads deliveries (docs/intake.md): 0750/0640.
+                    for name in try FileSystem.list(claim.linkingPath) { chmod(claim.linkingPath + "/" + name, 0o640) }
+                    chmod(claim.linkingPath, 0o750)
                     try syncDirectory(at: claim.linkingPath)
                     try FileSystem.rename(claim.linkingPath, claim.linkedPath)
                     try syncDirectory(at: claim.directory)

@@ -105,6 +105,9 @@ final class InboxCLITests: XCTestCase {
         XCTAssertEqual(quarantined.filter { $0.hasSuffix("/reason.json") }.count, 3)
         XCTAssertTrue(quarantined.contains { $0.hasPrefix("\(a.id)-duplicate-") })
 
+        // Deliveries are readable by the project environment's group, and by nobody else.
+        XCTAssertEqual(FileSystem.mode(dir.file("srv/delivery/P2026-0042/\(a.id)")), 0o750)
+        XCTAssertEqual(FileSystem.mode(dir.file("srv/delivery/P2026-0042/\(a.id)/survey.csv")), 0o640)
         // The linked delivery has RIN columns and no pseudonym column.
         let linked = String(decoding: dir.read("srv/delivery/P2026-0042/\(a.id)/survey.csv"), as: UTF8.self)
         XCTAssertTrue(linked.hasPrefix("RINPERSOONS;RINPERSOON;"))
