@@ -35,7 +35,7 @@ variables = [{"type": "NUMERIC" if n in numeric else "STRING", "name": n, "label
 json.dump({"type": "SPSS", "variables": variables}, open(f"{work}/meta.json", "w"))
 PY
 readstat "$WORK/data.csv" "$WORK/meta.json" "$WORK/data.sav" >/dev/null 2>&1
-echo "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff" > "$WORK/project.pkey"
+"$SLUIS" keygen pseudonym --project BENCH -o "$WORK/project.pkey" --unprotected >/dev/null 2>&1
 # sluis itself makes the .zsav and .dta copies: every column kept, another output format.
 KEEP=$(python3 -c "import csv; h=next(csv.reader(open('$WORK/data.csv'))); print(', '.join(f'\"{n}\": {{ \"action\": \"keep\", \"allowIdentifiers\": true }}' for n in h))")
 for ext in zsav dta; do
