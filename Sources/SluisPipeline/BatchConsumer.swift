@@ -5,21 +5,27 @@ import SluisFormats
 /// then passes its rows to the row sink.
 final class BatchConsumer: @unchecked Sendable {
     private let pseudonymisers: [Pseudonymiser]
+    /// The same objects, unretained, for the hot loop: `pseudonymisers` keeps them alive, and
+    /// loading a class reference from an array per pseudonym cost ~5% in retain/release.
+    private let unretained: [Unmanaged<Pseudonymiser>]
     private let sink: RowSink?
     private let fieldsPerRow: Int
 
     init(pseudonymisers: [Pseudonymiser], sink: RowSink?, fieldsPerRow: Int) {
         self.pseudonymisers = pseudonymisers
+        self.unretained = pseudonymisers.map { Unmanaged.passUnretained($0) }
         self.sink = sink
         self.fieldsPerRow = fieldsPerRow
     }
 
     func consume(_ batch: RowBatch) throws {
         let pending = batch.pending
-        for i in 0..<batch.pendingCount {
-            let p = pending[i]
-            let (destination, message) = batch.target(of: p)
-            pseudonymisers[p.pseudonymiser].pseudonym(of: message, into: destination)
+        unretained.withUnsafeBufferPointer { macs in
+            for i in 0..<batch.pendingCount {
+                let p = pending[i]
+                let (destination, message) = batch.target(of: p)
+                macs[p.pseudonymiser]._withUnsafeGuaranteedRef { $0.pseudonym(of: message, into: destination) }
+            }
         }
         guard let sink else { return }
         for r in 0..<batch.rowCount {
