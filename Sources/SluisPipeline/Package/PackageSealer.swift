@@ -80,8 +80,9 @@ public struct SealResult {
 
 /// `sluis seal`: one streaming pass per file from the researcher's file through pseudonymisation
 /// into encryption, straight into the package. Pseudonymised plaintext never touches the disk.
-/// Parsing and pseudonymising run on one core, hashing, encrypting and writing on the other
-/// (`PipelinedSink`).
+/// The pipeline already runs on both cores (parsing, normalising and scanning on one; MACs,
+/// formatting and everything written — hashing, encrypting, writing the package — on the other);
+/// a third thread for encryption was measured slower (3.4 s against 3.1 s for 1 GB), so none is added.
 public enum PackageSealer {
     public static func seal(_ request: SealRequest) throws -> SealResult {
         precondition(!request.recipients.isEmpty)
@@ -111,10 +112,8 @@ public enum PackageSealer {
             var plaintextHash: [UInt8] = []
             var plaintextSize: UInt64 = 0
             _ = try writer.addEntry(name: name) { encryptor in
-                let hashing = HashingSink(forwardingTo: encryptor)
-                let pipelined = PipelinedSink(forwardingTo: NonFinishingSink(hashing))
-                description = try source.produce(pipelined)
-                try pipelined.finish()
+                let hashing = HashingSink(forwardingTo: NonFinishingSink(encryptor))
+                description = try source.produce(hashing)
                 try hashing.finish()
                 plaintextHash = hashing.digest ?? []
                 plaintextSize = hashing.byteCount
