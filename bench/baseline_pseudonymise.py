@@ -6,7 +6,7 @@
 Reads survey.csv (';'), pseudonymises BSN (normaliser v1: strip spaces, dots, dashes;
 8 digits left-padded; 11-check; invalid -> empty), drops Naam, Geslacht, Postcode,
 Huisnummer and Woonplaats, generalises Geboortedatum to its year, keeps Opleiding, Score,
-Inkomen and Toelichting. Pseudonyms follow docs/format-pseudonyms.md, so the output is
+Inkomen and Toelichting. Pseudonyms follow docs/format.md ("Pseudonyms"), so the output is
 byte-identical to sluis's (the residual scan sluis also does is not repeated here).
 
 usage: baseline_pseudonymise.py KEYFILE PROJECT INPUT OUTPUT

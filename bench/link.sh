@@ -28,12 +28,9 @@ DATA=data-$PERSONS-$ROWS
 # Keys: the project pseudonym key (unprotected: a benchmark) and the intake's surrogate key.
 # The pseudonymised file is kept for reruns with the same data and key (FRESH=1 remakes it).
 if [ "${FRESH:-0}" = 1 ] || [ ! -s "opened-$PERSONS-$ROWS/survey.csv" ] || [ ! -s project.key ]; then
-rm -rf "opened-$PERSONS-$ROWS" project.key surrogate.key project.hex
+rm -rf "opened-$PERSONS-$ROWS" project.key surrogate.key
 "$BIN" keygen pseudonym --project BENCH --unprotected -o project.key >/dev/null 2>&1
 "$BIN" link --new-surrogate-key surrogate.key >/dev/null
-# The same 32 bytes as 64 hex digits, for pipeline builds whose key loader still reads that form.
-grep '^secret:' project.key | cut -d' ' -f2 | base64 -d | od -An -tx1 -v | tr -d ' \n' > project.hex
-chmod 600 project.hex
 
 pipeline() {
 cat > pipeline.json <<JSON
@@ -54,10 +51,7 @@ JSON
 }
 echo "== pseudonymise (researcher's side)"
 pipeline project.key
-if ! /usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null 2>pseudonymise.err; then
-  pipeline project.hex
-  /usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null
-fi
+/usr/bin/time -f "pseudonymise: %e s" "$BIN" pseudonymise -c pipeline.json -o "opened-$PERSONS-$ROWS" >/dev/null
 rm -f "opened-$PERSONS-$ROWS/report.json"
 fi
 ls -l "opened-$PERSONS-$ROWS"
