@@ -2,12 +2,14 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
+# The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it.
+TEST_PACKAGES := readstat
 BENCH_PACKAGES := age time bc readstat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis
 
-.PHONY: all deps build release test demo bench bench-deps fuzz vectors clean
+.PHONY: all deps test-deps build release test demo bench bench-deps vectors clean
 
 all: build
 
@@ -39,8 +41,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+test-deps: deps
+	@missing=""; if command -v dpkg-query >/dev/null 2>&1; then for p in $(TEST_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; fi; \
+	if [ -n "$$missing" ]; then echo "sluis: installing test tools:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
 ## test: build and run the whole suite (unit, vectors, CLI end to end).
-test: deps
+test: test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 
