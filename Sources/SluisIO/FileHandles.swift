@@ -111,3 +111,9 @@ public final class FileOutput: ByteSink {
         if ownsDescriptor { close(fd) }
     }
 }
+
+/// Writes one line to standard error with a single `write(2)` (no buffering to lose on exit).
+public func writeStandardError(_ line: String) {
+    var s = line + "\n"
+    s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+}

@@ -235,9 +235,7 @@ public final class Inbox {
             let reason = QuarantineReason(stage: stage, error: message, time: PackageTime.now(), claim: claim.id,
                                           upload: claim.uploadName, packageId: base.packageId, project: base.project,
                                           signer: base.signer, duplicate: isDuplicate)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try FileSystem.writeAtomically(Array(try encoder.encode(reason)) + [0x0A], to: staging + "/reason.json", mode: 0o640)
+            try FileSystem.writeAtomically(try CanonicalJSON.bytes(reason), to: staging + "/reason.json", mode: 0o640)
             try FileSystem.rename(claim.packagePath, staging + "/package.sluis")
             try syncDirectory(at: staging)
             crash.step("quarantining")
@@ -246,7 +244,7 @@ public final class Inbox {
             claim.remove()
         } catch {
             // Leave the claim in place: the package is not lost, and the next run retries.
-            printError("sluis: cannot quarantine claim \(claim.id): \((error as? SluisError)?.description ?? "internal error")")
+            writeStandardError("sluis: cannot quarantine claim \(claim.id): \((error as? SluisError)?.description ?? "internal error")")
         }
         var e = base
         e.outcome = isDuplicate ? "duplicate" : "failed"
@@ -300,7 +298,4 @@ final class CrashInjection {
     }
 }
 
-func printError(_ line: String) {
-    let s = line + "\n"
-    _ = s.withCString { write(2, $0, strlen($0)) }
-}
+

@@ -134,10 +134,8 @@ public enum PackageOpener {
             var signer: String
             var inner: InnerManifest
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(Metadata(package: verified.manifest, signer: verified.signer.fingerprint, inner: inner))
-        try FileSystem.writeAtomically(Array(data) + [0x0A], to: path, mode: 0o600)
+        let bytes = try CanonicalJSON.bytes(Metadata(package: verified.manifest, signer: verified.signer.fingerprint, inner: inner))
+        try FileSystem.writeAtomically(bytes, to: path, mode: 0o600)
     }
 
     static func removeStaleStaging(parent: String, base: String) {

@@ -140,11 +140,7 @@ public enum PackageSealer {
         return SealResult(packagePath: target, manifest: manifest, inner: inner, byteCount: file.byteCount)
     }
 
-    static func encodeJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(value)) + [0x0A]
-    }
+    static func encodeJSON<T: Encodable>(_ value: T) throws -> [UInt8] { try CanonicalJSON.bytes(value) }
 
     /// `2026-11-24T23:59:00Z`, or `20261124T235900Z` for file names.
     public static func utcTimestamp(_ date: Date, compact: Bool) -> String {

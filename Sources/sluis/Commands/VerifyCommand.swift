@@ -58,7 +58,5 @@ struct VerifySummary: Encodable {
 
 /// Prints a value as pretty, key-sorted JSON on stdout.
 func printJSON<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    if let text = try? CanonicalJSON.string(value) { print(text, terminator: "") }
 }

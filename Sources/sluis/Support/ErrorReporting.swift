@@ -1,14 +1,12 @@
 import ArgumentParser
 import SluisCore
+import SluisIO
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Writes one line to standard error.
-func printError(_ line: String) {
-    var s = line + "\n"
-    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+func printError(_ line: String) { writeStandardError(line) }
 
 /// Runs a command body and turns its errors into a `sluis: …` line on stderr and the exit code
 /// of the error's category (docs/cli.md). Errors that are not `SluisError`s are reported by type

@@ -1,0 +1,16 @@
+import Foundation
+
+/// The one JSON encoding sluis writes for manifests, reports, reason files and `--json` output:
+/// pretty-printed, keys sorted, slashes unescaped, ending in a newline — so the same content
+/// always gives the same bytes.
+public enum CanonicalJSON {
+    public static func bytes<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+
+    public static func string<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try bytes(value), as: UTF8.self)
+    }
+}
