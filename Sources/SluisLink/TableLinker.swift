@@ -16,8 +16,6 @@ public final class TableLinker {
     public let options: LinkOptions
     private let surrogates: SurrogateGenerator
     private let unmatchedCode: [UInt8]
-    /// Where the lookups' touching loads go, so the optimiser keeps them.
-    private var touched: UInt64 = 0
 
     /// `surrogateSecret` is the intake's surrogate key (`SurrogateKey.load`).
     public init(index: RegisterIndex, surrogateSecret: SecretBytes, projectId: String, options: LinkOptions = LinkOptions()) {
@@ -62,126 +60,39 @@ public final class TableLinker {
         return report
     }
 
-    /// The hot loop. Rows are copied into blocks of `LinkRowBlock.rowCapacity`; each block is
-    /// looked up key by key in passes — parse every row's key and read its directory range, then
-    /// touch every row's first entry, then scan — so that the cache misses of many rows overlap
-    /// instead of being paid one after another. Then the block's rows are written in order.
+    /// The hot loop, on two threads. The reader thread parses rows, copies them into blocks of
+    /// `LinkRowBlock.rowCapacity` and looks each block up (`LinkLookupStage`); this thread
+    /// assembles and writes the looked-up rows, in order. Why the lookups sit with the reader:
+    /// measured, the writing side (assembling, CSV encoding, the kernel's copy into the page
+    /// cache) was the busier one, leaving a third of the reader's core idle.
     private func linkRows(source: RowSource, plan: LinkPlan, sink: RowSink, counts: inout [PersonKeyCounts]) throws -> Int {
-        let personCount = plan.persons.count
-        var keyStart: [Int] = [0]
-        var keyColumns: [Int] = []
-        var keyViews: [PseudonymIndexView] = []
-        var keyDomainPrefixes: [[UInt8]] = []
-        for person in plan.persons {
-            for key in person.keys {
-                keyColumns.append(key.column)
-                keyViews.append(PseudonymIndexView(key.index))
-                keyDomainPrefixes.append(SurrogateGenerator.domainPrefix(key.domain))
-            }
-            keyStart.append(keyColumns.count)
-        }
-        let keyCount = keyColumns.count
+        let stage = LinkLookupStage(plan: plan, index: index)
+        let personCount = stage.personCount
         let capacity = LinkRowBlock.rowCapacity
-        // Per key: rows, matched, unmatched, invalid, duplicates. Per person: linked, unlinked, without key.
-        let keyCounters = Scratch<Int>(count: keyCount * 5, value: 0)
-        let personCounters = Scratch<Int>(count: personCount * 3, value: 0)
-        // Per person and row of a block: the payload found (or notFound), the first well-formed key.
-        let found = Scratch<UInt64>(count: max(personCount, 1) * capacity, value: 0)
-        let fallbackKey = Scratch<UInt64>(count: max(personCount, 1) * capacity, value: 0)
-        let fallbackIndex = Scratch<Int>(count: max(personCount, 1) * capacity, value: -1)
-        let pending = Scratch<Int32>(count: capacity, value: 0)
-        let invalidRows = Scratch<Int32>(count: capacity, value: 0)
-        let keys = Scratch<UInt64>(count: capacity, value: 0)
-        let lo = Scratch<Int32>(count: capacity, value: 0)
-        let hi = Scratch<Int32>(count: capacity, value: 0)
-        defer {
-            keyCounters.free(); personCounters.free(); found.free(); fallbackKey.free(); fallbackIndex.free()
-            pending.free(); invalidRows.free(); keys.free(); lo.free(); hi.free()
-        }
         var assembler = LinkRowAssembler(fieldCount: plan.slots.count)
-        let blocks = (0..<4).map { _ in LinkRowBlock(columnCount: source.columnNames.count) }
         defer { assembler.deallocate() }
+        let blocks = (0..<4).map { _ in LinkBlock(columnCount: source.columnNames.count, personCount: personCount) }
 
-        let codec = index.codec
         let rinWidth = index.rinWidth
         let surrogates = self.surrogates
         let surrogateWidth = surrogates.width
-        let codes = index.codes + [unmatchedCode]
-        let unmatchedCodeIndex = codes.count - 1
+        // The RINPERSOONS codes as one flat buffer (no array retained per row).
+        let codeList = index.codes + [unmatchedCode]
+        let unmatchedCodeIndex = codeList.count - 1
+        let codeOffsets = Scratch<Int>(count: codeList.count + 1, value: 0)
+        for (i, c) in codeList.enumerated() { codeOffsets[i + 1] = codeOffsets[i] + c.count }
+        let codeBytes = Scratch<UInt8>(count: codeOffsets[codeList.count], value: 0)
+        for (i, c) in codeList.enumerated() { for (j, b) in c.enumerated() { codeBytes[codeOffsets[i] + j] = b } }
+        defer { codeOffsets.free(); codeBytes.free() }
         let slots = plan.slots
         let notFound = PseudonymIndex.notFound
-        let ambiguous = PseudonymIndex.ambiguous
+        let keyDomainPrefixes = stage.keyDomainPrefixes
         var rows = 0
 
-        func flush(_ block: LinkRowBlock) throws {
-            let n = block.count
-            let rowFields = block.fields
-            guard n > 0 else { return }
-            for p in 0..<personCount {
-                let base = p * capacity
-                var pendingCount = n
-                for r in 0..<n { pending[r] = Int32(r); found[base + r] = notFound; fallbackIndex[base + r] = -1 }
-                for k in keyStart[p]..<keyStart[p + 1] where pendingCount > 0 {
-                    let view = keyViews[k]
-                    let column = keyColumns[k]
-                    keyCounters[5 * k] += pendingCount
-                    // Pass 1: parse the keys.
-                    var valid = 0
-                    var carried = 0
-                    for i in 0..<pendingCount {
-                        let r = Int(pending[i])
-                        guard let value = codec.key(parsing: rowFields.field(r, column)) else {
-                            keyCounters[5 * k + 3] += 1
-                            invalidRows[carried] = Int32(r)
-                            carried += 1
-                            continue
-                        }
-                        if fallbackIndex[base + r] < 0 { fallbackIndex[base + r] = k; fallbackKey[base + r] = value }
-                        pending[valid] = Int32(r)
-                        keys[valid] = value
-                        valid += 1
-                    }
-                    // Pass 1b: a tight loop of independent directory loads.
-                    for i in 0..<valid {
-                        let b = view.bucket(keys[i])
-                        lo[i] = Int32(bitPattern: view.directory[b])
-                        hi[i] = Int32(bitPattern: view.directory[b + 1])
-                    }
-                    // Pass 2: touch each row's first entry, so the misses overlap.
-                    var touch: UInt64 = 0
-                    for i in 0..<valid where lo[i] < hi[i] { touch &+= view.entries[Int(lo[i])].key }
-                    touched = touch
-                    // Pass 3: scan; rows not linked stay pending for the next key.
-                    var still = 0
-                    for i in 0..<valid {
-                        let r = Int(pending[i])
-                        let payload = view.payload(for: keys[i], from: Int(lo[i]), to: Int(hi[i]))
-                        if payload == notFound {
-                            keyCounters[5 * k + 2] += 1
-                        } else if payload == ambiguous {
-                            keyCounters[5 * k + 4] += 1
-                        } else {
-                            keyCounters[5 * k + 1] += 1
-                            found[base + r] = payload
-                            continue
-                        }
-                        pending[still] = Int32(r)
-                        still += 1
-                    }
-                    // Rows without a well-formed key here are tried on the next key too.
-                    for i in 0..<carried { pending[still] = invalidRows[i]; still += 1 }
-                    pendingCount = still
-                }
-                for r in 0..<n {
-                    if found[base + r] != notFound {
-                        personCounters[3 * p] += 1
-                    } else if fallbackIndex[base + r] >= 0 {
-                        personCounters[3 * p + 1] += 1
-                    } else {
-                        personCounters[3 * p + 2] += 1
-                    }
-                }
-            }
+        func emit(_ block: LinkBlock) throws {
+            let n = block.rows.count
+            let rowFields = block.rows.fields
+            let found = block.found, fallbackKey = block.fallbackKey, fallbackIndex = block.fallbackIndex
             for r in 0..<n {
                 assembler.reset()
                 for slot in slots {
@@ -191,7 +102,7 @@ public final class TableLinker {
                     case let .personCode(p):
                         let payload = found[p * capacity + r]
                         let code = payload != notFound ? RegisterPerson(packed: payload).codeIndex : unmatchedCodeIndex
-                        codes[code].withUnsafeBytes { assembler.append($0) }
+                        assembler.append(UnsafeRawBufferPointer(start: codeBytes.pointer + codeOffsets[code], count: codeOffsets[code + 1] - codeOffsets[code]))
                     case let .personRIN(p):
                         let payload = found[p * capacity + r]
                         if payload != notFound {
@@ -210,10 +121,9 @@ public final class TableLinker {
             }
         }
 
-        // The reader thread parses and copies rows into blocks; this thread looks them up and
-        // writes them, in order. Four blocks circulate between the two.
-        let full = BoundedQueue<LinkRowBlock>(capacity: blocks.count)
-        let free = BoundedQueue<LinkRowBlock>(capacity: blocks.count)
+        // Four blocks circulate between the two threads; one thread owns a block at a time.
+        let full = BoundedQueue<LinkBlock>(capacity: blocks.count)
+        let free = BoundedQueue<LinkBlock>(capacity: blocks.count)
         for b in blocks { free.push(b) }
         let outcome = ReaderOutcome()
         let reader = UncheckedBox(source)
@@ -221,17 +131,26 @@ public final class TableLinker {
         done.enter()
         let thread = Thread {
             defer { full.close(); done.leave() }
-            guard var block = free.pop() else { return }
+            guard let first = free.pop() else { return }
+            // Unretained: `blocks` keeps every block alive (see `withExtendedLifetime` below), and a retain/release pair per row
+            // measured as 9% of this thread.
+            unowned(unsafe) var block = first
+            unowned(unsafe) var rows = first.rows
             do {
                 try reader.value.forEachRow { row, _ in
-                    block.append(row)
-                    if block.count == capacity {
+                    rows.append(row)
+                    if rows.count == capacity {
+                        stage.lookUp(block)
                         full.push(block)
                         guard let next = free.pop() else { throw ReaderOutcome.Stopped() }
                         block = next
+                        rows = next.rows
                     }
                 }
-                if block.count > 0 { full.push(block) }
+                if block.rows.count > 0 {
+                    stage.lookUp(block)
+                    full.push(block)
+                }
             } catch is ReaderOutcome.Stopped {
             } catch {
                 outcome.error = error
@@ -243,21 +162,186 @@ public final class TableLinker {
         while let block = full.pop() {
             if failure == nil {
                 do {
-                    try flush(block)
-                    rows += block.count
+                    try emit(block)
+                    rows += block.rows.count
                 } catch {
                     failure = error
                     free.close()  // the reader stops at its next block
                 }
             }
             if failure == nil {
-                block.removeAll()
+                block.rows.removeAll()
                 free.push(block)
             }
         }
         done.wait()
+        // The reader thread's unretained references point into `blocks`: keep them until it ended.
+        withExtendedLifetime(blocks) {}
         if let error = outcome.error ?? failure { throw error }
+        stage.copyCounts(into: &counts, rows: rows)
+        return rows
+    }
+}
 
+/// A block of rows with what their lookups found: per person key and row, the packed person
+/// (or `PseudonymIndex.notFound`), and the first well-formed key with its key number (-1 when
+/// the row has none) for the surrogate.
+final class LinkBlock: @unchecked Sendable {
+    let rows: LinkRowBlock
+    let found: Scratch<UInt64>
+    let fallbackKey: Scratch<UInt64>
+    let fallbackIndex: Scratch<Int>
+
+    init(columnCount: Int, personCount: Int) {
+        rows = LinkRowBlock(columnCount: columnCount)
+        let n = max(personCount, 1) * LinkRowBlock.rowCapacity
+        found = Scratch(count: n, value: 0)
+        fallbackKey = Scratch(count: n, value: 0)
+        fallbackIndex = Scratch(count: n, value: -1)
+    }
+
+    deinit {
+        found.free(); fallbackKey.free(); fallbackIndex.free()
+    }
+}
+
+/// The lookups of `TableLinker`: per person key, the cascade over its match keys, block by block,
+/// with the report's counters. Used by one thread at a time (the reader's), read after it ends.
+final class LinkLookupStage: @unchecked Sendable {
+    let personCount: Int
+    private let keyStart: [Int]
+    private let keyColumns: [Int]
+    private let keyViews: [PseudonymIndexView]
+    let keyDomainPrefixes: [[UInt8]]
+    private let codec: PseudonymKeyCodec
+    /// Per key: rows, matched, unmatched, invalid, duplicates. Per person: linked, unlinked, without key.
+    private let keyCounters: Scratch<Int>
+    private let personCounters: Scratch<Int>
+    private let pending, invalidRows, lo, hi: Scratch<Int32>
+    private let keys: Scratch<UInt64>
+    /// Where the lookups' touching loads go, so the optimiser keeps them.
+    private var touched: UInt64 = 0
+    /// Keeps the index (and so the views' memory) alive.
+    private let index: RegisterIndex
+
+    init(plan: LinkPlan, index: RegisterIndex) {
+        self.index = index
+        var keyStart: [Int] = [0]
+        var keyColumns: [Int] = []
+        var keyViews: [PseudonymIndexView] = []
+        var prefixes: [[UInt8]] = []
+        for person in plan.persons {
+            for key in person.keys {
+                keyColumns.append(key.column)
+                keyViews.append(PseudonymIndexView(key.index))
+                prefixes.append(SurrogateGenerator.domainPrefix(key.domain))
+            }
+            keyStart.append(keyColumns.count)
+        }
+        personCount = plan.persons.count
+        self.keyStart = keyStart
+        self.keyColumns = keyColumns
+        self.keyViews = keyViews
+        keyDomainPrefixes = prefixes
+        codec = index.codec
+        let capacity = LinkRowBlock.rowCapacity
+        keyCounters = Scratch(count: keyColumns.count * 5, value: 0)
+        personCounters = Scratch(count: personCount * 3, value: 0)
+        pending = Scratch(count: capacity, value: 0)
+        invalidRows = Scratch(count: capacity, value: 0)
+        lo = Scratch(count: capacity, value: 0)
+        hi = Scratch(count: capacity, value: 0)
+        keys = Scratch(count: capacity, value: 0)
+    }
+
+    deinit {
+        keyCounters.free(); personCounters.free(); pending.free(); invalidRows.free()
+        lo.free(); hi.free(); keys.free()
+    }
+
+    /// Looks up every row of `block` key by key, in passes — parse every row's key and read its
+    /// directory range, then touch every row's first entry, then scan — so that the cache misses
+    /// of many rows overlap instead of being paid one after another.
+    func lookUp(_ block: LinkBlock) {
+        let n = block.rows.count
+        guard n > 0 else { return }
+        let rowFields = block.rows.fields
+        let capacity = LinkRowBlock.rowCapacity
+        let found = block.found, fallbackKey = block.fallbackKey, fallbackIndex = block.fallbackIndex
+        let notFound = PseudonymIndex.notFound
+        let ambiguous = PseudonymIndex.ambiguous
+        let keyCounters = self.keyCounters, personCounters = self.personCounters
+        let pending = self.pending, invalidRows = self.invalidRows, keys = self.keys, lo = self.lo, hi = self.hi
+        let codec = self.codec
+        for p in 0..<personCount {
+            let base = p * capacity
+            var pendingCount = n
+            for r in 0..<n { pending[r] = Int32(r); found[base + r] = notFound; fallbackIndex[base + r] = -1 }
+            for k in keyStart[p]..<keyStart[p + 1] where pendingCount > 0 {
+                let view = keyViews[k]
+                let column = keyColumns[k]
+                keyCounters[5 * k] += pendingCount
+                // Pass 1: parse the keys.
+                var valid = 0
+                var carried = 0
+                for i in 0..<pendingCount {
+                    let r = Int(pending[i])
+                    guard let value = codec.key(parsing: rowFields.field(r, column)) else {
+                        keyCounters[5 * k + 3] += 1
+                        invalidRows[carried] = Int32(r)
+                        carried += 1
+                        continue
+                    }
+                    if fallbackIndex[base + r] < 0 { fallbackIndex[base + r] = k; fallbackKey[base + r] = value }
+                    pending[valid] = Int32(r)
+                    keys[valid] = value
+                    valid += 1
+                }
+                // Pass 1b: a tight loop of independent directory loads.
+                for i in 0..<valid {
+                    let b = view.bucket(keys[i])
+                    lo[i] = Int32(bitPattern: view.directory[b])
+                    hi[i] = Int32(bitPattern: view.directory[b + 1])
+                }
+                // Pass 2: touch each row's first entry, so the misses overlap.
+                var touch: UInt64 = 0
+                for i in 0..<valid where lo[i] < hi[i] { touch &+= view.entries[Int(lo[i])].key }
+                touched = touch
+                // Pass 3: scan; rows not linked stay pending for the next key.
+                var still = 0
+                for i in 0..<valid {
+                    let r = Int(pending[i])
+                    let payload = view.payload(for: keys[i], from: Int(lo[i]), to: Int(hi[i]))
+                    if payload == notFound {
+                        keyCounters[5 * k + 2] += 1
+                    } else if payload == ambiguous {
+                        keyCounters[5 * k + 4] += 1
+                    } else {
+                        keyCounters[5 * k + 1] += 1
+                        found[base + r] = payload
+                        continue
+                    }
+                    pending[still] = Int32(r)
+                    still += 1
+                }
+                // Rows without a well-formed key here are tried on the next key too.
+                for i in 0..<carried { pending[still] = invalidRows[i]; still += 1 }
+                pendingCount = still
+            }
+            for r in 0..<n {
+                if found[base + r] != notFound {
+                    personCounters[3 * p] += 1
+                } else if fallbackIndex[base + r] >= 0 {
+                    personCounters[3 * p + 1] += 1
+                } else {
+                    personCounters[3 * p + 2] += 1
+                }
+            }
+        }
+    }
+
+    /// Copies the counters into the report's counts (after the reader thread has ended).
+    func copyCounts(into counts: inout [PersonKeyCounts], rows: Int) {
         var k = 0
         for p in 0..<personCount {
             counts[p].linked = personCounters[3 * p]
@@ -273,7 +357,6 @@ public final class TableLinker {
                 k += 1
             }
         }
-        return rows
     }
 }
 
