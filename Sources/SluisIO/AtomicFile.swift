@@ -36,6 +36,7 @@ public final class AtomicFile: ByteSink {
         self.temporaryPath = tmp
         self.overwrite = overwrite
         self.output = FileOutput(fd: fd, path: path, ownsDescriptor: true)
+        output.earlyWritebackByteCount = 16 << 20
     }
 
     public var byteCount: UInt64 { output.byteCount }

@@ -27,6 +27,28 @@ final class CSVWriterTests: XCTestCase {
         XCTAssertEqual(try write([["a"]], dialect: CSVDialect(byteOrderMark: true)), "\u{FEFF}a\n")
     }
 
+    /// The writer checks eight bytes at a time: a special byte at any position of a field of any
+    /// length must still make it quoted, and plain fields must be copied exactly.
+    func testSpecialByteAtEveryPositionIsQuoted() throws {
+        for length in 1...25 {
+            let plain = String((0..<length).map { Character(UnicodeScalar(UInt8(0x61 + $0 % 26))) })
+            XCTAssertEqual(try write([["h", "i"], [plain, "x"]], dialect: CSVDialect()), "h,i\n\(plain),x\n")
+            for position in 0..<length {
+                for special in [",", "\"", "\n", "\r"] {
+                    var chars = Array(plain)
+                    chars[position] = Character(special)
+                    let value = String(chars)
+                    let escaped = "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    XCTAssertEqual(try write([["h", "i"], [value, "x"]], dialect: CSVDialect()), "h,i\n\(escaped),x\n",
+                                   "length \(length), position \(position)")
+                }
+                var chars = Array(plain)
+                chars[position] = ";"
+                XCTAssertEqual(try write([["h", "i"], [String(chars), "x"]], dialect: CSVDialect()), "h,i\n\(String(chars)),x\n")
+            }
+        }
+    }
+
     func testRoundTripThroughReaderKeepsValuesAndDialect() throws {
         let rows = [["id", "t"], ["1", "a,\"b\"\r\nc"], ["2", "é"], ["3", ""]]
         for dialect in [CSVDialect(), CSVDialect(delimiter: 0x09, lineEnding: .crlf, byteOrderMark: true)] {
