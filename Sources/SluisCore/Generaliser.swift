@@ -32,8 +32,9 @@ public enum Generaliser {
         switch g {
         case .year, .yearMonth:
             out.removeAll(keepingCapacity: true)
-            if let failure = Normaliser.date(input, into: &out) { return failure }
-            out.removeLast(g == .year ? 6 : 3)
+            var year = 0, month = 0, day = 0
+            if let failure = Normaliser.parseDate(input, year: &year, month: &month, day: &day) { return failure }
+            Normaliser.appendISODate(year: year, month: month, day: day, prefix: g == .year ? 4 : 7, to: &out)
             return nil
         case .pc4:
             out.removeAll(keepingCapacity: true)

@@ -97,8 +97,10 @@ public enum Normaliser {
         }
         if allZero { return .allZeros }
         guard sum % 11 == 0 else { return .checksum }
-        withUnsafeBytes(of: digits) { d in
-            for k in 0..<9 { out.append(d[k] &+ 0x30) }
+        // One append of the nine ASCII digits (an append per byte costs as much as the checks).
+        withUnsafeMutableBytes(of: &digits) { d in
+            for k in 0..<9 { d[k] &+= 0x30 }
+            out.append(contentsOf: UnsafeRawBufferPointer(d))
         }
         return nil
     }
@@ -126,6 +128,27 @@ public enum Normaliser {
     /// Years 1800–2199; impossible dates (31 April, 29 February in a common year) are invalid.
     @inlinable
     public static func date(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> NormalisationFailure? {
+        var year = 0, month = 0, day = 0
+        if let failure = parseDate(input, year: &year, month: &month, day: &day) { return failure }
+        appendISODate(year: year, month: month, day: day, prefix: 10, to: &out)
+        return nil
+    }
+
+    /// The first `prefix` bytes of `YYYY-MM-DD` (4: the year, 7: year and month, 10: all),
+    /// appended in one call: an append per digit measured as costly as parsing the date.
+    @inlinable
+    public static func appendISODate(year: Int, month: Int, day: Int, prefix: Int, to out: inout [UInt8]) {
+        precondition((1000...9999).contains(year) && (1...12).contains(month) && (1...31).contains(day) && (1...10).contains(prefix))
+        var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            UInt8(year / 1000) &+ 0x30, UInt8((year / 100) % 10) &+ 0x30, UInt8((year / 10) % 10) &+ 0x30, UInt8(year % 10) &+ 0x30,
+            0x2D, UInt8(month / 10) &+ 0x30, UInt8(month % 10) &+ 0x30,
+            0x2D, UInt8(day / 10) &+ 0x30, UInt8(day % 10) &+ 0x30)
+        withUnsafeBytes(of: &text) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<prefix])) }
+    }
+
+    /// Parses a date in the formats `date(_:into:)` accepts into its year, month and day.
+    @inlinable
+    public static func parseDate(_ input: UnsafeRawBufferPointer, year: inout Int, month: inout Int, day: inout Int) -> NormalisationFailure? {
         var start = 0
         var end = input.count
         while start < end && isSpace(input[start]) { start += 1 }
@@ -167,7 +190,6 @@ public enum Normaliser {
         if digitCount == 0 { return .unrecognisedFormat }
         if groupCount == 0 { groups.0 = (value, digitCount) } else if groupCount == 1 { groups.1 = (value, digitCount) } else { groups.2 = (value, digitCount) }
         groupCount += 1
-        var year = 0, month = 0, day = 0
         if groupCount == 1 {
             guard groups.0.1 == 8 else { return .unrecognisedFormat }
             let v = groups.0.0
@@ -185,11 +207,6 @@ public enum Normaliser {
         }
         guard (1800...2199).contains(year) else { return .outOfRange }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return .impossibleDate }
-        appendDigits(year, width: 4, to: &out)
-        out.append(0x2D)
-        appendDigits(month, width: 2, to: &out)
-        out.append(0x2D)
-        appendDigits(day, width: 2, to: &out)
         return nil
     }
 

@@ -90,7 +90,7 @@ public final class CSVReader: RowSource {
                 throw CSVError.raggedRow(file: path, line: rowLine, expectedFieldCount: width, foundFieldCount: fieldCount)
             }
             rowCount += 1
-            if !quoted && high < 0x80 {
+            if !quoted && (high < 0x80 || (encoding == .utf8 && isValidUTF8Row(fieldCount: fieldCount))) {
                 try body(FieldView(base: UnsafeRawPointer(buffer), starts: UnsafePointer(starts), ends: UnsafePointer(ends), count: fieldCount), rowLine)
             } else if encoding == .utf8 {
                 try decodeRowInPlace(fieldCount: fieldCount, line: rowLine)
@@ -223,6 +223,15 @@ public final class CSVReader: RowSource {
     private func position(line: Int, column index: Int) -> SourcePosition {
         SourcePosition(file: path, line: line, columnNumber: index + 1,
                        columnName: index < columnNames.count ? columnNames[index] : nil)
+    }
+
+    /// True when the unquoted row's bytes, delimiters included, are valid UTF-8: then so is each
+    /// field (a delimiter is ASCII, so no sequence spans two fields), and one pass does for all.
+    /// When false, `decodeRowInPlace` finds the field to name in the error.
+    @inline(__always)
+    private func isValidUTF8Row(fieldCount: Int) -> Bool {
+        let s = starts[0], e = ends[fieldCount - 1]
+        return TextTranscoding.isValidUTF8(UnsafeRawBufferPointer(start: buffer + s, count: e - s))
     }
 
     /// UTF-8 rows with quotes or non-ASCII bytes: unquotes in place (the row is fully scanned

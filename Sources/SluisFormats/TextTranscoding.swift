@@ -9,6 +9,11 @@ public enum TextTranscoding {
         let n = bytes.count
         var i = 0
         while i < n {
+            // Skip ASCII eight bytes at a time: most text is mostly ASCII.
+            while i &+ 8 <= n && UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i &+= 8
+            }
+            if i >= n { break }
             let c = bytes[i]
             if c < 0x80 { i += 1; continue }
             if c < 0xC2 { return false }
