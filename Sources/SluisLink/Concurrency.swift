@@ -49,6 +49,13 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         return item
     }
 
+    /// The number of items waiting (a snapshot: it may change as soon as it is read).
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
     func close() {
         condition.lock()
         closed = true

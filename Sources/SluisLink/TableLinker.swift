@@ -60,14 +60,17 @@ public final class TableLinker {
         return report
     }
 
-    /// The hot loop, on two threads. The reader thread parses rows, copies them into blocks of
-    /// `LinkRowBlock.rowCapacity` and looks each block up (`LinkLookupStage`); this thread
-    /// assembles and writes the looked-up rows, in order. Why the lookups sit with the reader:
-    /// measured, the writing side (assembling, CSV encoding, the kernel's copy into the page
-    /// cache) was the busier one, leaving a third of the reader's core idle.
+    /// The hot loop, on two threads. The reader thread parses rows and copies them into blocks
+    /// of `LinkRowBlock.rowCapacity`; this thread assembles and writes them, in order. Each
+    /// block is looked up (`LinkLookupStage`) by whichever thread has time: the reader does it
+    /// while blocks are waiting for this thread, and leaves it to this thread when none is.
+    /// Why: which side is busier depends on the file and the machine (measured both ways on
+    /// the benchmark: the writing side's kernel copy into the page cache varies a lot), and a
+    /// fixed split left one core a third idle.
     private func linkRows(source: RowSource, plan: LinkPlan, sink: RowSink, counts: inout [PersonKeyCounts]) throws -> Int {
-        let stage = LinkLookupStage(plan: plan, index: index)
-        let personCount = stage.personCount
+        let readerStage = LinkLookupStage(plan: plan, index: index)
+        let writerStage = LinkLookupStage(plan: plan, index: index)
+        let personCount = readerStage.personCount
         let capacity = LinkRowBlock.rowCapacity
         var assembler = LinkRowAssembler(fieldCount: plan.slots.count)
         defer { assembler.deallocate() }
@@ -86,7 +89,7 @@ public final class TableLinker {
         defer { codeOffsets.free(); codeBytes.free() }
         let slots = plan.slots
         let notFound = PseudonymIndex.notFound
-        let keyDomainPrefixes = stage.keyDomainPrefixes
+        let keyDomainPrefixes = writerStage.keyDomainPrefixes
         var rows = 0
 
         func emit(_ block: LinkBlock) throws {
@@ -140,7 +143,8 @@ public final class TableLinker {
                 try reader.value.forEachRow { row, _ in
                     rows.append(row)
                     if rows.count == capacity {
-                        stage.lookUp(block)
+                        block.lookedUp = full.count > 0
+                        if block.lookedUp { readerStage.lookUp(block) }
                         full.push(block)
                         guard let next = free.pop() else { throw ReaderOutcome.Stopped() }
                         block = next
@@ -148,7 +152,7 @@ public final class TableLinker {
                     }
                 }
                 if block.rows.count > 0 {
-                    stage.lookUp(block)
+                    block.lookedUp = false
                     full.push(block)
                 }
             } catch is ReaderOutcome.Stopped {
@@ -162,6 +166,7 @@ public final class TableLinker {
         while let block = full.pop() {
             if failure == nil {
                 do {
+                    if !block.lookedUp { writerStage.lookUp(block) }
                     try emit(block)
                     rows += block.rows.count
                 } catch {
@@ -178,7 +183,7 @@ public final class TableLinker {
         // The reader thread's unretained references point into `blocks`: keep them until it ended.
         withExtendedLifetime(blocks) {}
         if let error = outcome.error ?? failure { throw error }
-        stage.copyCounts(into: &counts, rows: rows)
+        LinkLookupStage.copyCounts(of: [readerStage, writerStage], into: &counts, rows: rows)
         return rows
     }
 }
@@ -191,6 +196,8 @@ final class LinkBlock: @unchecked Sendable {
     let found: Scratch<UInt64>
     let fallbackKey: Scratch<UInt64>
     let fallbackIndex: Scratch<Int>
+    /// Whether the reader thread has looked the block up already (set before it is handed over).
+    var lookedUp = false
 
     init(columnCount: Int, personCount: Int) {
         rows = LinkRowBlock(columnCount: columnCount)
@@ -206,7 +213,7 @@ final class LinkBlock: @unchecked Sendable {
 }
 
 /// The lookups of `TableLinker`: per person key, the cascade over its match keys, block by block,
-/// with the report's counters. Used by one thread at a time (the reader's), read after it ends.
+/// with the report's counters. Each thread has its own; counters are summed after both ended.
 final class LinkLookupStage: @unchecked Sendable {
     let personCount: Int
     private let keyStart: [Int]
@@ -220,7 +227,7 @@ final class LinkLookupStage: @unchecked Sendable {
     private let pending, invalidRows, lo, hi: Scratch<Int32>
     private let keys: Scratch<UInt64>
     /// Where the lookups' touching loads go, so the optimiser keeps them.
-    private var touched: UInt64 = 0
+    @exclusivity(unchecked) private var touched: UInt64 = 0
     /// Keeps the index (and so the views' memory) alive.
     private let index: RegisterIndex
 
@@ -340,20 +347,22 @@ final class LinkLookupStage: @unchecked Sendable {
         }
     }
 
-    /// Copies the counters into the report's counts (after the reader thread has ended).
-    func copyCounts(into counts: inout [PersonKeyCounts], rows: Int) {
+    /// Sums the stages' counters into the report's counts (after both threads have ended).
+    static func copyCounts(of stages: [LinkLookupStage], into counts: inout [PersonKeyCounts], rows: Int) {
+        func sum(_ counter: (LinkLookupStage) -> Int) -> Int { stages.reduce(0) { $0 + counter($1) } }
         var k = 0
-        for p in 0..<personCount {
-            counts[p].linked = personCounters[3 * p]
-            counts[p].unlinked = personCounters[3 * p + 1]
-            counts[p].withoutKey = personCounters[3 * p + 2]
+        for p in counts.indices {
+            counts[p].linked = sum { $0.personCounters[3 * p] }
+            counts[p].unlinked = sum { $0.personCounters[3 * p + 1] }
+            counts[p].withoutKey = sum { $0.personCounters[3 * p + 2] }
             counts[p].rows = rows
             for j in counts[p].keys.indices {
-                counts[p].keys[j].rows = keyCounters[5 * k]
-                counts[p].keys[j].matched = keyCounters[5 * k + 1]
-                counts[p].keys[j].unmatched = keyCounters[5 * k + 2]
-                counts[p].keys[j].invalid = keyCounters[5 * k + 3]
-                counts[p].keys[j].duplicates = keyCounters[5 * k + 4]
+                let key = k
+                counts[p].keys[j].rows = sum { $0.keyCounters[5 * key] }
+                counts[p].keys[j].matched = sum { $0.keyCounters[5 * key + 1] }
+                counts[p].keys[j].unmatched = sum { $0.keyCounters[5 * key + 2] }
+                counts[p].keys[j].invalid = sum { $0.keyCounters[5 * key + 3] }
+                counts[p].keys[j].duplicates = sum { $0.keyCounters[5 * key + 4] }
                 k += 1
             }
         }

@@ -184,6 +184,11 @@ final class RowProcessor {
         let count = codeTable.count
         let codes = codeTable, slots = slotTable, outputs = outputTable, kinds = kindTable
         let policies = policyTable, macIndex = macTable, generalisations = generalisationTable
+        // The scratch value as a local for the row: a class's array property passed to
+        // `withUnsafeBytes` is retained and released per field.
+        var normalised: [UInt8] = []
+        swap(&normalised, &self.normalised)
+        defer { swap(&normalised, &self.normalised) }
         for index in 0..<count {
             switch codes[index] {
             case 0:
@@ -219,7 +224,7 @@ final class RowProcessor {
                 }
             }
         }
-        if !compositeParts.isEmpty { try processComposites(row, line: line, reject: &reject) }
+        if !compositeParts.isEmpty { try processComposites(row, line: line, normalised: &normalised, reject: &reject) }
         if reject {
             rejected += 1
             (used, fieldCount, messageUsed, pendingCount) = rowMark
@@ -229,7 +234,7 @@ final class RowProcessor {
         }
     }
 
-    private func processComposites(_ row: FieldView, line: Int, reject: inout Bool) throws {
+    private func processComposites(_ row: FieldView, line: Int, normalised: inout [UInt8], reject: inout Bool) throws {
         for c in 0..<compositeParts.count {
             var failed: NormalisationFailure?
             var failedColumn = 0
