@@ -4,7 +4,7 @@
 # the same run and to the same disk, times age encrypting the very same CSV; then opens the package
 # and times age decrypting. Prints MB/s, the ratios and peak memory.
 # Targets: seal wall time <= 1.5x age's encrypt; open >= 0.9x age's decrypt; peak <= 64 MiB for both.
-# Environment: ROWS (default 10000000), PERSONS (1000000), OUT (bench-out/seal).
+# Environment: ROWS (default 10000000), PERSONS (1000000), OUT (bench-out/seal), RUNS (3: medians are reported).
 # The data is shared with bench/pseudonymise.sh (bench-out/pseudonymise/data-ROWS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,30 +43,46 @@ cat > "$OUT/bench.json" <<JSON
 JSON
 cat "$INPUT" > /dev/null   # warm the page cache for every run alike
 
-# timed LABEL CMD...: after a sync, runs CMD under GNU time; sets SEC and KIB.
+# The disk of a shared machine varies by 2x or more from one minute to the next, so every
+# measurement runs RUNS times (default 3), seal and age interleaved, and the median is reported.
+RUNS=${RUNS:-3}
+
+# timed LABEL CMD...: after a sync, runs CMD under GNU time; appends "seconds KiB" to $OUT/LABEL.times.
 timed() {
   local label=$1; shift
   sync
   /usr/bin/time -f "%e %M" -o "$OUT/$label.time" "$@" >/dev/null
-  read -r SEC KIB < "$OUT/$label.time"
-  awk -v l="$label" -v s="$SEC" -v k="$KIB" -v b="$BYTES" \
-    'BEGIN { printf "  %-14s %7.2f s %8.1f MB/s (of the CSV) %7.1f MiB peak\n", l, s, b/s/1e6, k/1024 }'
+  cat "$OUT/$label.time" >> "$OUT/$label.times"
 }
-echo "input: $INPUT ($((BYTES / 1000000)) MB, $ROWS rows)"
-timed "sluis seal" "$SLUIS" seal -c "$OUT/bench.json" -o "$OUT/package.sluis" --quiet
-SEAL=$SEC; SEAL_KIB=$KIB
-timed "age encrypt" age -r "$AGE_RECIPIENT" -o "$OUT/csv.age" "$INPUT"
-AGE_ENC=$SEC; AGE_ENC_KIB=$KIB
-# sluis makes its package durable (fsync) before renaming it into place; age does not sync.
-timed "age enc + sync" sh -c "age -r $AGE_RECIPIENT -o $OUT/csv2.age $INPUT && sync $OUT/csv2.age"
-AGE_ENC_SYNC=$SEC; rm -f "$OUT/csv2.age"
-timed "sluis open" "$SLUIS" open "$OUT/package.sluis" -i "$OUT/keys/intake.key" --trust "$OUT/keys/researcher.pub" -o "$OUT/opened"
-OPEN=$SEC; OPEN_KIB=$KIB
-timed "age decrypt" age -d -i "$OUT/keys/age.key" -o "$OUT/age-plain" "$OUT/csv.age"
-AGE_DEC=$SEC
-rm -f "$OUT/age-plain"
-timed "age dec + sync" sh -c "age -d -i $OUT/keys/age.key -o $OUT/age-plain $OUT/csv.age && sync $OUT/age-plain"
-AGE_DEC_SYNC=$SEC
+# median LABEL: prints the median seconds and the largest peak KiB of LABEL's runs; sets SEC and KIB.
+median() {
+  read -r SEC KIB < <(sort -n "$OUT/$1.times" | awk '{ s[NR] = $1; if ($2 > k) k = $2 } END { print s[int((NR + 1) / 2)], k }')
+  awk -v l="$1" -v s="$SEC" -v k="$KIB" -v b="$BYTES" -v all="$(cut -d' ' -f1 "$OUT/$1.times" | tr '\n' ' ')" \
+    'BEGIN { printf "  %-14s %7.2f s %8.1f MB/s (of the CSV) %7.1f MiB peak   runs: %s\n", l, s, b/s/1e6, k/1024, all }'
+}
+echo "input: $INPUT ($((BYTES / 1000000)) MB, $ROWS rows); medians of $RUNS runs"
+rm -f "$OUT"/*.times
+for run in $(seq "$RUNS"); do
+  rm -f "$OUT/package.sluis" "$OUT/csv.age" "$OUT/csv2.age"
+  timed "sluis seal" "$SLUIS" seal -c "$OUT/bench.json" -o "$OUT/package.sluis" --quiet
+  timed "age encrypt" age -r "$AGE_RECIPIENT" -o "$OUT/csv.age" "$INPUT"
+  # sluis makes its package durable (fsync) before renaming it into place; age does not sync.
+  timed "age enc + sync" sh -c "age -r $AGE_RECIPIENT -o $OUT/csv2.age $INPUT && sync $OUT/csv2.age"
+done
+rm -f "$OUT/csv2.age"
+for run in $(seq "$RUNS"); do
+  rm -rf "$OUT/opened" "$OUT/age-plain"
+  timed "sluis open" "$SLUIS" open "$OUT/package.sluis" -i "$OUT/keys/intake.key" --trust "$OUT/keys/researcher.pub" -o "$OUT/opened"
+  timed "age decrypt" age -d -i "$OUT/keys/age.key" -o "$OUT/age-plain" "$OUT/csv.age"
+  rm -f "$OUT/age-plain"
+  timed "age dec + sync" sh -c "age -d -i $OUT/keys/age.key -o $OUT/age-plain $OUT/csv.age && sync $OUT/age-plain"
+done
+median "sluis seal"; SEAL=$SEC; SEAL_KIB=$KIB
+median "age encrypt"; AGE_ENC=$SEC; AGE_ENC_KIB=$KIB
+median "age enc + sync"; AGE_ENC_SYNC=$SEC
+median "sluis open"; OPEN=$SEC; OPEN_KIB=$KIB
+median "age decrypt"; AGE_DEC=$SEC
+median "age dec + sync"; AGE_DEC_SYNC=$SEC
 PKG=$(stat -c %s "$OUT/package.sluis")
 awk -v s="$SEAL" -v a="$AGE_ENC" -v as="$AGE_ENC_SYNC" -v o="$OPEN" -v d="$AGE_DEC" -v ds="$AGE_DEC_SYNC" -v sk="$SEAL_KIB" -v ok="$OPEN_KIB" -v p="$PKG" -v ak="$AGE_ENC_KIB" 'BEGIN {
   printf "seal wall time / age encrypt wall time: %.2f (target <= 1.5); against age encrypt + sync: %.2f\n", s / a, s / as

@@ -158,6 +158,30 @@ final class RegisterIndexTests: XCTestCase {
     }
 }
 
+extension RegisterIndexTests {
+    /// The eight-digits-at-a-time parser: the same key as digit by digit (modulo 2⁶⁴) at every
+    /// width, and nil for a non-digit at any position (bytes just below '0' and above '9' too).
+    func testDecimalKeyParsingMatchesDigitByDigit() {
+        var g = SplitMix(seed: 11)
+        for width in 1...38 {
+            let codec = PseudonymKeyCodec(rendering: .decimal(width: width))
+            for _ in 0..<50 {
+                var text = (0..<width).map { _ in UInt8(ascii: "0") + UInt8(g.next() % 10) }
+                var expected: UInt64 = 0
+                for c in text { expected = expected &* 10 &+ UInt64(c - 0x30) }
+                XCTAssertEqual(text.withUnsafeBytes { codec.key(parsing: $0) }, expected, "width \(width)")
+                let position = Int(g.next() % UInt64(width))
+                let saved = text[position]
+                for bad: UInt8 in [0x2F, 0x3A, 0xB0, 0x41, 0x00] {
+                    text[position] = bad
+                    XCTAssertNil(text.withUnsafeBytes { codec.key(parsing: $0) }, "width \(width), byte \(bad) at \(position)")
+                }
+                text[position] = saved
+            }
+        }
+    }
+}
+
 /// Fails when `message` holds any BSN or RIN of the fixture.
 func assertNoIdentifier(in message: String, fixture: LinkFixture, file: StaticString = #filePath, line: UInt = #line) {
     for p in fixture.persons where message.contains(p.bsn) || message.contains(p.rin) {
