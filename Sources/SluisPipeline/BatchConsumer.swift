@@ -18,7 +18,9 @@ final class BatchConsumer: @unchecked Sendable {
         self.fieldsPerRow = fieldsPerRow
     }
 
-    func consume(_ batch: RowBatch) throws {
+    /// Computes the batch's pending pseudonyms in place (once: marks the batch).
+    func computePseudonyms(_ batch: RowBatch) {
+        guard !batch.pseudonymsComputed else { return }
         let pending = batch.pending
         unretained.withUnsafeBufferPointer { macs in
             for i in 0..<batch.pendingCount {
@@ -27,6 +29,11 @@ final class BatchConsumer: @unchecked Sendable {
                 macs[p.pseudonymiser]._withUnsafeGuaranteedRef { $0.pseudonym(of: message, into: destination) }
             }
         }
+        batch.pseudonymsComputed = true
+    }
+
+    func consume(_ batch: RowBatch) throws {
+        computePseudonyms(batch)
         guard let sink else { return }
         for r in 0..<batch.rowCount {
             let row = batch.row(r)

@@ -32,6 +32,13 @@ final class BatchPipe: @unchecked Sendable {
         return free.removeLast()
     }
 
+    /// The number of filled batches waiting for the consumer (a snapshot).
+    var backlog: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return full.count
+    }
+
     /// Queues a filled batch and returns an empty one.
     func handOff(_ batch: RowBatch) throws -> RowBatch {
         condition.lock()

@@ -102,8 +102,9 @@ public final class FilePipeline {
     /// Finishes the row sink (its trailer); the byte sink behind it is the caller's to finish.
     ///
     /// With a sink, two threads share the work: this one reads, parses, normalises, generalises
-    /// and scans, packing rows into batches; the other computes the pseudonyms (HMAC), formats and
-    /// writes. The row sink is used only by that second thread.
+    /// and scans, packing rows into batches; the other formats and writes (and, behind the row
+    /// sink, hashes and encrypts). The pseudonyms (HMAC) of a batch are computed by whichever
+    /// thread has time. The row sink is used only by that second thread.
     public func run(source: RowSource, sink: RowSink?) throws -> FileReport {
         try sink?.writeHeader(outputColumns)
         // The steps as plain codes and indices (see RowProcessor for why).
@@ -144,6 +145,11 @@ public final class FilePipeline {
         }
         let fieldsPerRow = outputColumns.count
         let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow)
+        // The reading thread's own pseudonymisers (they are not thread-safe): it computes a
+        // batch's pseudonyms itself when batches are already waiting for the writing thread,
+        // and leaves them to that thread otherwise. Which thread is busier depends on the
+        // file's columns, so the split adapts instead of being fixed.
+        let readerPseudonymiser = BatchConsumer(pseudonymisers: macs.map { $0.copy() }, sink: nil, fieldsPerRow: fieldsPerRow)
         let pipe: BatchPipe? = sink == nil ? nil : BatchPipe(depth: 3, fieldsPerRow: fieldsPerRow) { try consumer.consume($0) }
         var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
         let processor = RowProcessor(
@@ -156,7 +162,12 @@ public final class FilePipeline {
                 try source.forEachRow { row, line in
                     if processor.isFull {
                         processor.detach()
-                        if let pipe { batch = try pipe.handOff(batch) } else { try consumer.consume(batch); batch.reset() }
+                        if let pipe {
+                            if pipe.backlog > 0 { readerPseudonymiser.computePseudonyms(batch) }
+                            batch = try pipe.handOff(batch)
+                        } else {
+                            try consumer.consume(batch); batch.reset()
+                        }
                         processor.attach(batch)
                     }
                     try processor.process(row, line: line)

@@ -55,9 +55,14 @@ final class RowBatch {
     /// Full enough to hand over.
     var isFull: Bool { used >= Self.targetByteCount || fieldCount + fieldsPerRow > fieldCapacity || pendingCount + fieldsPerRow > pendingCapacity }
 
+    /// Whether the pending pseudonyms have been computed already (by the reading thread, when
+    /// the writing thread was behind; see `FilePipeline.run`).
+    @exclusivity(unchecked) var pseudonymsComputed = false
+
     func reset() {
         if messageUsed > 0 { messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageUsed) }
         used = 0; fieldCount = 0; rowCount = 0; messageUsed = 0; pendingCount = 0
+        pseudonymsComputed = false
     }
 
     @inline(__always)
