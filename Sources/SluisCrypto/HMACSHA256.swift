@@ -11,24 +11,53 @@ public final class HMACSHA256 {
     public static let macByteCount = 32
     public static let blockByteCount = 64
 
-    /// inner, outer, and a working context, all in one guarded region.
+    /// inner, outer, and a working context, then the two blocks of the one-block fast path, all in
+    /// one guarded region:
+    ///
+    ///     [inner SHA256_CTX][outer SHA256_CTX][work SHA256_CTX][inner block, 64][outer block, 64]
+    ///
+    /// The general path's inner digest goes in the first 32 bytes of the outer block.
     private let storage: SecretBytes
-    private let ctxSize = MemoryLayout<SHA256_CTX>.stride
+    /// `storage`'s memory, fixed for its lifetime (sodium_malloc), which `self` holds. Kept as a
+    /// plain pointer so the per-message path neither retains `storage` nor goes through closures.
+    private let base: UnsafeMutableRawPointer
+
+    private static let ctxSize = MemoryLayout<SHA256_CTX>.stride
+    private static let innerBlockOffset = 3 * ctxSize
+    private static let outerBlockOffset = innerBlockOffset + blockByteCount
+    private static let storageByteCount = outerBlockOffset + blockByteCount
+
+    /// The longest message whose padded form fits one 64-byte block: message ‖ 0x80 ‖ 64-bit length.
+    public static let oneBlockMaxMessageByteCount = blockByteCount - 9
 
     private var inner: UnsafeMutablePointer<SHA256_CTX> { ctx(0) }
     private var outer: UnsafeMutablePointer<SHA256_CTX> { ctx(1) }
     private var work: UnsafeMutablePointer<SHA256_CTX> { ctx(2) }
-    private var inDigest: UnsafeMutablePointer<UInt8> {
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + 3 * ctxSize).assumingMemoryBound(to: UInt8.self) }
-    }
+    private var innerBlock: UnsafeMutableRawPointer { base + Self.innerBlockOffset }
+    private var outerBlock: UnsafeMutableRawPointer { base + Self.outerBlockOffset }
+    private var inDigest: UnsafeMutablePointer<UInt8> { outerBlock.assumingMemoryBound(to: UInt8.self) }
 
     private func ctx(_ i: Int) -> UnsafeMutablePointer<SHA256_CTX> {
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + i * ctxSize).assumingMemoryBound(to: SHA256_CTX.self) }
+        (base + i * Self.ctxSize).assumingMemoryBound(to: SHA256_CTX.self)
+    }
+
+    /// Takes the guarded region and writes the outer block's fixed padding (see `authenticateOneBlock`).
+    private init(storage: SecretBytes) {
+        precondition(storage.count == Self.storageByteCount)
+        // authenticateOneBlock reads and writes the hash words h[0..7] at the start of SHA256_CTX.
+        precondition(MemoryLayout<SHA256_CTX>.offset(of: \SHA256_CTX.h) == 0)
+        self.storage = storage
+        self.base = storage.withUnsafeMutableBytes { $0.baseAddress! }  // stable: SecretBytes owns fixed memory
+        // The outer hash always covers opad-block ‖ 32-byte inner digest: 96 bytes = 768 bits, so
+        // bytes 32..<64 of its last block are the same for every message. They are written once
+        // here; the per-message paths only ever write bytes 0..<32 of the outer block.
+        outerBlock.storeBytes(of: 0x80, toByteOffset: 32, as: UInt8.self)
+        outerBlock.storeBytes(of: UInt64(8 * (Self.blockByteCount + 32)).bigEndian, toByteOffset: 56, as: UInt64.self)
     }
 
     /// Keys the MAC. Keys longer than a block are hashed first, as RFC 2104 says.
-    public init(key: UnsafeRawBufferPointer) {
-        storage = SecretBytes(count: 3 * MemoryLayout<SHA256_CTX>.stride + 32)
+    public convenience init(key: UnsafeRawBufferPointer) {
+        self.init(storage: SecretBytes(count: Self.storageByteCount))
         let pad = SecretBytes(count: Self.blockByteCount)
         pad.withUnsafeMutableBytes { block in
             if key.count > Self.blockByteCount {
@@ -53,8 +82,8 @@ public final class HMACSHA256 {
         withExtendedLifetime(key) {}
     }
 
-    private init(states other: HMACSHA256) {
-        storage = SecretBytes(count: 3 * MemoryLayout<SHA256_CTX>.stride + 32)
+    private convenience init(states other: HMACSHA256) {
+        self.init(storage: SecretBytes(count: Self.storageByteCount))
         inner.pointee = other.inner.pointee
         outer.pointee = other.outer.pointee
     }
@@ -63,14 +92,65 @@ public final class HMACSHA256 {
     public func copy() -> HMACSHA256 { HMACSHA256(states: self) }
 
     /// Computes the MAC of `message` into `out` (at least 32 bytes).
+    ///
+    /// Messages of at most 55 bytes (every pseudonymised identifier in practice) take
+    /// `authenticateOneBlock`; longer ones go through SHA256_Update/SHA256_Final.
+    @inline(__always)
     public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
         precondition(out.count >= 32)
+        if message.count <= Self.oneBlockMaxMessageByteCount {
+            authenticateOneBlock(message, into: out.baseAddress!)
+        } else {
+            authenticateGeneral(message, into: out.baseAddress!)
+        }
+    }
+
+    /// The MAC of a message that pads to one block, by two calls of SHA-256's compression function.
+    ///
+    /// Why: the keyed states already cover the ipad/opad blocks, so for a message of at most 55
+    /// bytes each of the two hashes has exactly one block left, with padding known in advance.
+    /// Handing those blocks straight to SHA256_Transform (OpenSSL's compression function, run with
+    /// the CPU's SHA instructions) skips what SHA256_Update/SHA256_Final add around it: two copies
+    /// of the 112-byte context, buffering, length bookkeeping and cleansing the buffer. Measured on
+    /// the 2-core AMD EPYC build machine for 9-byte messages: the two compressions take ~79 ns, the
+    /// whole MAC went from ~100 ns to ~88 ns. Same FIPS 180-4 padding, so the same bytes as the
+    /// general path; the tests compare the two (and OpenSSL's HMAC()) for every length 0…120.
+    ///
+    /// The message is copied only into the guarded inner block, where it stays until the next call
+    /// overwrites it (or `SecretBytes` zeroes it on release); the inner digest only into the
+    /// guarded outer block.
+    @inline(__always)
+    func authenticateOneBlock(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
+        let n = message.count
+        let h = UnsafeMutableRawPointer(work)  // SHA256_CTX starts with h[0..7], native-endian words
+        let block = innerBlock
+        // Inner block: message ‖ 0x80 ‖ zeros ‖ u64be(bit length of ipad-block ‖ message).
+        for i in 0..<7 { block.storeBytes(of: 0 as UInt64, toByteOffset: 8 * i, as: UInt64.self) }
+        if n > 0 { block.copyMemory(from: message.baseAddress!, byteCount: n) }
+        block.storeBytes(of: 0x80, toByteOffset: n, as: UInt8.self)
+        block.storeBytes(of: (UInt64(Self.blockByteCount + n) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
+        h.copyMemory(from: UnsafeRawPointer(inner), byteCount: 32)
+        SHA256_Transform(work, block.assumingMemoryBound(to: UInt8.self))
+        // Outer block: inner digest (big-endian words) ‖ fixed padding written in init.
+        let outerBlock = self.outerBlock
+        for i in 0..<8 {
+            outerBlock.storeBytes(of: h.load(fromByteOffset: 4 * i, as: UInt32.self).bigEndian, toByteOffset: 4 * i, as: UInt32.self)
+        }
+        h.copyMemory(from: UnsafeRawPointer(outer), byteCount: 32)
+        SHA256_Transform(work, outerBlock.assumingMemoryBound(to: UInt8.self))
+        for i in 0..<8 {
+            out.storeBytes(of: h.load(fromByteOffset: 4 * i, as: UInt32.self).bigEndian, toByteOffset: 4 * i, as: UInt32.self)
+        }
+    }
+
+    /// The MAC of a message of any length through OpenSSL's buffering interface.
+    func authenticateGeneral(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
         work.pointee = inner.pointee
         SHA256_Update(work, message.baseAddress, message.count)
         SHA256_Final(inDigest, work)
         work.pointee = outer.pointee
         SHA256_Update(work, inDigest, 32)
-        SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), work)
+        SHA256_Final(out.assumingMemoryBound(to: UInt8.self), work)
     }
 
     /// Starts an incremental MAC: feed parts with `update`, end with `finalize`.

@@ -15,7 +15,11 @@ public final class Pseudonymiser {
     public let domain: PseudonymDomain
     public let rendering: PseudonymRendering
     private let mac: HMACSHA256
-    @exclusivity(unchecked) private var macOut = [UInt8](repeating: 0, count: 32)
+    /// The MAC of the current identifier, in guarded memory like the identifier's HMAC states: it
+    /// is a keyed function of the identifier. `macOutBytes` is its fixed memory, held as a `let`
+    /// so the per-identifier path has no array, no exclusivity check and no retain of `macOut`.
+    private let macOut: SecretBytes
+    private let macOutBytes: UnsafeMutableRawBufferPointer
     @exclusivity(unchecked) private var message: [UInt8] = []
 
     public static let derivationSalt = Array("sluis/pseudonym/v1".utf8)
@@ -28,6 +32,12 @@ public final class Pseudonymiser {
         let subKey = HKDF.deriveKey(inputKey: projectKey, salt: Self.derivationSalt,
                                     info: Self.derivationInfo(projectId: projectId, domain: domain))
         self.mac = HMACSHA256(key: subKey)
+        (macOut, macOutBytes) = Self.allocateMACOut()
+    }
+
+    private static func allocateMACOut() -> (SecretBytes, UnsafeMutableRawBufferPointer) {
+        let s = SecretBytes(count: HMACSHA256.macByteCount)
+        return (s, s.withUnsafeMutableBytes { $0 })  // stable: SecretBytes owns fixed memory
     }
 
     private init(copying other: Pseudonymiser) {
@@ -35,6 +45,7 @@ public final class Pseudonymiser {
         domain = other.domain
         rendering = other.rendering
         mac = other.mac.copy()
+        (macOut, macOutBytes) = Self.allocateMACOut()
     }
 
     /// An independent pseudonymiser with the same key, for another thread.
@@ -56,10 +67,8 @@ public final class Pseudonymiser {
     /// Pseudonymises one normalised value (single-kind domains) into `out` (`width` bytes).
     @inline(__always)
     public func pseudonym(of normalised: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
-        macOut.withUnsafeMutableBytes { m in
-            mac.authenticate(normalised, into: m)
-            rendering.render(mac: UnsafeRawBufferPointer(m), into: out)
-        }
+        mac.authenticate(normalised, into: macOutBytes)
+        rendering.render(mac: UnsafeRawBufferPointer(macOutBytes), into: out)
     }
 
     /// Pseudonymises the normalised parts of a composite (in domain order) into `out`.

@@ -1,6 +1,7 @@
 import XCTest
 @testable import SluisCrypto
 import SluisCore
+import COpenSSL
 
 final class HMACSHA256Tests: XCTestCase {
     private func hex(_ s: String) -> [UInt8] {
@@ -11,15 +12,24 @@ final class HMACSHA256Tests: XCTestCase {
     }
     private func hexString(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 
-    /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block).
+    /// RFC 4231 test cases 1, 2, 3, 4, 6 (a key longer than the block) and 7 (a message longer
+    /// than the block, so the general path; the others take the one-block path).
     func testRFC4231Vectors() {
         let cases: [([UInt8], [UInt8], String)] = [
             ([UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8),
              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
             (Array("Jefe".utf8), Array("what do ya want for nothing?".utf8),
              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            ([UInt8](repeating: 0xaa, count: 20), [UInt8](repeating: 0xdd, count: 50),
+             "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+            (Array(1...25), [UInt8](repeating: 0xcd, count: 50),
+             "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
             ([UInt8](repeating: 0xaa, count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+            ([UInt8](repeating: 0xaa, count: 131),
+             Array(("This is a test using a larger than block-size key and a larger than block-size data. "
+                    + "The key needs to be hashed before being used by the HMAC algorithm.").utf8),
+             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
         ]
         for (key, msg, expected) in cases {
             let mac = key.withUnsafeBytes { HMACSHA256(key: $0) }
@@ -27,6 +37,102 @@ final class HMACSHA256Tests: XCTestCase {
             // Repeated use and copies give the same answer.
             XCTAssertEqual(hexString(mac.authenticate(msg)), expected)
             XCTAssertEqual(hexString(mac.copy().authenticate(msg)), expected)
+        }
+    }
+
+    /// The keys the path tests use: empty, short, one block exactly, and longer than a block
+    /// (hashed first).
+    private let pathTestKeys: [[UInt8]] = [
+        [], [0x01], [UInt8](repeating: 0x0b, count: 20), (0..<32).map { UInt8($0 &* 7 &+ 3) },
+        (0..<64).map { UInt8(255 - $0) }, (0..<65).map { UInt8($0) }, (0..<131).map { UInt8(($0 &* 31) & 0xff) },
+    ]
+
+    private func message(length: Int, seed: Int) -> [UInt8] {
+        (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ seed &* 17 &+ 5) }
+    }
+
+    private func mac(_ m: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeMutableRawPointer) -> Void) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        m.withUnsafeBytes { mb in out.withUnsafeMutableBytes { body(mb, $0.baseAddress!) } }
+        return out
+    }
+
+    /// The one-block path (messages up to 55 bytes) gives the same bytes as the general
+    /// SHA256_Update/SHA256_Final path, and both agree with OpenSSL's one-shot HMAC(), for every
+    /// message length 0…120 (across the 55/56-byte boundary and past one and two blocks).
+    func testOneBlockPathMatchesGeneralPathAndOpenSSL() {
+        XCTAssertEqual(HMACSHA256.oneBlockMaxMessageByteCount, 55)
+        for (k, key) in pathTestKeys.enumerated() {
+            let hmac = key.withUnsafeBytes { HMACSHA256(key: $0) }
+            for length in 0...120 {
+                let m = message(length: length, seed: k)
+                let general = mac(m) { hmac.authenticateGeneral($0, into: $1) }
+                var reference = [UInt8](repeating: 0, count: 32)
+                var referenceLength: UInt32 = 0
+                key.withUnsafeBytes { kb in
+                    m.withUnsafeBytes { mb in
+                        _ = HMAC(EVP_sha256(), kb.baseAddress, Int32(kb.count),
+                                 mb.baseAddress?.assumingMemoryBound(to: UInt8.self), mb.count,
+                                 &reference, &referenceLength)
+                    }
+                }
+                XCTAssertEqual(referenceLength, 32)
+                XCTAssertEqual(general, reference, "key \(k), length \(length)")
+                if length <= 55 {
+                    let oneBlock = mac(m) { hmac.authenticateOneBlock($0, into: $1) }
+                    XCTAssertEqual(oneBlock, general, "key \(k), length \(length)")
+                }
+                // The public entry point, which picks the path by length.
+                XCTAssertEqual(hmac.authenticate(m), general, "key \(k), length \(length)")
+            }
+        }
+    }
+
+    /// The general and incremental paths write the inner digest into the outer block that holds
+    /// the one-block path's fixed padding; mixing the paths on one instance (and on a copy) must
+    /// not change any result.
+    func testPathsInterleavedOnOneInstance() {
+        let key = (0..<32).map { UInt8($0) }
+        let hmac = key.withUnsafeBytes { HMACSHA256(key: $0) }
+        let fresh = { key.withUnsafeBytes { HMACSHA256(key: $0) } }
+        let lengths = [9, 100, 0, 55, 56, 64, 1, 119, 17, 55]
+        let expected = lengths.map { fresh().authenticate(message(length: $0, seed: 1)) }
+        for round in 0..<3 {
+            for (i, length) in lengths.enumerated() {
+                let m = message(length: length, seed: 1)
+                XCTAssertEqual(hmac.authenticate(m), expected[i], "round \(round), length \(length)")
+                // An incremental MAC in between.
+                hmac.begin()
+                m.withUnsafeBytes { hmac.update(UnsafeRawBufferPointer(rebasing: $0[..<(length / 2)])) }
+                m.withUnsafeBytes { hmac.update(UnsafeRawBufferPointer(rebasing: $0[(length / 2)...])) }
+                var incremental = [UInt8](repeating: 0, count: 32)
+                incremental.withUnsafeMutableBytes { hmac.finalize(into: $0) }
+                XCTAssertEqual(incremental, expected[i], "round \(round), length \(length)")
+                XCTAssertEqual(hmac.copy().authenticate(m), expected[i], "round \(round), length \(length)")
+            }
+        }
+    }
+
+    /// A pseudonym's bytes are a public contract: these were produced before the one-block HMAC
+    /// path and the 64-bit decimal rendering, and checked against Python's hmac/hashlib.
+    func testPseudonymVectors() {
+        let key = SecretBytes(copying: [UInt8](repeating: 7, count: 32))
+        let inputs: [[UInt8]] = [Array("111222333".utf8), [], [UInt8](repeating: 0x41, count: 55), [UInt8](repeating: 0x41, count: 56)]
+        let cases: [(PseudonymRendering, [String])] = [
+            (.decimal(width: 1), ["3", "7", "0", "3"]),
+            (.decimal(width: 9), ["029187573", "753448317", "599098140", "566800313"]),
+            (.decimal(width: 17), ["39717581029187573", "86336668753448317", "36987471599098140", "71909283566800313"]),
+            (.decimal(width: 19), ["3639717581029187573", "2186336668753448317", "3236987471599098140", "7671909283566800313"]),
+            (.decimal(width: 20), ["93639717581029187573", "62186336668753448317", "13236987471599098140", "97671909283566800313"]),
+            (.decimal(width: 38), ["29124878565033836093639717581029187573", "91699496518569616362186336668753448317",
+                                   "21496490953134681713236987471599098140", "34614984635524686897671909283566800313"]),
+            (.hex(width: 32), ["61248c09763c006f82bd3f8c40a51ff5", "44fcae3d4faaa4db748d8aa33315cd7d",
+                               "5b675f7d59f954cbce40ac006805d91c", "1a0a9a81d216f3b0e2da71a2126d4db9"]),
+        ]
+        for (rendering, expected) in cases {
+            let p = Pseudonymiser(projectKey: key, projectId: "P1", domain: PseudonymDomain(.bsn), rendering: rendering)
+            XCTAssertEqual(inputs.map { p.pseudonym(of: $0) }, expected, "\(rendering)")
+            XCTAssertEqual(inputs.map { p.copy().pseudonym(of: $0) }, expected, "\(rendering) (copy)")
         }
     }
 
