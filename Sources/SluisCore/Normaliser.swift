@@ -53,6 +53,22 @@ public enum Normaliser {
     /// digits, one dot and only zeros after it, the dot and zeros are dropped.
     @inlinable
     public static func bsn(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> NormalisationFailure? {
+        // The common case, nine plain digits, without the general path's separator handling
+        // (the same result: nothing to remove, nothing to pad).
+        if input.count == 9, let base = input.baseAddress {
+            let word = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+            let last = base.load(fromByteOffset: 8, as: UInt8.self)
+            if word & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030,
+               (word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030,
+               last &- 0x30 < 10 {
+                if word == 0x3030_3030_3030_3030 && last == 0x30 { return .allZeros }
+                var sum = -Int(last &- 0x30)
+                for k in 0..<8 { sum += (9 - k) * Int(UInt8(truncatingIfNeeded: word >> UInt64(8 * k)) &- 0x30) }
+                guard sum % 11 == 0 else { return .checksum }
+                out.append(contentsOf: input)
+                return nil
+            }
+        }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var sawAny = false

@@ -126,11 +126,27 @@ final class RowProcessor {
     private func appendField(_ field: UnsafeRawBufferPointer) {
         let n = field.count
         if used + n > byteCapacity { grow(bytes: n, messages: 0) }
-        if n > 0 { (bytes + used).copyMemory(from: field.baseAddress!, byteCount: n) }
+        if n > 0 { copyShort(from: field.baseAddress!, to: bytes + used, count: n) }
         starts[fieldCount] = used
         used += n
         ends[fieldCount] = used
         fieldCount += 1
+    }
+
+    /// Copies `n` bytes, eight at a time for short fields: most fields are a few bytes, and a
+    /// call to memmove for each measured several percent of the reading thread.
+    @inline(__always)
+    private func copyShort(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, count n: Int) {
+        guard n <= 32 else { destination.copyMemory(from: source, byteCount: n); return }
+        var i = 0
+        while i &+ 8 <= n {
+            destination.storeBytes(of: (source + i).loadUnaligned(as: UInt64.self), toByteOffset: i, as: UInt64.self)
+            i &+= 8
+        }
+        while i < n {
+            destination.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+            i &+= 1
+        }
     }
 
     @inline(__always)

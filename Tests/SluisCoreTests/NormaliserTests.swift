@@ -92,4 +92,25 @@ final class NormaliserRegressionTests: XCTestCase {
         XCTAssertEqual(try? Normaliser.normalise(.housenumber, "0123456").get(), nil)
         XCTAssertEqual(try? Normaliser.normalise(.housenumber, "99999").get(), "99999")
     }
+
+    /// Nine plain digits take a fast path; with a leading space the same value takes the general
+    /// one. Both must agree on every outcome (valid, failed 11-check, all zeros, non-digits).
+    func testNinePlainDigitsFastPathAgreesWithTheGeneralPath() {
+        var state: UInt64 = 0x9E37_79B9
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        var valid = 0
+        for round in 0..<20_000 {
+            var chars = (0..<9).map { _ in Character(String(next() % 10)) }
+            if round % 7 == 0 { chars[Int(next() % 9)] = ["/", ":", "a", "-", " "][Int(next() % 5)] }
+            if round == 1 { chars = Array("000000000") }
+            let value = String(chars)
+            let fast = Normaliser.normalise(.bsn, value)
+            XCTAssertEqual(fast, Normaliser.normalise(.bsn, " " + value), value)
+            if case .success = fast { valid += 1 }
+        }
+        XCTAssertGreaterThan(valid, 1000)  // about one in eleven passes the check
+        XCTAssertEqual(Normaliser.normalise(.bsn, "000000000"), .failure(.allZeros))
+        XCTAssertEqual(Normaliser.normalise(.bsn, "123456782"), .success("123456782"))
+        XCTAssertEqual(Normaliser.normalise(.bsn, "123456781"), .failure(.checksum))
+    }
 }
