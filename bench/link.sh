@@ -12,6 +12,7 @@ PERSONS=${PERSONS:-17000000}
 ROWS=${ROWS:-10000000}
 OUT=${OUT:-bench-out/link}
 THREADS=${THREADS:-2}
+RUNS=${RUNS:-3}
 [ -x "$BIN" ] || { echo "bench/link.sh: build first: swift build -c release" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench/link.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
 mkdir -p "$OUT"
@@ -56,11 +57,24 @@ rm -f "opened-$PERSONS-$ROWS/report.json"
 fi
 ls -l "opened-$PERSONS-$ROWS"
 
-echo "== link (intake's side)"
-/usr/bin/time -v "$BIN" link "opened-$PERSONS-$ROWS" --register "$DATA/register.csv" --pseudonym-key project.key --surrogate-key surrogate.key \
-  -o linked --column BSN_P=bsn --column DEMO_P=composite:date+housenumber+postcode+sex --threads "$THREADS" --timings \
-  > link-report.txt 2> link-time.txt || { cat link-time.txt >&2; exit 1; }
+echo "== link (intake's side), $RUNS runs; medians below"
+# The shared machine's disk and page cache vary from run to run: each figure is the median.
+: > link-runs.txt
+for run in $(seq "$RUNS"); do
+  rm -rf linked
+  /usr/bin/time -v "$BIN" link "opened-$PERSONS-$ROWS" --register "$DATA/register.csv" --pseudonym-key project.key --surrogate-key surrogate.key \
+    -o linked --column BSN_P=bsn --column DEMO_P=composite:date+housenumber+postcode+sex --threads "$THREADS" --timings \
+    > link-report.txt 2> link-time.txt || { cat link-time.txt >&2; exit 1; }
+  build=$(sed -n 's/^sluis: register index: .* in \([0-9.]*\) s.*/\1/p' link-time.txt)
+  rate=$(sed -n 's/^sluis: linked .*(\([0-9.]*\) million rows\/s)/\1/p' link-time.txt)
+  peak=$(sed -n 's/^\s*Maximum resident set size (kbytes): //p' link-time.txt)
+  echo "run $run: index build $build s, link $rate million rows/s, peak $((peak / 1024)) MiB" | tee -a link-runs.txt
+done
 cat link-report.txt
 grep '^sluis:' link-time.txt
-grep -E 'Elapsed|Maximum resident' link-time.txt
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+BUILD=$(awk '{ print $5 }' link-runs.txt | median)
+RATE=$(awk '{ print $8 }' link-runs.txt | median)
+PEAK=$(awk '{ print $12 }' link-runs.txt | sort -n | tail -1)
+echo "median of $RUNS runs: index build $BUILD s (target <= 20), link $RATE million rows/s (target >= 5); largest peak $PEAK MiB (target <= 1536)"
 uptime   # the machine is shared: a load above the core count slows every figure
