@@ -27,6 +27,9 @@ public final class TableLinker {
         self.unmatchedCode = Array(options.unmatchedCode.utf8)
     }
 
+    /// Which thread looks a block up; `.adaptive` except in tests.
+    nonisolated(unsafe) static var lookupPlacement = WorkPlacement.adaptive
+
     /// The output column names for a file with `header` laid out as `layout` (checks the layout).
     public func outputColumns(file: String, header: [String], layout: LinkFileLayout) throws -> [String] {
         try LinkPlan(file: file, header: header, layout: layout, index: index, options: options).outputNames
@@ -134,6 +137,12 @@ public final class TableLinker {
         done.enter()
         let thread = Thread {
             defer { full.close(); done.leave() }
+            /// Looks the block up here or leaves it to the writing thread, then hands it over.
+            func hand(_ block: LinkBlock) {
+                block.lookedUp = Self.lookupPlacement.readerTakesWork(backlog: full.count)
+                if block.lookedUp { readerStage.lookUp(block) }
+                full.push(block)
+            }
             guard let first = free.pop() else { return }
             // Unretained: `blocks` keeps every block alive (see `withExtendedLifetime` below), and a retain/release pair per row
             // measured as 9% of this thread.
@@ -143,18 +152,13 @@ public final class TableLinker {
                 try reader.value.forEachRow { row, _ in
                     rows.append(row)
                     if rows.count == capacity {
-                        block.lookedUp = full.count > 0
-                        if block.lookedUp { readerStage.lookUp(block) }
-                        full.push(block)
+                        hand(block)
                         guard let next = free.pop() else { throw ReaderOutcome.Stopped() }
                         block = next
                         rows = next.rows
                     }
                 }
-                if block.rows.count > 0 {
-                    block.lookedUp = false
-                    full.push(block)
-                }
+                if block.rows.count > 0 { hand(block) }
             } catch is ReaderOutcome.Stopped {
             } catch {
                 outcome.error = error

@@ -95,6 +95,9 @@ public final class FilePipeline {
         report.outputColumns = outputs.map(\.name)
     }
 
+    /// Which thread computes a batch's pseudonyms; `.adaptive` except in tests.
+    nonisolated(unsafe) static var pseudonymPlacement = WorkPlacement.adaptive
+
     /// The columns the sink receives, in order.
     public var columns: [OutputColumn] { outputColumns }
 
@@ -163,7 +166,9 @@ public final class FilePipeline {
                     if processor.isFull {
                         processor.detach()
                         if let pipe {
-                            if pipe.backlog > 0 { readerPseudonymiser.computePseudonyms(batch) }
+                            if Self.pseudonymPlacement.readerTakesWork(backlog: pipe.backlog) {
+                                readerPseudonymiser.computePseudonyms(batch)
+                            }
                             batch = try pipe.handOff(batch)
                         } else {
                             try consumer.consume(batch); batch.reset()
