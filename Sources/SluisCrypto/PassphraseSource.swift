@@ -61,7 +61,6 @@ public enum PassphraseSource: Sendable {
 
     /// Reads one line from standard input (a terminal) with echo switched off.
     static func readTerminal(prompt: String) throws -> SecretBytes {
-        writeStandardError(prompt)
         var saved = termios()
         let haveTerminal = tcgetattr(0, &saved) == 0
         if haveTerminal {
@@ -70,6 +69,9 @@ public enum PassphraseSource: Sendable {
             quiet.c_lflag |= tcflag_t(ICANON)
             tcsetattr(0, TCSAFLUSH, &quiet)
         }
+        // The prompt only once echo is off and input typed ahead is flushed: whatever is typed
+        // after the prompt appears is read, and none of it is echoed.
+        writeStandardError(prompt)
         defer {
             if haveTerminal { var s = saved; tcsetattr(0, TCSAFLUSH, &s) }
             writeStandardError("\n")

@@ -64,3 +64,64 @@ public enum CLI {
                          stdoutBytes: Array(outData))
     }
 }
+
+extension CLI {
+    /// Runs `sluis args…` on a pseudo-terminal (through util-linux `script`, part of every Debian
+    /// system), answering prompts: for each step, waits until the terminal shows `waitFor`, then
+    /// types `send`. Returns the exit code and everything the terminal showed (stdout, stderr
+    /// and any echo), so a test can check that typed secrets were not echoed.
+    public static func runOnTerminal(_ args: [String], in directory: String, answers: [(waitFor: String, send: String)],
+                                     timeoutSeconds: Double = 60) throws -> (exitCode: Int32, transcript: String) {
+        func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let command = ([binaryPath] + args).map(quoted).joined(separator: " ")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-q", "-e", "-c", command, "/dev/null"]
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SLUIS_PASSPHRASE_FILE")
+        p.environment = env
+        let inPipe = Pipe(), outPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        p.standardError = outPipe
+        final class Transcript: @unchecked Sendable {
+            let lock = NSLock()
+            var data = Data()
+            var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+        }
+        let transcript = Transcript()
+        outPipe.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            transcript.lock.lock(); transcript.data.append(chunk); transcript.lock.unlock()
+        }
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        var seen = 0  // answer only prompts that appear after the previous answer
+        for answer in answers {
+            while true {
+                let text = transcript.text
+                let tail = text.count > seen ? String(text.dropFirst(seen)) : ""
+                if let range = tail.range(of: answer.waitFor) {
+                    seen += tail.distance(from: tail.startIndex, to: range.upperBound)
+                    break
+                }
+                guard p.isRunning, Date() < deadline else {
+                    if p.isRunning { p.terminate() }
+                    p.waitUntilExit()
+                    outPipe.fileHandleForReading.readabilityHandler = nil
+                    return (p.isRunning ? -1 : p.terminationStatus, transcript.text)
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            inPipe.fileHandleForWriting.write(Data(answer.send.utf8))
+        }
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        try? inPipe.fileHandleForWriting.close()
+        Thread.sleep(forTimeInterval: 0.1)
+        outPipe.fileHandleForReading.readabilityHandler = nil
+        return (p.terminationStatus, transcript.text)
+    }
+}
