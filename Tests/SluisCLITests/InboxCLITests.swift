@@ -208,6 +208,53 @@ final class InboxCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(step, 12, "every step of both packages was crashed at")
     }
 
+    /// SIGKILL at moments spread over a whole run — mid-step too, not only between the steps the
+    /// crash injection names (mid-decrypt, mid-link, mid-rename) — then a rerun: each package is
+    /// delivered once, byte-identical, and no temporary file survives anywhere.
+    func testKilledAtAnyMomentThenRerunDeliversExactlyOnce() throws {
+        let a = try seal("P2026-0042", as: "a.sluis")
+        let b = try seal("P2026-0043", as: "b.sluis")
+        try upload(a.path, as: "a.sluis")
+        try upload(b.path, as: "b.sluis")
+        let started = Date()
+        XCTAssertEqual(try run(["inbox", "-c", "intake.json"]).exitCode, 0)
+        let duration = Date().timeIntervalSince(started)
+        let reference = [a.id: dir.read("srv/delivery/P2026-0042/\(a.id)/survey.csv"),
+                         b.id: dir.read("srv/delivery/P2026-0043/\(b.id)/survey.csv")]
+        let expectedFiles = files(under: "srv/delivery")
+
+        var killedMidRun = 0
+        for k in 1...10 {
+            FileSystem.removeTree(dir.file("srv"))
+            try upload(a.path, as: "a.sluis")
+            try upload(b.path, as: "b.sluis")
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binaryPath)
+            p.arguments = ["inbox", "-c", "intake.json"]
+            p.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: duration * Double(k) / 11)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); killedMidRun += 1 }
+            p.waitUntilExit()
+
+            let rerun = try run(["inbox", "-c", "intake.json"])
+            XCTAssertTrue([0, 6].contains(rerun.exitCode), "kill \(k): \(rerun.stderr)")
+            XCTAssertEqual(files(under: "srv/delivery"), expectedFiles, "kill \(k): delivery differs (a temporary file left?)")
+            for (project, p) in [("P2026-0042", a), ("P2026-0043", b)] {
+                XCTAssertTrue(dir.read("srv/delivery/\(project)/\(p.id)/survey.csv") == reference[p.id], "kill \(k): not byte-identical")
+                XCTAssertTrue(FileSystem.exists(dir.file("srv/archive/\(project)/\(p.id).sluis")), "kill \(k)")
+            }
+            XCTAssertEqual(files(under: "srv/work"), [], "kill \(k)")
+            XCTAssertEqual(files(under: "srv/inbox"), [], "kill \(k)")
+            XCTAssertEqual(files(under: "srv/quarantine"), [], "kill \(k)")
+            let delivered = auditEvents().filter { $0["event"] as? String == "delivered" }.compactMap { $0["packageId"] as? String }
+            XCTAssertEqual(delivered.sorted(), [a.id, b.id].sorted(), "kill \(k): each delivery logged once")
+        }
+        XCTAssertGreaterThan(killedMidRun, 5, "most kills should land inside a run")
+    }
+
     func testTwoRunsAtOnceNeverDeliverTwice() throws {
         var ids: [String] = []
         for i in 0..<6 {
