@@ -6,13 +6,22 @@ import Darwin
 
 /// A file that appears at its path complete or not at all.
 ///
-/// Bytes go to a hidden temporary file beside the target (same directory, so the final rename is
-/// atomic); `commit()` flushes, fsyncs, renames and fsyncs the directory. If the object is released
-/// without `commit()` — an error, a thrown check — the temporary file is removed, so no
+/// Bytes go to a temporary file in the target's directory (so the final rename is atomic);
+/// `commit()` flushes, fsyncs, moves it into place and fsyncs the directory. If the object is
+/// released without `commit()` — an error, a thrown check — the temporary file goes, so no
 /// half-written output (and no unverified plaintext) is ever left behind.
+///
+/// Where the file system allows it (Linux `O_TMPFILE`: ext4, XFS, Btrfs, tmpfs) the temporary file
+/// has no name at all until `commit()` links it in, so even a process killed with SIGKILL, or a
+/// machine that loses power, leaves nothing behind: the kernel frees an unnamed file with its
+/// last descriptor. Elsewhere it is a hidden `.NAME.sluis-tmp-XXXXXXXXXX` beside the target,
+/// removed on every path but a hard kill.
 public final class AtomicFile: ByteSink {
     public let targetPath: String
-    public let temporaryPath: String
+    /// The named temporary file, or nil while the file is unnamed (`O_TMPFILE`).
+    public let temporaryPath: String?
+    /// A path that reads the file's bytes before commit (`/proc/self/fd/N` for an unnamed one).
+    public var readablePath: String { temporaryPath ?? "/proc/self/fd/\(output.fd)" }
     private let output: FileOutput
     private var state: State = .open
     private let overwrite: Bool
@@ -20,15 +29,23 @@ public final class AtomicFile: ByteSink {
     private enum State { case open, committed, discarded }
 
     /// Creates the temporary file with `mode` (0600 by default: plaintext and keys are private).
-    public init(path: String, mode: mode_t = 0o600, overwrite: Bool = true) throws {
+    /// `unnamed: false` always uses a named temporary file.
+    public init(path: String, mode: mode_t = 0o600, overwrite: Bool = true, unnamed: Bool = true) throws {
         if !overwrite, access(path, F_OK) == 0 { throw IOError.alreadyExists(path: path) }
         let (dir, base) = splitPath(path)
         var fd: Int32 = -1
-        var tmp = ""
-        for _ in 0..<16 {
-            tmp = dir + "/." + base + ".sluis-tmp-" + randomSuffix()
-            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-            if fd >= 0 || errno != EEXIST { break }
+        var tmp: String? = nil
+        #if os(Linux)
+        // Committing links the file in through /proc; without /proc, use a named file.
+        if unnamed && procFileDescriptorsAvailable { fd = open(dir, openTemporaryFile | O_WRONLY | O_CLOEXEC, mode) }
+        #endif
+        if fd < 0 {
+            for _ in 0..<16 {
+                let name = dir + "/." + base + ".sluis-tmp-" + randomSuffix()
+                fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+                tmp = name
+                if fd >= 0 || errno != EEXIST { break }
+            }
         }
         guard fd >= 0 else { throw IOError.cannotCreate(path: path, errno: errno) }
         fchmod(fd, mode)
@@ -52,29 +69,58 @@ public final class AtomicFile: ByteSink {
     /// Makes the file durable and moves it into place.
     public func commit() throws {
         precondition(state == .open, "commit twice")
+        var linked: String? = nil
         do {
             try output.sync()
             if !overwrite, access(targetPath, F_OK) == 0 { throw IOError.alreadyExists(path: targetPath) }
-            if rename(temporaryPath, targetPath) != 0 {
-                throw IOError.renameFailed(from: temporaryPath, to: targetPath, errno: errno)
+            let source: String
+            if let temporaryPath {
+                source = temporaryPath
+            } else {
+                // Give the complete, durable file a hidden name, then rename it over the target
+                // (`linkat` cannot replace an existing file; `rename` can, atomically).
+                let (dir, base) = splitPath(targetPath)
+                var name = ""
+                var result: Int32 = -1
+                for _ in 0..<16 {
+                    name = dir + "/." + base + ".sluis-tmp-" + randomSuffix()
+                    result = linkat(AT_FDCWD, "/proc/self/fd/\(output.fd)", AT_FDCWD, name, AT_SYMLINK_FOLLOW)
+                    if result == 0 || errno != EEXIST { break }
+                }
+                guard result == 0 else { throw IOError.renameFailed(from: readablePath, to: targetPath, errno: errno) }
+                linked = name
+                source = name
+            }
+            if rename(source, targetPath) != 0 {
+                throw IOError.renameFailed(from: source, to: targetPath, errno: errno)
             }
             state = .committed
             try syncDirectory(containing: targetPath)
         } catch {
-            if state == .open { discard() }
+            if state == .open {
+                if let linked { unlink(linked) }
+                discard()
+            }
             throw error
         }
     }
 
-    /// Removes the temporary file.
+    /// Removes the temporary file (an unnamed one goes with its descriptor).
     public func discard() {
         guard state == .open else { return }
-        unlink(temporaryPath)
+        if let temporaryPath { unlink(temporaryPath) }
         state = .discarded
     }
 
     deinit { discard() }
 }
+
+#if os(Linux)
+/// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`): Glibc's module map does not export it. `__O_TMPFILE`
+/// is 0o20000000 on x86-64 and AArch64 (the generic value).
+let openTemporaryFile: Int32 = 0o20000000 | O_DIRECTORY
+let procFileDescriptorsAvailable = access("/proc/self/fd", F_OK) == 0
+#endif
 
 /// Splits a path into its directory (`.` when none) and last component.
 public func splitPath(_ path: String) -> (directory: String, name: String) {

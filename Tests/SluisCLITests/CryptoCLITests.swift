@@ -227,3 +227,37 @@ final class CryptoCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("project pseudonym key"), r.stderr)
     }
 }
+
+/// A decrypt killed outright (SIGKILL) while it writes leaves no file behind: not the output,
+/// and no temporary file holding unverified plaintext (an unnamed `O_TMPFILE` on Linux).
+final class KilledWriterCLITests: XCTestCase {
+    func testKilledDecryptLeavesNoPlaintextFile() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["keygen", "identity", "-o", "alice", "--unprotected"], in: dir.path).exitCode, 0)
+        var plain = [UInt8]()
+        for i in 0..<200_000 { plain += Array("\(100_000_000 + i),Jan Jansen \(i)\n".utf8) }
+        dir.write("data.csv", bytes: plain)
+        XCTAssertEqual(try CLI.run(["encrypt", "-r", "alice.pub", "-o", "data.sluis", "data.csv"], in: dir.path).exitCode, 0)
+        let cipher = dir.read("data.sluis")
+        let before = Set(dir.allFiles())
+
+        // Ciphertext through a pipe that we hold open half-way: the decryptor is mid-file, its
+        // output open, when it is killed.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binaryPath)
+        p.arguments = ["decrypt", "-i", "alice.key", "-o", "out.csv", "-"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data(cipher[0..<(cipher.count / 2)]))
+        Thread.sleep(forTimeInterval: 1.0)
+        XCTAssertTrue(p.isRunning, "the decryptor should be waiting for the rest of its input")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        XCTAssertEqual(Set(dir.allFiles()), before, "a file was left behind")
+    }
+}

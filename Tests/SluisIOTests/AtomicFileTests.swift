@@ -5,25 +5,42 @@ import SluisTestSupport
 /// Output appears whole or not at all.
 final class AtomicFileTests: XCTestCase {
     func testNothingAppearsUntilCommitAndNothingRemainsAfterDiscard() throws {
-        let dir = TemporaryDirectory("sluis-atomic")
-        let target = dir.file("out.bin")
-        do {
-            let file = try AtomicFile(path: target)
-            try file.write([1, 2, 3])
-            try file.finish()
-            XCTAssertFalse(FileSystem.exists(target))
-            XCTAssertEqual(dir.allFiles().count, 1, "only the hidden temporary file")
-            XCTAssertTrue(dir.allFiles()[0].hasPrefix(".out.bin.sluis-tmp-"))
-            file.discard()
+        for unnamed in [true, false] {
+            let dir = TemporaryDirectory("sluis-atomic")
+            let target = dir.file("out.bin")
+            do {
+                let file = try AtomicFile(path: target, unnamed: unnamed)
+                try file.write([1, 2, 3])
+                try file.finish()
+                XCTAssertFalse(FileSystem.exists(target))
+                XCTAssertEqual(try FileSystem.readAll(file.readablePath, limitByteCount: 16), [1, 2, 3])
+                if file.temporaryPath == nil {
+                    #if os(Linux)
+                    XCTAssertTrue(unnamed)
+                    #endif
+                    XCTAssertEqual(dir.allFiles(), [], "an unnamed temporary file has no name to leave behind")
+                } else {
+                    XCTAssertEqual(dir.allFiles().count, 1, "only the hidden temporary file")
+                    XCTAssertTrue(dir.allFiles()[0].hasPrefix(".out.bin.sluis-tmp-"))
+                }
+                file.discard()
+            }
+            XCTAssertEqual(dir.allFiles(), [])
+            let file = try AtomicFile(path: target, unnamed: unnamed)
+            try file.write([4, 5])
+            try file.commit()
+            XCTAssertEqual(dir.read("out.bin"), [4, 5])
+            XCTAssertEqual(FileSystem.mode(target), 0o600)
+            XCTAssertEqual(dir.allFiles(), ["out.bin"])
+            // Replacing an existing file, atomically, when overwriting is allowed.
+            let again = try AtomicFile(path: target, unnamed: unnamed)
+            try again.write([6])
+            try again.commit()
+            XCTAssertEqual(dir.read("out.bin"), [6])
+            XCTAssertEqual(dir.allFiles(), ["out.bin"])
         }
-        XCTAssertEqual(dir.allFiles(), [])
-        let file = try AtomicFile(path: target)
-        try file.write([4, 5])
-        try file.commit()
-        XCTAssertEqual(dir.read("out.bin"), [4, 5])
-        XCTAssertEqual(FileSystem.mode(target), 0o600)
-        XCTAssertEqual(dir.allFiles(), ["out.bin"])
     }
+
 
     func testReleasedWithoutCommitRemovesTheTemporaryFile() throws {
         let dir = TemporaryDirectory("sluis-atomic")

@@ -17,10 +17,12 @@ public struct OpenedPackage {
 /// Verifies, decrypts and checks a package into a new folder, all or nothing.
 ///
 /// Everything is decrypted into a hidden staging folder beside the target (mode 0700). Each entry
-/// must decrypt and authenticate completely, match its SHA-256 in the signed manifest (hashed while
-/// it is read) and its plaintext SHA-256, size and row count in the inner manifest. Only then is
-/// the staging folder renamed to the target in one step; on any failure it is removed, so no
-/// plaintext remains. Stale staging folders of an earlier crashed `open` are removed first.
+/// is written as an unnamed file (`AtomicFile`) and must decrypt and authenticate completely, match
+/// its SHA-256 in the signed manifest (hashed while it is read) and its plaintext SHA-256, size and
+/// row count in the inner manifest before it gets its name in the staging folder. Only then is the
+/// staging folder renamed to the target in one step; on any failure it is removed, so no plaintext
+/// remains — and a process killed outright leaves at most checked files in a hidden folder, which
+/// the next `open` beside it removes (stale staging folders go first).
 public enum PackageOpener {
     /// The name of the metadata file written beside the data files.
     public static let metadataFileName = "sluis-manifest.json"
@@ -50,27 +52,33 @@ public enum PackageOpener {
             guard let described = inner.files.first(where: { $0.entry == entry.name }) else {
                 throw PackageError.innerManifestInvalid(path: path, detail: "entry \(entry.name) is not described")
             }
-            let outPath = staging + "/" + described.name
-            let fd = Glibc.open(outPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw IOError.cannotCreate(path: outPath, errno: errno) }
-            let output = FileOutput(fd: fd, path: outPath, ownsDescriptor: true)
+            // Unnamed until every check has passed (AtomicFile): an open killed mid-decryption
+            // leaves no plaintext behind, not even in the hidden staging folder.
+            let output = try AtomicFile(path: staging + "/" + described.name, mode: 0o600, overwrite: false)
             let counter = RowCountingSink(forwardingTo: output, format: described.format)
             let plaintext = HashingSink(forwardingTo: counter)
             // Decrypting (and hashing the ciphertext) on this core; hashing, counting and writing
             // the plaintext on the other. The decryptor finishes the sink only after the final tag.
             let pipelined = PipelinedSink(forwardingTo: plaintext)
             try decryptEntry(entry, of: file, path: path, identity: identity, into: pipelined)
-            try output.sync()
+            try output.finish()
             guard plaintext.byteCount == described.plaintextSize else {
                 throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "size differs")
             }
             guard Hex.encode(plaintext.digest ?? []) == described.plaintextSHA256 else {
                 throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "SHA-256 differs")
             }
-            let rows = try counter.dataRowCount ?? statisticalRowCount(outPath, format: described.format)
+            let rows: UInt64?
+            do {
+                rows = try counter.dataRowCount ?? statisticalRowCount(output.readablePath, format: described.format)
+            } catch {
+                // (The unnamed file's path would mean nothing to the reader of the message.)
+                throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "it cannot be read as \(described.format)")
+            }
             if let rows, rows != described.rows {
                 throw PackageError.plaintextMismatch(path: path, file: described.name, detail: "row count differs")
             }
+            try output.commit()
         }
         try writeMetadata(verified: verified, inner: inner, to: staging + "/" + metadataFileName)
         try syncDirectory(at: staging)
