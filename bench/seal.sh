@@ -51,7 +51,7 @@ RUNS=${RUNS:-3}
 timed() {
   local label=$1; shift
   sync
-  /usr/bin/time -f "%e %M" -o "$OUT/$label.time" "$@" >/dev/null
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/$label.time" "$@" >/dev/null
   cat "$OUT/$label.time" >> "$OUT/$label.times"
 }
 # median LABEL: prints the median seconds and the largest peak KiB of LABEL's runs; sets SEC and KIB.
@@ -78,14 +78,18 @@ for run in $(seq "$RUNS"); do
   timed "age dec + sync" sh -c "age -d -i $OUT/keys/age.key -o $OUT/age-plain $OUT/csv.age && sync $OUT/age-plain"
 done
 median "sluis seal"; SEAL=$SEC; SEAL_KIB=$KIB
+# CPU seconds (user + system) of the median-wall-time run of each: seal is CPU-bound on both cores.
+cpu() { sort -n "$OUT/$1.times" | awk '{ c[NR] = $3 + $4 } END { printf "%.2f", c[int((NR + 1) / 2)] }'; }
+SEAL_CPU=$(cpu "sluis seal"); AGE_CPU=$(cpu "age encrypt")
 median "age encrypt"; AGE_ENC=$SEC; AGE_ENC_KIB=$KIB
 median "age enc + sync"; AGE_ENC_SYNC=$SEC
 median "sluis open"; OPEN=$SEC; OPEN_KIB=$KIB
 median "age decrypt"; AGE_DEC=$SEC
 median "age dec + sync"; AGE_DEC_SYNC=$SEC
 PKG=$(stat -c %s "$OUT/package.sluis")
-awk -v s="$SEAL" -v a="$AGE_ENC" -v as="$AGE_ENC_SYNC" -v o="$OPEN" -v d="$AGE_DEC" -v ds="$AGE_DEC_SYNC" -v sk="$SEAL_KIB" -v ok="$OPEN_KIB" -v p="$PKG" -v ak="$AGE_ENC_KIB" 'BEGIN {
+awk -v s="$SEAL" -v a="$AGE_ENC" -v as="$AGE_ENC_SYNC" -v o="$OPEN" -v d="$AGE_DEC" -v ds="$AGE_DEC_SYNC" -v sk="$SEAL_KIB" -v ok="$OPEN_KIB" -v p="$PKG" -v ak="$AGE_ENC_KIB" -v sc="$SEAL_CPU" -v ac="$AGE_CPU" 'BEGIN {
   printf "seal wall time / age encrypt wall time: %.2f (target <= 1.5); against age encrypt + sync: %.2f\n", s / a, s / as
+  printf "CPU time (user + system): seal %.2f s on 2 cores, age encrypt %.2f s on 1\n", sc, ac
   printf "open speed / age decrypt speed (wall-time ratio on the same data): %.2f (target >= 0.9); against age decrypt + sync: %.2f\n", d / o, ds / o
   printf "peak memory: seal %.1f MiB, open %.1f MiB (target <= 64 MiB; age encrypt %.1f MiB)\n", sk / 1024, ok / 1024, ak / 1024
 }'
