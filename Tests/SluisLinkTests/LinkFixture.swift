@@ -112,3 +112,21 @@ func csvRows(_ bytes: [UInt8]) -> [[String]] {
     String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
 }
+
+/// The researcher's configuration for `sluis synth`'s survey.csv in the link tests: BSN
+/// pseudonymised as BSN_P, the demographic composite as DEMO_P, and every other column dropped
+/// unless `actions` says otherwise.
+enum SynthSurvey {
+    static let columns = ["BSN", "Naam", "Geboortedatum", "Geslacht", "Postcode", "Huisnummer", "Woonplaats",
+                          "Opleiding", "Score", "Inkomen", "Toelichting"]
+
+    static func file(_ actions: [String: ColumnAction]) -> FileConfig {
+        var configured = actions
+        configured["BSN"] = .pseudonymise(identifier: .bsn, outputName: "BSN_P", invalid: .blank)
+        return FileConfig(path: "survey.csv", columns: columns.map { ColumnConfig(name: $0, action: configured[$0] ?? .drop) },
+                          pseudonyms: [CompositePseudonymConfig(outputName: "DEMO_P", parts: [
+                              .init(column: "Geslacht", kind: .sex), .init(column: "Geboortedatum", kind: .date),
+                              .init(column: "Postcode", kind: .postcode), .init(column: "Huisnummer", kind: .housenumber),
+                          ])])
+    }
+}

@@ -22,20 +22,7 @@ final class SynthLinkTests: XCTestCase {
         let project = "SYNTH-1"
 
         // The researcher's side.
-        let file = FileConfig(path: "survey.csv", columns: [
-            ColumnConfig(name: "BSN", action: .pseudonymise(identifier: .bsn, outputName: "BSN_P", invalid: .blank)),
-            ColumnConfig(name: "Naam", action: .drop),
-            ColumnConfig(name: "Geboortedatum", action: .drop),
-            ColumnConfig(name: "Geslacht", action: .drop),
-            ColumnConfig(name: "Postcode", action: .drop),
-            ColumnConfig(name: "Huisnummer", action: .drop),
-            ColumnConfig(name: "Score", action: .keep(allowIdentifiers: false)),
-            ColumnConfig(name: "Inkomen", action: .keep(allowIdentifiers: false)),
-            ColumnConfig(name: "Toelichting", action: .drop),
-        ], pseudonyms: [CompositePseudonymConfig(outputName: "DEMO_P", parts: [
-            .init(column: "Geslacht", kind: .sex), .init(column: "Geboortedatum", kind: .date),
-            .init(column: "Postcode", kind: .postcode), .init(column: "Huisnummer", kind: .housenumber),
-        ])])
+        let file = SynthSurvey.file(["Score": .keep(allowIdentifiers: false), "Inkomen": .keep(allowIdentifiers: false)])
         let config = PipelineConfig(project: project, pseudonymKey: "unused", rendering: .default, files: [file])
         let pipeline = LoadedPipeline(config: config, configPath: dir.file("pipeline.json"), baseDirectory: dir.path)
         _ = try pipeline.pseudonymiseAll(key: PseudonymKey(secret: secret, keyId: "test"), into: dir.file("opened"))

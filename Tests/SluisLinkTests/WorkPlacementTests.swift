@@ -22,22 +22,11 @@ final class WorkPlacementTests: XCTestCase {
         _ = try Synthesiser.generate(directory: dir.path, persons: 8000, rows: 40_000, seed: 23)
         let secret = SecretBytes(copying: (0..<32).map { UInt8($0 ^ 0x33) })
         let project = "PLACEMENT-1"
-        let file = FileConfig(path: "survey.csv", columns: [
-            ColumnConfig(name: "BSN", action: .pseudonymise(identifier: .bsn, outputName: "BSN_P", invalid: .blank)),
-            ColumnConfig(name: "Naam", action: .drop),
-            ColumnConfig(name: "Geboortedatum", action: .generalise(.year, invalid: .blank)),
-            ColumnConfig(name: "Geslacht", action: .drop),
-            ColumnConfig(name: "Postcode", action: .drop),
-            ColumnConfig(name: "Huisnummer", action: .drop),
-            ColumnConfig(name: "Woonplaats", action: .drop),
-            ColumnConfig(name: "Opleiding", action: .keep(allowIdentifiers: false)),
-            ColumnConfig(name: "Score", action: .keep(allowIdentifiers: false)),
-            ColumnConfig(name: "Inkomen", action: .keep(allowIdentifiers: false)),
-            ColumnConfig(name: "Toelichting", action: .keep(allowIdentifiers: true)),
-        ], pseudonyms: [CompositePseudonymConfig(outputName: "DEMO_P", parts: [
-            .init(column: "Geslacht", kind: .sex), .init(column: "Geboortedatum", kind: .date),
-            .init(column: "Postcode", kind: .postcode), .init(column: "Huisnummer", kind: .housenumber),
-        ])])
+        let file = SynthSurvey.file([
+            "Geboortedatum": .generalise(.year, invalid: .blank), "Opleiding": .keep(allowIdentifiers: false),
+            "Score": .keep(allowIdentifiers: false), "Inkomen": .keep(allowIdentifiers: false),
+            "Toelichting": .keep(allowIdentifiers: true),
+        ])
         let config = PipelineConfig(project: project, pseudonymKey: "unused", rendering: .default, files: [file])
         let pipeline = LoadedPipeline(config: config, configPath: dir.file("pipeline.json"), baseDirectory: dir.path)
         let index = try RegisterIndexBuilder(projectKey: secret, projectId: project).build(from: CSVReader(path: dir.file("register.csv")))
