@@ -72,7 +72,24 @@ public final class AtomicFile: ByteSink {
         var linked: String? = nil
         do {
             try output.sync()
-            if !overwrite, access(targetPath, F_OK) == 0 { throw IOError.alreadyExists(path: targetPath) }
+            if !overwrite {
+                // Link, not rename: creating the name fails if it exists, atomically, so two
+                // writers of the same new file can never replace each other's.
+                let result = temporaryPath.map { link($0, targetPath) }
+                    ?? linkat(AT_FDCWD, "/proc/self/fd/\(output.fd)", AT_FDCWD, targetPath, AT_SYMLINK_FOLLOW)
+                if result == 0 {
+                    state = .committed
+                    if let temporaryPath { unlink(temporaryPath) }
+                    try syncDirectory(containing: targetPath)
+                    return
+                }
+                if errno == EEXIST { throw IOError.alreadyExists(path: targetPath) }
+                // A file system without hard links: check, then rename (a narrow race remains).
+                guard temporaryPath != nil else {
+                    throw IOError.renameFailed(from: readablePath, to: targetPath, errno: errno)
+                }
+                if access(targetPath, F_OK) == 0 { throw IOError.alreadyExists(path: targetPath) }
+            }
             let source: String
             if let temporaryPath {
                 source = temporaryPath

@@ -51,6 +51,22 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(dir.allFiles(), [])
     }
 
+    /// Two writers of the same new file (two seals naming the same package, say): the second to
+    /// commit fails and the first's file stays, whole; no temporary file remains.
+    func testNoOverwriteHoldsEvenWhenTheTargetAppearsAfterOpening() throws {
+        for unnamed in [true, false] {
+            let dir = TemporaryDirectory("sluis-atomic")
+            let first = try AtomicFile(path: dir.file("pkg"), overwrite: false, unnamed: unnamed)
+            let second = try AtomicFile(path: dir.file("pkg"), overwrite: false, unnamed: unnamed)
+            try first.write([1])
+            try second.write([2])
+            try first.commit()
+            XCTAssertThrowsError(try second.commit()) { XCTAssertEqual($0 as? IOError, .alreadyExists(path: dir.file("pkg"))) }
+            XCTAssertEqual(dir.read("pkg"), [1])
+            XCTAssertEqual(dir.allFiles(), ["pkg"])
+        }
+    }
+
     func testNoOverwriteWhenAskedNotTo() throws {
         let dir = TemporaryDirectory("sluis-atomic")
         dir.write("x", "old")
