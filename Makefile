@@ -2,14 +2,15 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
-# The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it.
-TEST_PACKAGES := readstat
+# The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
+# the independent readers of the file and package formats (written from docs/format.md) run in the tests.
+TEST_PACKAGES := readstat python3
 BENCH_PACKAGES := age time bc readstat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis
 
-.PHONY: all deps test-deps build release test demo bench bench-deps vectors clean
+.PHONY: all deps test-deps build release test demo bench bench-deps fuzz vectors clean
 
 all: build
 
@@ -66,6 +67,14 @@ bench-deps: deps
 bench: bench-deps
 	$(SWIFT) build -c release
 	./bench/run.sh $(RELEASE_BIN)
+
+## fuzz: coverage-guided fuzzing (libFuzzer + AddressSanitizer) of what sluis reads from outside:
+## packages, encrypted files, CSV, JSON, identifier values. FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build/fuzz --product sluis-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSLUIS_FUZZ -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+	./scripts/fuzz.sh .build/fuzz/release/sluis-fuzz $(FUZZ_SECONDS)
 
 ## vectors: regenerate the encrypted-file test vectors under Tests/SluisCryptoTests/Vectors.
 vectors: deps

@@ -48,6 +48,10 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
+        .systemLibrary(name: "CLibFuzzer"),
+        .executableTarget(name: "sluis-fuzz",
+                          dependencies: ["SluisCore", "SluisCrypto", "SluisIO", "SluisFormats", "SluisPipeline", "CLibFuzzer"],
+                          path: "Tools/sluis-fuzz", swiftSettings: settings),
         .executableTarget(name: "sluis-vectors", dependencies: ["SluisCore", "SluisCrypto", "SluisIO"],
                           path: "Tools/sluis-vectors", swiftSettings: settings),
 
@@ -58,7 +62,9 @@ let package = Package(
         .testTarget(name: "SluisCryptoTests", dependencies: ["SluisCrypto", "SluisTestSupport"],
                     resources: [.copy("Vectors")], swiftSettings: settings),
         .testTarget(name: "SluisFormatsTests", dependencies: ["SluisFormats", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisPipelineTests", dependencies: ["SluisPipeline", "SluisTestSupport"], swiftSettings: settings),
+        // Vectors/check_package.py: the independent package reader, run by SluisCLITests.
+        .testTarget(name: "SluisPipelineTests", dependencies: ["SluisPipeline", "SluisTestSupport"], exclude: ["Vectors"],
+                    swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),

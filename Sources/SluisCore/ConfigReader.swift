@@ -11,7 +11,11 @@ struct ConfigReader {
     }
 
     func type(_ path: String, _ expected: String, _ found: JSONValue) -> PipelineConfigError {
-        fail(path, "must be \(expected), not \(found.typeName == "array" || found.typeName == "object" ? "an" : "a") \(found.typeName)")
+        switch found {
+        case let .object(members) where members.isEmpty: return fail(path, "must be \(expected), not an empty object")
+        case let .array(items) where items.isEmpty: return fail(path, "must be \(expected), not an empty array")
+        default: return fail(path, "must be \(expected), not \(found.typeName == "array" || found.typeName == "object" ? "an" : "a") \(found.typeName)")
+        }
     }
 
     /// An object whose member names must all be in `allowed`.

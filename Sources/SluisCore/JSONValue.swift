@@ -256,3 +256,45 @@ extension String {
         self = s
     }
 }
+
+extension JSONValue {
+    /// Whether some object, at any depth, names a key twice. Why it matters: JSON parsers
+    /// disagree on which of two equal keys wins (Foundation takes the first, Python the last), so
+    /// a signed manifest with a repeated key could mean one thing to sluis and another to an
+    /// independent reader. Signed manifests with repeated keys are refused.
+    public var hasRepeatedKeys: Bool {
+        switch self {
+        case let .object(pairs):
+            var seen = Set<String>()
+            for (key, value) in pairs {
+                if !seen.insert(key).inserted || value.hasRepeatedKeys { return true }
+            }
+            return false
+        case let .array(values):
+            return values.contains { $0.hasRepeatedKeys }
+        default:
+            return false
+        }
+    }
+}
+
+extension JSONValue {
+    /// Whether every number in the JSON text `bytes` is an integer written without a fraction or
+    /// exponent (`16`, not `16.0` or `1.6e1`). Why: the parsed value cannot tell them apart, but
+    /// independent readers may (one accepts `16.0` as an offset, another refuses it), so a signed
+    /// manifest must not leave the choice open.
+    public static func usesOnlyPlainIntegers(_ bytes: [UInt8]) -> Bool {
+        var inString = false, escaped = false, inNumber = false
+        for c in bytes {
+            if inString {
+                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
+                continue
+            }
+            if c == 0x22 { inString = true; inNumber = false; continue }
+            let startsOrContinuesNumber = c == 0x2D || (c >= 0x30 && c <= 0x39)
+            if inNumber && (c == 0x2E || c == 0x65 || c == 0x45) { return false }
+            inNumber = startsOrContinuesNumber || (inNumber && c == 0x2B)
+        }
+        return true
+    }
+}

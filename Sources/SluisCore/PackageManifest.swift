@@ -75,6 +75,7 @@ public struct PackageManifest: Codable, Equatable, Sendable {
 /// manifest (it repeats the package id, and the signed clear manifest holds its hash).
 public struct InnerManifest: Codable, Equatable, Sendable {
     public static let formatName = "sluis-inner-manifest"
+    public static let currentVersion = 1
 
     public var format: String
     public var version: Int
@@ -159,7 +160,7 @@ public struct InnerManifest: Codable, Equatable, Sendable {
     public init(packageId: String, project: String, pseudonymKeyId: String, normalisationVersion: Int,
                 files: [File], pipeline: JSONValue) {
         self.format = Self.formatName
-        self.version = 1
+        self.version = Self.currentVersion
         self.packageId = packageId
         self.project = project
         self.pseudonymKeyId = pseudonymKeyId

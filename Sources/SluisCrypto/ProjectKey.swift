@@ -65,11 +65,13 @@ public final class ProjectKey: CustomStringConvertible, Sendable {
         return Primitives.hex(mac.authenticate(keyIdLabel).prefix(8))
     }
 
-    /// 1–64 characters from A–Z a–z 0–9 . _ - (it appears in file names, manifests and HKDF info).
+    /// 1–64 characters from A–Z a–z 0–9 . _ -, the first a letter or digit. It appears in file and
+    /// folder names (the intake delivers to `delivery/PROJECT/`), so `.`, `..` and hidden names
+    /// are impossible by construction; also in manifests and HKDF info.
     public static func isValidProjectId(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy {
-            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 95 || $0 == 45
-        }
+        func alphanumeric(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
+        guard let first = s.utf8.first, alphanumeric(first), s.utf8.count <= 64 else { return false }
+        return s.utf8.allSatisfy { alphanumeric($0) || $0 == 46 || $0 == 95 || $0 == 45 }
     }
 
     public var description: String { "project key \(keyId) for \(projectId) <secret redacted>" }

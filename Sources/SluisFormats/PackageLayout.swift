@@ -55,6 +55,10 @@ public enum PackageLayout {
             throw PackageError.notAPackage(path: path)
         }
         guard preamble[8] == version else { throw PackageError.unsupportedVersion(path: path, version: Int(preamble[8])) }
+        // Not covered by the signature, so fixed: any change to them is detected, as to every other byte.
+        guard preamble[9..<16].allSatisfy({ $0 == 0 }) else {
+            throw PackageError.damagedLayout(path: path, detail: "the reserved bytes of the preamble are not zero")
+        }
         guard fileByteCount >= UInt64(preambleByteCount + signatureByteCount + trailerByteCount),
               trailer.count == trailerByteCount, Array(trailer[24..<32]) == trailerMagic else {
             throw PackageError.truncated(path: path)
@@ -94,6 +98,8 @@ public enum PackageError: SluisError, Equatable {
     case truncated(path: String)
     case damagedLayout(path: String, detail: String)
     case manifestUnreadable(path: String)
+    /// Signed, but not a valid manifest (a field out of its syntax): refused all the same.
+    case manifestInvalid(path: String, detail: String)
     case signatureInvalid(path: String, claimedSigner: String)
     case untrustedSigner(path: String, fingerprint: String, project: String)
     case projectMismatch(path: String, expected: String, actual: String)
@@ -121,6 +127,8 @@ public enum PackageError: SluisError, Equatable {
         case let .truncated(p): return "\(p) is truncated: the package trailer is missing; the upload is incomplete or was cut off — ask for it again"
         case let .damagedLayout(p, d): return "\(p) is damaged: \(d); do not use it — ask for it again"
         case let .manifestUnreadable(p): return "\(p): the manifest is damaged or was modified and cannot be read; do not use the package"
+        case let .manifestInvalid(p, d):
+            return "\(p): the signed manifest is not valid (\(d)); the sender's sluis is faulty or the package was made by hand — do not use it"
         case let .signatureInvalid(p, s):
             return "\(p): the manifest signature does not verify (claimed signer \(s)); the manifest or signature was modified — do not use the package"
         case let .untrustedSigner(p, fp, project):

@@ -189,6 +189,51 @@ final class PackageTests: XCTestCase {
         assertRefused(try resigned({ $0.entries[0].name = "entry-009" }, by: mallory)) { ($0 as? SluisError) != nil }
     }
 
+    /// A manifest signed by the trusted researcher, but outside the format: refused before any of
+    /// it is used — above all a package id or project that would become a folder name outside the
+    /// intake's folders. (Found by an independent reader written from docs/format.md.)
+    func testSignedButInvalidManifestsAreRefused() throws {
+        let r = try seal(to: dir.file("a.sluis"))
+        let bytes = dir.read("a.sluis")
+        let manifestOffset = Int(r.manifest.innerManifest.offset + r.manifest.innerManifest.size)
+        func signedByResearcher(_ manifestBytes: [UInt8]) -> [UInt8] {
+            let sig = researcher.sign(PackageLayout.signedMessage(manifest: manifestBytes))
+            return Array(bytes[0..<manifestOffset]) + manifestBytes + sig
+                + PackageLayout.trailer(manifestOffset: UInt64(manifestOffset), manifestByteCount: UInt64(manifestBytes.count))
+        }
+        func edited(_ edit: (inout PackageManifest) -> Void) throws -> [UInt8] {
+            var m = r.manifest
+            edit(&m)
+            return signedByResearcher(try PackageSealer.encodeJSON(m))
+        }
+        func isInvalid(_ error: Error) -> Bool {
+            if case .manifestInvalid = error as? PackageError { return true }
+            return false
+        }
+        assertRefused(try edited { $0.packageId = "../../../escaped" }, isInvalid)
+        assertRefused(try edited { $0.packageId = r.manifest.packageId.uppercased() }, isInvalid)
+        assertRefused(try edited { $0.project = ".." }, { ($0 as? SluisError) != nil })
+        assertRefused(try edited { $0.sender.fingerprint = String(repeating: "0", count: r.manifest.sender.fingerprint.count) }, isInvalid)
+        assertRefused(try edited { $0.entries[0].sha256 = $0.entries[0].sha256.uppercased() }, isInvalid)
+        assertRefused(try edited { $0.entries[0].name = "../entry" }, isInvalid)
+        // A key named twice: parsers disagree on which one counts, so the manifest is refused.
+        let json = String(decoding: try PackageSealer.encodeJSON(r.manifest), as: UTF8.self)
+        let repeated = json.replacingOccurrences(of: "{", with: "{\"project\":\"P2026-0099\",", options: [], range: json.range(of: "{"))
+        assertRefused(signedByResearcher(Array(repeated.utf8))) {
+            if case .manifestUnreadable = $0 as? PackageError { return true }
+            return false
+        }
+        // The reserved bytes of the preamble are fixed, though not signed.
+        var reserved = bytes
+        reserved[12] = 1
+        assertRefused(reserved) {
+            if case .damagedLayout = $0 as? PackageError { return true }
+            return false
+        }
+        // The untouched package still opens.
+        XCTAssertNoThrow(try PackageOpener.open(path: dir.file("a.sluis"), identity: intake, trust: trust, outputDirectory: dir.file("ok")))
+    }
+
     func testAnotherProjectAndTheWrongIdentity() throws {
         let pkg = dir.file("a.sluis")
         try seal(to: pkg)

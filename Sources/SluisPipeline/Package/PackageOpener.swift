@@ -110,9 +110,13 @@ public enum PackageOpener {
     }
 
     static func checkedInnerManifest(_ bytes: [UInt8], against manifest: PackageManifest, path: String) throws -> InnerManifest {
-        guard let inner = try? JSONDecoder().decode(InnerManifest.self, from: Data(bytes)),
+        guard let json = try? JSONValue.parse(bytes), !json.hasRepeatedKeys,
+              let inner = try? JSONDecoder().decode(InnerManifest.self, from: Data(bytes)),
               inner.format == InnerManifest.formatName else {
             throw PackageError.innerManifestInvalid(path: path, detail: "it cannot be read")
+        }
+        guard inner.version == InnerManifest.currentVersion else {
+            throw PackageError.innerManifestInvalid(path: path, detail: "version \(inner.version) is not \(InnerManifest.currentVersion)")
         }
         guard inner.packageId == manifest.packageId, inner.project == manifest.project,
               inner.pseudonymKeyId == manifest.pseudonymKeyId else {
@@ -123,8 +127,16 @@ public enum PackageOpener {
         }
         var seen = Set<String>()
         for f in inner.files {
-            guard isSafeFileName(f.name), f.name != metadataFileName, seen.insert(f.name).inserted else {
+            // Names equal but for case would overwrite each other on a case-insensitive file system.
+            guard isSafeFileName(f.name), f.name.lowercased() != metadataFileName, seen.insert(f.name.lowercased()).inserted else {
                 throw PackageError.unsafeFileName(path: path, entry: f.entry)
+            }
+            // A format outside these would skip the row-count check.
+            guard ["csv", "sav", "zsav", "dta"].contains(f.format) else {
+                throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has unknown format \(f.format)")
+            }
+            guard PackageVerifier.isLowercaseHex(f.plaintextSHA256, count: 64) else {
+                throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has a malformed plaintextSHA256")
             }
         }
         return inner

@@ -39,7 +39,11 @@ public enum PackageVerifier {
 
         let manifestBytes = try FileRangeSource.readExactly(file, offset: index.manifestOffset, count: Int(index.manifestByteCount))
         let signature = try FileRangeSource.readExactly(file, offset: index.signatureOffset, count: PackageLayout.signatureByteCount)
-        guard let manifest = try? JSONDecoder().decode(PackageManifest.self, from: Data(manifestBytes)),
+        // Strict JSON, so that no two readers can see different manifests in the same signed bytes:
+        // an object first (no byte order mark), no repeated keys, integers only.
+        guard manifestBytes.first == 0x7B, JSONValue.usesOnlyPlainIntegers(manifestBytes),
+              let json = try? JSONValue.parse(manifestBytes), !json.hasRepeatedKeys,
+              let manifest = try? JSONDecoder().decode(PackageManifest.self, from: Data(manifestBytes)),
               manifest.format == PackageManifest.formatName else {
             throw PackageError.manifestUnreadable(path: path)
         }
@@ -53,6 +57,7 @@ public enum PackageVerifier {
         guard manifest.version == PackageManifest.currentVersion else {
             throw PackageError.unsupportedVersion(path: path, version: manifest.version)
         }
+        try checkFields(manifest, signer: claimedSigner, path: path)
         guard trust.trusted(claimedSigner, project: manifest.project) else {
             throw PackageError.untrustedSigner(path: path, fingerprint: claimedSigner.fingerprint, project: manifest.project)
         }
@@ -83,6 +88,35 @@ public enum PackageVerifier {
         }
         return VerifiedPackage(path: path, manifest: manifest, manifestBytes: manifestBytes, signer: claimedSigner,
                                index: index, entriesHashed: hashEntries)
+    }
+
+    /// Every signed field within its syntax (docs/format.md, "Verifying a package", step 3).
+    /// Why, when the signature already holds: the package id and project become folder names at
+    /// the intake, and a trusted sender's faulty or hand-made manifest must not reach outside them.
+    static func checkFields(_ manifest: PackageManifest, signer: Recipient, path: String) throws {
+        func invalid(_ detail: String) -> PackageError { .manifestInvalid(path: path, detail: detail) }
+        guard isLowercaseHex(manifest.packageId, count: 32) else { throw invalid("packageId is not 32 lowercase hexadecimal digits") }
+        guard ProjectKey.isValidProjectId(manifest.project) else { throw invalid("project is not a valid project id") }
+        guard manifest.sender.fingerprint == signer.fingerprint else { throw invalid("sender.fingerprint is not the sender key's") }
+        for entry in manifest.entries {
+            guard isDataEntryName(entry.name) else { throw invalid("entry name \(entry.name) is not entry-NNN") }
+        }
+        for entry in manifest.entries + [manifest.innerManifest] {
+            guard isLowercaseHex(entry.sha256, count: 64), isLowercaseHex(entry.headerSHA256, count: 64) else {
+                throw invalid("a hash of entry \(entry.name) is not 64 lowercase hexadecimal digits")
+            }
+        }
+    }
+
+    /// `entry-` and three or more digits.
+    static func isDataEntryName(_ name: String) -> Bool {
+        let digits = name.utf8.dropFirst(6)
+        return name.hasPrefix("entry-") && digits.count >= 3 && digits.allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
+    /// Exactly `count` characters from 0–9 a–f.
+    public static func isLowercaseHex(_ s: String, count: Int) -> Bool {
+        s.utf8.count == count && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 
     /// The entries (data and inner manifest) must cover the bytes between the preamble and the

@@ -14,6 +14,11 @@ public struct TrustStore: Sendable {
         public var recipient: Recipient
         /// nil: every project.
         public var projects: Set<String>?
+
+        public init(recipient: Recipient, projects: Set<String>?) {
+            self.recipient = recipient
+            self.projects = projects
+        }
     }
 
     public private(set) var entries: [Entry]
