@@ -79,6 +79,30 @@ public enum PackageLayout {
         return Index(fileByteCount: fileByteCount, manifestOffset: manifestOffset, manifestByteCount: manifestByteCount)
     }
 
+    /// When a file's last bytes are not a trailer: looks through its `tail` (the last bytes of a
+    /// file of `fileByteCount` bytes) for a complete, consistent trailer that ends before the end
+    /// of the file, and returns how many bytes follow it — so that a package with bytes appended
+    /// is reported as such instead of as truncated. nil when there is none.
+    public static func bytesAppended(tail: [UInt8], fileByteCount: UInt64) -> UInt64? {
+        guard tail.count >= trailerByteCount else { return nil }
+        let tailStart = fileByteCount - UInt64(tail.count)
+        var end = tail.count - 1  // exclusive end of a candidate trailer, scanning backwards
+        while end >= trailerByteCount {
+            if Array(tail[(end - 8)..<end]) == trailerMagic {
+                let t = Array(tail[(end - trailerByteCount)..<end])
+                let o = readBigEndian(t, at: 0, byteCount: 8), m = readBigEndian(t, at: 8, byteCount: 8)
+                let trailerEnd = tailStart + UInt64(end)
+                let (expected, overflow) = o.addingReportingOverflow(m &+ UInt64(signatureByteCount + trailerByteCount))
+                if !overflow, m <= UInt64(maximumManifestByteCount), expected == trailerEnd,
+                   readBigEndian(t, at: 16, byteCount: 4) == UInt64(signatureByteCount) {
+                    return fileByteCount - trailerEnd
+                }
+            }
+            end -= 1
+        }
+        return nil
+    }
+
     static func appendBigEndian(_ value: UInt64, byteCount: Int, to out: inout [UInt8]) {
         for i in stride(from: byteCount - 1, through: 0, by: -1) { out.append(UInt8((value >> (8 * UInt64(i))) & 0xff)) }
     }

@@ -131,7 +131,18 @@ final class PackageTests: XCTestCase {
         for cut in [0, 1, 15, 16, 100, bytes.count / 2, bytes.count - 97, bytes.count - 33, bytes.count - 1] {
             assertRefused(Array(bytes[0..<cut])) { ($0 as? SluisError) != nil }
         }
-        assertRefused(bytes + [0]) { ($0 as? SluisError) != nil }
+        // Cut inside the trailer: said to be truncated.
+        assertRefused(Array(bytes[0..<(bytes.count - 1)])) {
+            if case .truncated = $0 as? PackageError { return true }
+            return false
+        }
+        // Bytes appended: said to be appended, with how many (not "truncated").
+        for extra in [[UInt8](repeating: 0, count: 1), Array("SLUISEND".utf8), [UInt8](repeating: 0x41, count: 5000)] {
+            assertRefused(bytes + extra) {
+                if case let .damagedLayout(_, detail) = $0 as? PackageError { return detail.hasPrefix("\(extra.count) byte(s) were appended") }
+                return false
+            }
+        }
     }
 
     func testEntrySwappedWithOneFromAnotherPackageOfTheSameSigner() throws {

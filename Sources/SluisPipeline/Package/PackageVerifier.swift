@@ -35,7 +35,23 @@ public enum PackageVerifier {
         }
         let trailerOffset = size >= UInt64(PackageLayout.trailerByteCount) ? size - UInt64(PackageLayout.trailerByteCount) : 0
         let trailer = try FileRangeSource.readExactly(file, offset: trailerOffset, count: PackageLayout.trailerByteCount)
-        let index = try PackageLayout.readIndex(preamble: preamble, trailer: trailer, fileByteCount: size, path: path)
+        let index: PackageLayout.Index
+        do {
+            index = try PackageLayout.readIndex(preamble: preamble, trailer: trailer, fileByteCount: size, path: path)
+        } catch let error as PackageError {
+            // No valid trailer at the end: when a consistent one sits a little before it, the
+            // package was extended, not truncated or damaged; say so.
+            switch error {
+            case .truncated, .damagedLayout:
+                let tailCount = Int(min(size, 1 << 16))
+                let tail = try FileRangeSource.readExactly(file, offset: size - UInt64(tailCount), count: tailCount)
+                if let extra = PackageLayout.bytesAppended(tail: tail, fileByteCount: size) {
+                    throw PackageError.damagedLayout(path: path, detail: "\(extra) byte(s) were appended after the end of the package")
+                }
+            default: break
+            }
+            throw error
+        }
 
         let manifestBytes = try FileRangeSource.readExactly(file, offset: index.manifestOffset, count: Int(index.manifestByteCount))
         let signature = try FileRangeSource.readExactly(file, offset: index.signatureOffset, count: PackageLayout.signatureByteCount)
