@@ -32,7 +32,7 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
     case emptyPassphrase(source: String)
     /// Argon2id could not run (memory).
     case keyDerivationFailed(path: String)
-    /// A project id that is empty, too long, or has characters outside A–Z a–z 0–9 . _ -.
+    /// A project id that is empty, too long, has characters outside A–Z a–z 0–9 . _ -, or does not start with a letter or digit.
     case invalidProjectId
     /// A comment with a line break or control characters, or longer than 200 bytes.
     case invalidComment
@@ -86,7 +86,7 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         case let .keyDerivationFailed(path):
             return "cannot derive the key for \(path): not enough memory for Argon2id"
         case .invalidProjectId:
-            return "invalid project id: use 1 to 64 characters from A-Z a-z 0-9 . _ -"
+            return "invalid project id: use 1 to 64 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit"
         case .invalidComment:
             return "invalid comment: use at most 200 bytes of printable text on one line"
         }
