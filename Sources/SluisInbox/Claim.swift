@@ -86,6 +86,15 @@ final class Claim {
         return Claim(id: id, directory: directory, lockFD: fd)
     }
 
+    /// Counts one more start of processing this claim (durably, before the work) and returns the
+    /// count. A count above one means earlier runs died while processing it.
+    func recordAttempt() throws -> Int {
+        let path = directory + "/attempts"
+        let previous = (try? FileSystem.readAll(path, limitByteCount: 32)).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        try FileSystem.writeAtomically(Array(String(previous + 1).utf8), to: path, mode: 0o600)
+        return previous + 1
+    }
+
     /// Removes the claim folder (plaintext first), while still holding the lock.
     func remove() {
         FileSystem.removeTree(openedPath)

@@ -60,6 +60,9 @@ public final class Inbox {
         self.crash = CrashInjection()
     }
 
+    /// How many runs may die while processing one package before it is quarantined.
+    public static let maximumAttempts = 3
+
     /// One pass over the work folder (interrupted claims first) and the inbox.
     public func runOnce() throws -> InboxSummary {
         var summary = InboxSummary()
@@ -70,6 +73,15 @@ public final class Inbox {
             var event = AuditEvent(event: "resumed", claim: claim.id)
             event.upload = claim.uploadName
             try audit.append(event)
+            // A package that makes the job die every time (a bug, a resource it exhausts) must
+            // not hold up every later upload: after `maximumAttempts` interrupted runs, set it aside.
+            let attempts = try claim.recordAttempt()
+            if attempts > Self.maximumAttempts {
+                var base = AuditEvent(event: "", claim: claim.id)
+                base.upload = claim.uploadName
+                quarantine(claim, stage: "resume", error: InboxError.interruptedTooOften(times: attempts - 1), base: base, summary: &summary)
+                continue
+            }
             process(claim, into: &summary)
         }
         for name in try FileSystem.list(config.inbox) {
@@ -82,6 +94,7 @@ public final class Inbox {
             var event = AuditEvent(event: "claimed", claim: claim.id)
             event.upload = name
             try audit.append(event)
+            _ = try claim.recordAttempt()
             crash.step("claimed")
             process(claim, into: &summary)
         }

@@ -7,12 +7,14 @@ public enum InboxError: SluisError, Equatable {
     case duplicate(packageId: String)
     case noRegister(project: String)
     case locked(path: String)
+    case interruptedTooOften(times: Int)
 
     public var category: FailureCategory {
         switch self {
         case .config, .noRegister: return .usage
         case .unknownProject, .duplicate: return .verification
         case .locked: return .io
+        case .interruptedTooOften: return .data
         }
     }
 
@@ -23,6 +25,9 @@ public enum InboxError: SluisError, Equatable {
         case let .duplicate(id): return "package \(id) was delivered before; this copy is a replay and is not delivered again"
         case let .noRegister(p): return "project \(p) has no register to link against"
         case let .locked(p): return "\(p) is in use by another sluis inbox run"
+        case let .interruptedTooOften(n):
+            return "the intake was interrupted \(n) times while processing this package (a crash, a kill, a power cut); "
+                + "set aside so that it does not hold up later uploads — see the audit log, then open it by hand"
         }
     }
 }

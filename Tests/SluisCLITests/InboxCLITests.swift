@@ -255,6 +255,29 @@ final class InboxCLITests: XCTestCase {
         XCTAssertGreaterThan(killedMidRun, 5, "most kills should land inside a run")
     }
 
+    /// A package during which the job dies every time is set aside after three interrupted runs,
+    /// so that it does not hold up the uploads behind it.
+    func testAPackageInterruptedThreeTimesIsQuarantinedAndTheNextOneDelivered() throws {
+        let a = try seal("P2026-0042", as: "a.sluis")
+        let b = try seal("P2026-0043", as: "b.sluis")
+        try upload(a.path, as: "a.sluis")
+        // Three runs that each die at their second step: a's claim is taken, then resumed twice.
+        for run in 1...3 {
+            let crashed = try self.run(["inbox", "-c", "intake.json"], environment: ["SLUIS_INBOX_CRASH_AT": "2"])
+            XCTAssertEqual(crashed.exitCode, 137, "run \(run): \(crashed.stderr)")
+        }
+        try upload(b.path, as: "b.sluis")
+        let r = try run(["inbox", "-c", "intake.json"])
+        XCTAssertEqual(r.exitCode, 6, r.stdout + r.stderr)
+        XCTAssertEqual(try FileSystem.list(dir.file("srv/delivery/P2026-0043")), [b.id])
+        let quarantined = try FileSystem.list(dir.file("srv/quarantine"))
+        XCTAssertEqual(quarantined.count, 1)
+        let reason = String(decoding: dir.read("srv/quarantine/\(quarantined[0])/reason.json"), as: UTF8.self)
+        XCTAssertTrue(reason.contains("interrupted 3 times"), reason)
+        XCTAssertTrue(dir.read("srv/quarantine/\(quarantined[0])/package.sluis") == dir.read("packages/a.sluis"), "the package is kept whole")
+        XCTAssertEqual(files(under: "srv/work"), [])
+    }
+
     func testTwoRunsAtOnceNeverDeliverTwice() throws {
         var ids: [String] = []
         for i in 0..<6 {
