@@ -184,6 +184,20 @@ enum Primitives {
 
     static func base64(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { base64($0) } }
 
+    /// Standard base64 of a secret, appended to `out` as bytes (never a Swift string, which could
+    /// not be wiped); the caller wipes `out`.
+    static func appendBase64(of secret: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        Sodium.ready()
+        let variant = Int32(sodium_base64_VARIANT_ORIGINAL)
+        let length = sodium_base64_encoded_len(secret.count, variant)
+        let buffer = SecretBytes(count: length)
+        buffer.withUnsafeMutableBytes { b in
+            _ = sodium_bin2base64(b.baseAddress!.assumingMemoryBound(to: CChar.self), length,
+                                  secret.baseAddress?.assumingMemoryBound(to: UInt8.self), secret.count, variant)
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<(length - 1)]))
+        }
+    }
+
     /// Decodes standard base64 (padding required, no whitespace) of exactly `byteCount` bytes, or nil.
     static func decodeBase64(_ text: Substring, byteCount: Int) -> [UInt8]? {
         guard let secret = decodeBase64Secret(text, byteCount: byteCount) else { return nil }
@@ -192,19 +206,22 @@ enum Primitives {
 
     /// Decodes standard base64 of exactly `byteCount` bytes into guarded memory, or nil.
     static func decodeBase64Secret(_ text: Substring, byteCount: Int) -> SecretBytes? {
+        var chars = Array(text.utf8)
+        defer { chars.withUnsafeMutableBytes { Sodium.zero($0) } }
+        return chars.withUnsafeBytes { decodeBase64Secret(bytes: $0, byteCount: byteCount) }
+    }
+
+    /// The same from base64 text held as bytes (a secret key's, kept out of Swift strings).
+    static func decodeBase64Secret(bytes chars: UnsafeRawBufferPointer, byteCount: Int) -> SecretBytes? {
         Sodium.ready()
-        let chars = Array(text.utf8)
         guard !chars.isEmpty, chars.count == sodium_base64_encoded_len(byteCount, Int32(sodium_base64_VARIANT_ORIGINAL)) - 1
         else { return nil }
         let out = SecretBytes(count: byteCount + 3)
         var written = 0
         let rc = out.withUnsafeMutableBytes { o in
-            chars.withUnsafeBufferPointer { c in
-                c.baseAddress!.withMemoryRebound(to: CChar.self, capacity: c.count) { cp in
-                    sodium_base642bin(o.baseAddress!.assumingMemoryBound(to: UInt8.self), o.count, cp, c.count,
-                                      nil, &written, nil, Int32(sodium_base64_VARIANT_ORIGINAL))
-                }
-            }
+            sodium_base642bin(o.baseAddress!.assumingMemoryBound(to: UInt8.self), o.count,
+                              chars.baseAddress!.assumingMemoryBound(to: CChar.self), chars.count,
+                              nil, &written, nil, Int32(sodium_base64_VARIANT_ORIGINAL))
         }
         guard rc == 0, written == byteCount else { return nil }
         let exact = SecretBytes(count: byteCount)

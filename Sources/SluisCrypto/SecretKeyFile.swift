@@ -41,7 +41,9 @@ struct SecretKeyFile {
     let cost: Argon2Cost?
     let salt: [UInt8]
     let nonce: [UInt8]
-    let secretField: Substring
+    /// The `secret:` value as the file has it (base64), in guarded memory: for an unprotected key
+    /// it is the secret itself, so it never passes through a Swift string.
+    let secretField: SecretBytes
 
     func publicValue(_ key: String) -> String? { publicFields.first { $0.key == key }?.value }
 
@@ -57,7 +59,9 @@ struct SecretKeyFile {
         switch protection {
         case .none:
             header += "protection: none\n"
-            body = Array(header.utf8) + Array("secret: ".utf8) + secret.withUnsafeBytes { Array(Primitives.base64($0).utf8) }
+            body = Array(header.utf8) + Array("secret: ".utf8)
+            body.reserveCapacity(body.count + 64)  // no reallocation: every copy of the secret is wiped below
+            secret.withUnsafeBytes { Primitives.appendBase64(of: $0, to: &body) }
         case let .passphrase(passphrase):
             let salt = randomness.bytes(count: Primitives.argon2SaltByteCount)
             let nonce = randomness.bytes(count: Primitives.aeadNonceByteCount)
@@ -99,8 +103,14 @@ struct SecretKeyFile {
 
     /// Parses the container (no passphrase needed; the secret stays sealed).
     static func parse(_ bytes: ArraySlice<UInt8>, path: String) throws -> SecretKeyFile {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw KeyFileError.notAKeyFile(path: path) }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // The value of the `secret:` line (the last line) goes to guarded memory; the rest is parsed
+        // as text with that value masked, so no copy of it lands in a Swift string.
+        var masked = Array(bytes)
+        defer { masked.withUnsafeMutableBytes { Sodium.zero($0) } }
+        let secretValue = Self.takeSecretValue(from: &masked)
+        guard let text = String(validating: masked, as: UTF8.self) else { throw KeyFileError.notAKeyFile(path: path) }
+        // (In Swift "\r\n" is one Character, so CRLF line ends must be named to be split on.)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard let first = lines.first, first.hasPrefix("sluis-secret-key-") else { throw KeyFileError.notAKeyFile(path: path) }
         guard first == firstLine else { throw KeyFileError.unsupportedVersion(path: path) }
@@ -136,10 +146,38 @@ struct SecretKeyFile {
         default:
             throw KeyFileError.malformed(path: path, line: cursor.lineNumber - 1, expected: "protection: argon2id or none")
         }
-        let secret = try cursor.take("secret")
+        let secretLine = cursor.lineNumber
+        _ = try cursor.take("secret")
+        guard let secretValue else { throw KeyFileError.malformed(path: path, line: secretLine, expected: "secret: base64") }
         guard cursor.atEnd else { throw KeyFileError.malformed(path: path, line: cursor.lineNumber, expected: "end of file") }
         return SecretKeyFile(path: path, kind: kind, publicFields: publicFields, cost: cost, salt: salt, nonce: nonce,
-                             secretField: secret)
+                             secretField: secretValue)
+    }
+
+    /// Finds the first line that starts with `secret: `, moves its value into guarded memory and
+    /// overwrites it in `bytes` with `A`s (valid base64 of the same length, so the text parser
+    /// still sees a well-formed line, and reports misplaced lines as before). nil when there is none.
+    static func takeSecretValue(from bytes: inout [UInt8]) -> SecretBytes? {
+        let prefix = Array("secret: ".utf8)
+        var start = 0
+        while start < bytes.count {
+            var lineEnd = start
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            if lineEnd - start >= prefix.count, Array(bytes[start..<(start + prefix.count)]) == prefix { break }
+            start = lineEnd + 1
+        }
+        guard start < bytes.count else { return nil }
+        var end = start
+        while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+        if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+        let valueStart = start + prefix.count
+        guard end > valueStart else { return nil }
+        let value = SecretBytes(count: end - valueStart)
+        value.withUnsafeMutableBytes { v in
+            bytes.withUnsafeBytes { b in v.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[valueStart..<end])) }
+        }
+        for i in valueStart..<end { bytes[i] = 0x41 }
+        return value
     }
 
     /// The lines before `secret:`, canonically encoded: the AEAD's additional data.
@@ -161,13 +199,15 @@ struct SecretKeyFile {
     /// Opens the 32-byte secret, asking `passphrase` only when the file is protected.
     func openSecret(passphrase: PassphraseSource) throws -> SecretBytes {
         guard let cost else {
-            guard let s = Primitives.decodeBase64Secret(secretField, byteCount: Self.secretByteCount) else {
+            guard let s = secretField.withUnsafeBytes({ Primitives.decodeBase64Secret(bytes: $0, byteCount: Self.secretByteCount) }) else {
                 throw KeyFileError.malformed(path: path, line: lineOfSecret, expected: "secret: 32 bytes in base64")
             }
             return s
         }
         guard cost.isWithinCap else { throw KeyFileError.costTooHigh(path: path) }
-        guard let sealed = Primitives.decodeBase64(secretField, byteCount: Self.secretByteCount + Primitives.aeadTagByteCount)
+        guard let sealed = secretField.withUnsafeBytes({
+            Primitives.decodeBase64Secret(bytes: $0, byteCount: Self.secretByteCount + Primitives.aeadTagByteCount)?.exposedCopy()
+        })
         else { throw KeyFileError.malformed(path: path, line: lineOfSecret, expected: "secret: 48 bytes in base64") }
         let words = try passphrase.passphrase(prompt: "passphrase for \(path)", confirm: false)
         guard let key = Primitives.argon2id(passphrase: words, salt: salt, opsLimit: cost.opsLimit,

@@ -130,6 +130,8 @@ public final class FileOutput: ByteSink {
     private nonisolated(unsafe) static let syncFileRange: UnsafeMutableRawPointer? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
 
     deinit {
+        // The buffer held plaintext (decrypted data, key files): wipe it before the memory is reused.
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
         buffer.deallocate()
         if ownsDescriptor { close(fd) }
     }

@@ -31,6 +31,31 @@ final class KeyFileTests: XCTestCase {
         XCTAssertThrowsError(try id.write(secretKeyFile: dir.file("a.key"), protection: .none))
     }
 
+    /// The secret of an unprotected key is read from its own line into guarded memory (the rest
+    /// of the file is parsed as text with that value masked): it loads the same key, and a
+    /// misplaced or empty secret line is still a clear error.
+    func testUnprotectedKeyLoadsAndMisplacedSecretLinesAreRefused() throws {
+        let dir = TemporaryDirectory()
+        let id = try Identity.generate(comment: "demo")
+        try id.write(secretKeyFile: dir.file("a.key"), protection: .none)
+        XCTAssertEqual(try Identity.load(path: dir.file("a.key"), passphrase: .terminal).recipient, id.recipient)
+        let text = String(decoding: dir.read("a.key"), as: UTF8.self)
+        XCTAssertTrue(text.contains("\nsecret: ") && text.hasSuffix("\n"))
+        for (name, broken) in [("extra.key", text + "extra: 1\n"), ("empty.key", text.replacingOccurrences(
+                                   of: #"secret: [^\n]*"#, with: "secret: ", options: .regularExpression)),
+                               ("crlf.key", text.replacingOccurrences(of: "\n", with: "\r\n"))] {
+            dir.write(name, broken)
+            chmod(dir.file(name), 0o600)
+            if name == "crlf.key" {
+                XCTAssertEqual(try Identity.load(path: dir.file(name), passphrase: .terminal).recipient, id.recipient)
+            } else {
+                XCTAssertThrowsError(try Identity.load(path: dir.file(name), passphrase: .terminal), name) {
+                    guard case .malformed = $0 as? KeyFileError else { return XCTFail("\(name): \($0)") }
+                }
+            }
+        }
+    }
+
     func testWrongPassphraseIsAVerificationFailureThatNamesNoSecret() throws {
         let dir = TemporaryDirectory()
         try Identity.generate().write(secretKeyFile: dir.file("a.key"), protection: .passphrase(words), cost: fast)
