@@ -69,7 +69,7 @@ bench: bench-deps
 	./bench/run.sh $(RELEASE_BIN)
 
 ## fuzz: coverage-guided fuzzing (libFuzzer + AddressSanitizer) of what sluis reads from outside:
-## packages, encrypted files, CSV, JSON, identifier values. FUZZ_SECONDS per target (default 60).
+## packages, encrypted files, key files, CSV, JSON, identifier values. FUZZ_SECONDS per target (default 60).
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(SWIFT) build -c release --scratch-path .build/fuzz --product sluis-fuzz \

@@ -5,7 +5,7 @@
 # Reproduce one with: FUZZER TARGET fuzz-out/crashes/TARGET-crash-…
 set -euo pipefail
 FUZZER=$1; SECONDS_EACH=$2; shift 2
-TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(values csv json decrypt package)
+TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(values csv json decrypt package keyfile)
 cd "$(dirname "$0")/.."
 mkdir -p fuzz-out/crashes
 rm -rf fuzz-out/seeds && "$FUZZER" seed fuzz-out/seeds

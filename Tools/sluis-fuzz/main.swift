@@ -26,6 +26,7 @@ struct FuzzTarget {
 /// A fixed identity and its public key, so that `decrypt` gets past the header parse.
 let identity = try! Identity(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)), comment: "fuzz")
 let scratchPackage = NSTemporaryDirectory() + "/sluis-fuzz-\(getpid()).sluis"
+let scratchKey = NSTemporaryDirectory() + "/sluis-fuzz-\(getpid()).key"
 let trust = TrustStore(entries: [TrustStore.Entry(recipient: identity.recipient, projects: nil)])
 
 let targets: [FuzzTarget] = [
@@ -49,6 +50,13 @@ let targets: [FuzzTarget] = [
         _ = try? PipelineConfig.parse(bytes, file: "pipeline.json")
         _ = try? JSONDecoder().decode(PackageManifest.self, from: Data(bytes))
         _ = try? JSONDecoder().decode(InnerManifest.self, from: Data(bytes))
+    },
+    FuzzTarget(name: "keyfile", what: "a secret key file's container (no passphrase work: unprotected, or its public part)") { bytes in
+        try? FileSystem.writeAtomically(bytes, to: scratchKey, mode: 0o600)
+        _ = try? Identity.recipient(ofSecretKeyFile: scratchKey)
+        // Unprotected keys open without Argon2id; protected ones stop before it (no passphrase given).
+        _ = try? Identity.load(path: scratchKey, passphrase: .given(SecretBytes(count: 0)))
+        _ = try? ProjectKey.load(path: scratchKey, passphrase: .given(SecretBytes(count: 0)))
     },
     FuzzTarget(name: "values", what: "one value through every normaliser, generaliser and the residual scanner") { bytes in
         var out: [UInt8] = []
@@ -82,6 +90,13 @@ func writeSeeds(into directory: String) throws {
         try put("values", "v\(i)", Array(value.utf8))
     }
     try put("values", "recipient", Array(identity.recipient.publicKeyText.utf8))
+    let keyPath = directory + "/keyfile/identity.key"
+    try FileSystem.makeDirectories(directory + "/keyfile")
+    FileSystem.removeTree(keyPath)
+    try identity.write(secretKeyFile: keyPath, protection: .none)
+    let projectKeyPath = directory + "/keyfile/project.key"
+    FileSystem.removeTree(projectKeyPath)
+    try ProjectKey.generate(projectId: "P-FUZZ").write(secretKeyFile: projectKeyPath, protection: .none)
 
     let encrypted = MemorySink()
     let sink = try EncryptingSink(recipients: [identity.recipient], output: encrypted, chunkByteCount: 64, randomness: SystemRandomSource())
@@ -133,6 +148,7 @@ let status = cArguments.withUnsafeMutableBufferPointer { buffer -> CInt in
     }
 }
 unlink(scratchPackage)
+unlink(scratchKey)
 exit(status)
 #else
 FileHandle.standardError.write(Data("sluis-fuzz: this build has no fuzzer; run `make fuzz` (it builds with -sanitize=fuzzer)\n".utf8))
