@@ -103,8 +103,8 @@ struct SecretKeyFile {
 
     /// Parses the container (no passphrase needed; the secret stays sealed).
     static func parse(_ bytes: ArraySlice<UInt8>, path: String) throws -> SecretKeyFile {
-        // The value of the `secret:` line (the last line) goes to guarded memory; the rest is parsed
-        // as text with that value masked, so no copy of it lands in a Swift string.
+        // The value of the `secret:` line goes to guarded memory; the rest is parsed as text with
+        // that value masked, so no copy of it lands in a Swift string (strings cannot be wiped).
         var masked = Array(bytes)
         defer { masked.withUnsafeMutableBytes { Sodium.zero($0) } }
         let secretValue = Self.takeSecretValue(from: &masked)
