@@ -127,12 +127,6 @@ public final class CSVWriter: RowSink {
 
     private func reserve(_ extra: Int) {
         guard used + extra > capacity else { return }
-        var newCapacity = capacity * 2
-        while newCapacity < used + extra { newCapacity *= 2 }
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 64)
-        grown.copyMemory(from: buffer, byteCount: used)
-        buffer.deallocate()
-        buffer = grown
-        capacity = newCapacity
+        growBuffer(&buffer, capacity: &capacity, used: used, needed: used + extra, alignment: 64)
     }
 }

@@ -1,3 +1,4 @@
+import SluisIO
 /// The shape every tabular reader and writer shares (CSV, SPSS, Stata), so the pipeline can
 /// classify, normalise and pseudonymise without knowing the file format.
 ///
@@ -99,13 +100,7 @@ public final class FieldBuffer {
 
     private func reserve(_ extra: Int) {
         guard used + extra > capacity else { return }
-        var newCap = capacity * 2
-        while newCap < used + extra { newCap *= 2 }
-        let nb = UnsafeMutableRawPointer.allocate(byteCount: newCap, alignment: 16)
-        nb.copyMemory(from: bytes, byteCount: used)
-        bytes.deallocate()
-        bytes = nb
-        capacity = newCap
+        growBuffer(&bytes, capacity: &capacity, used: used, needed: used + extra, alignment: 16)
     }
 }
 

@@ -1,4 +1,5 @@
 import SluisFormats
+import SluisIO
 
 /// Builds one output row in a reusable byte buffer and hands it out as a `FieldView`.
 ///
@@ -36,13 +37,7 @@ struct LinkRowAssembler {
     @inline(__always)
     private mutating func reserve(_ n: Int) {
         guard used + n > capacity else { return }
-        var newCapacity = capacity * 2
-        while newCapacity < used + n { newCapacity *= 2 }
-        let b = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
-        b.copyMemory(from: bytes, byteCount: used)
-        bytes.deallocate()
-        bytes = b
-        capacity = newCapacity
+        growBuffer(&bytes, capacity: &capacity, used: used, needed: used + n, alignment: 16)
     }
 
     @inline(__always)

@@ -1,4 +1,5 @@
 import SluisFormats
+import SluisIO
 
 /// A block of input rows copied out of the reader's callback, so that their lookups can be done
 /// together (`TableLinker`). Field `c` of row `r` is `bytes[starts[r·w + c] ..< ends[r·w + c]]`.
@@ -34,17 +35,10 @@ final class LinkRowBlock: @unchecked Sendable {
         var total = 0
         for c in 0..<row.count { total += row[c].count }
         var used = self.used
-        var bytes = self.bytes
         if used + total > byteCapacity {
-            var newCapacity = byteCapacity * 2
-            while newCapacity < used + total { newCapacity *= 2 }
-            let b = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
-            b.copyMemory(from: bytes, byteCount: used)
-            bytes.deallocate()
-            bytes = b
-            self.bytes = b
-            byteCapacity = newCapacity
+            growBuffer(&self.bytes, capacity: &byteCapacity, used: used, needed: used + total, alignment: 16)
         }
+        let bytes = self.bytes
         let base = count * columnCount
         for c in 0..<min(row.count, columnCount) {
             let f = row[c]

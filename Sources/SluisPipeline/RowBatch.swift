@@ -1,4 +1,5 @@
 import SluisCore
+import SluisIO
 
 /// Output rows packed for the writing thread: field bytes, field ranges, and the pseudonyms
 /// still to compute (their normalised message and where the rendered pseudonym goes).
@@ -110,23 +111,11 @@ final class RowBatch {
     }
 
     func growBytes(_ extra: Int) {
-        var c = byteCapacity * 2
-        while c < used + extra { c *= 2 }
-        let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 64)
-        b.copyMemory(from: bytes, byteCount: used)
-        bytes.deallocate()
-        bytes = b
-        byteCapacity = c
+        growBuffer(&bytes, capacity: &byteCapacity, used: used, needed: used + extra, alignment: 64)
     }
 
+    /// Messages are normalised identifiers: the old memory is wiped.
     func growMessages(_ extra: Int) {
-        var c = messageCapacity * 2
-        while c < messageUsed + extra { c *= 2 }
-        let b = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
-        b.copyMemory(from: messages, byteCount: messageUsed)
-        messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageCapacity)
-        messages.deallocate()
-        messages = b
-        messageCapacity = c
+        growBuffer(&messages, capacity: &messageCapacity, used: messageUsed, needed: messageUsed + extra, alignment: 16, wipe: true)
     }
 }
