@@ -63,7 +63,7 @@ public enum IndexLookup: Equatable, Sendable {
 public final class PseudonymIndex: @unchecked Sendable {
     /// The payload of a key several register persons share.
     public static let ambiguous = UInt64.max
-    /// What `PseudonymIndexView.payload(for:)` gives for a key that is not in the index.
+    /// What `PseudonymIndexView.payload(for:from:to:)` gives for a key that is not in the index.
     public static let notFound = UInt64.max - 1
 
     public let count: Int
@@ -212,22 +212,8 @@ struct PseudonymIndexView {
     @inline(__always)
     func bucket(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key.multipliedFullWidth(by: scale).high) }
 
-    /// The packed person for `key`; `PseudonymIndex.ambiguous` or `.notFound` otherwise.
-    @inline(__always)
-    func payload(for key: UInt64) -> UInt64 {
-        let b = Int(truncatingIfNeeded: key.multipliedFullWidth(by: scale).high)
-        var i = Int(directory[b])
-        let end = Int(directory[b + 1])
-        while i < end {
-            let e = entries[i]
-            if e.key == key { return e.payload }
-            if e.key > key { return PseudonymIndex.notFound }
-            i += 1
-        }
-        return PseudonymIndex.notFound
-    }
-
-    /// The same, starting from a directory range already read.
+    /// The packed person for `key`, searched in its bucket's range `lo ..< hi` (read from the
+    /// directory beforehand); `PseudonymIndex.ambiguous` or `.notFound` otherwise.
     @inline(__always)
     func payload(for key: UInt64, from lo: Int, to hi: Int) -> UInt64 {
         var i = lo
