@@ -52,12 +52,12 @@ struct ConfigReader {
         guard let filePath = try string(f["path"], join(path, "path")), !filePath.isEmpty else { throw missing(join(path, "path"), "the data file's path") }
         var delimiter: UInt8?
         if let d = try string(f["delimiter"], join(path, "delimiter")) {
-            guard let byte = delimiterByte(d) else { throw fail(join(path, "delimiter"), "use \",\", \";\", \"|\" or \"tab\"") }
+            guard let byte = DelimiterText.byte(named: d) else { throw fail(join(path, "delimiter"), "use \",\", \";\", \"|\" or \"tab\"") }
             delimiter = byte
         }
         var outputDelimiter: UInt8?
         if let d = try string(f["outputDelimiter"], join(path, "outputDelimiter")) {
-            guard let byte = delimiterByte(d) else { throw fail(join(path, "outputDelimiter"), "use \",\", \";\", \"|\" or \"tab\"") }
+            guard let byte = DelimiterText.byte(named: d) else { throw fail(join(path, "outputDelimiter"), "use \",\", \";\", \"|\" or \"tab\"") }
             outputDelimiter = byte
         }
         var format: DataFileFormat?
@@ -101,15 +101,6 @@ struct ConfigReader {
         return config
     }
 
-    func delimiterByte(_ text: String) -> UInt8? {
-        switch text {
-        case ",": return 0x2C
-        case ";": return 0x3B
-        case "|": return 0x7C
-        case "\t", "tab", "\\t": return 0x09
-        default: return nil
-        }
-    }
 
     func policy(_ value: JSONValue?, _ path: String) throws -> InvalidIdentifierPolicy {
         guard let text = try string(value, path) else { return .blank }

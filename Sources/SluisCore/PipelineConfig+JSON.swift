@@ -67,9 +67,9 @@ extension FileConfig {
         var f: [(String, JSONValue)] = [("path", .string(path))]
         if let format { f.append(("format", .string(format.rawValue))) }
         if let outputFormat { f.append(("outputFormat", .string(outputFormat.rawValue))) }
-        if let delimiter { f.append(("delimiter", .string(delimiterName(delimiter)))) }
+        if let delimiter { f.append(("delimiter", .string(DelimiterText.name(of: delimiter)))) }
         f.append(("encoding", .string(encoding.rawValue)))
-        if let outputDelimiter { f.append(("outputDelimiter", .string(delimiterName(outputDelimiter)))) }
+        if let outputDelimiter { f.append(("outputDelimiter", .string(DelimiterText.name(of: outputDelimiter)))) }
         f.append(("columns", .object(columns.map { ($0.name, $0.action.json()) })))
         if !pseudonyms.isEmpty {
             f.append(("pseudonyms", .array(pseudonyms.map { p in
@@ -82,7 +82,21 @@ extension FileConfig {
     }
 }
 
-func delimiterName(_ d: UInt8) -> String { d == 0x09 ? "tab" : String(UnicodeScalar(d)) }
+/// CSV delimiters as pipeline.json and reports write them: `,` `;` `|` and `tab` (a tab character
+/// or `\t` is read as `tab` too). Shared by the config reader, the resolved config and the CSV dialect.
+public enum DelimiterText {
+    public static func byte(named text: String) -> UInt8? {
+        switch text {
+        case ",": return 0x2C
+        case ";": return 0x3B
+        case "|": return 0x7C
+        case "\t", "tab", "\\t": return 0x09
+        default: return nil
+        }
+    }
+
+    public static func name(of d: UInt8) -> String { d == 0x09 ? "tab" : String(UnicodeScalar(d)) }
+}
 
 extension ColumnAction {
     func json() -> JSONValue {

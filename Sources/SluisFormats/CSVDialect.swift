@@ -26,20 +26,7 @@ public struct CSVDialect: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The name of a delimiter as written in pipeline.json and reports: `,` `;` `tab` `|`.
-    public static func name(ofDelimiter d: UInt8) -> String {
-        d == 0x09 ? "tab" : String(UnicodeScalar(d))
-    }
-
-    /// Parses a delimiter as written in pipeline.json: `,` `;` `|`, `tab` or a tab character.
-    public static func delimiter(named text: String) -> UInt8? {
-        switch text {
-        case ",": return 0x2C
-        case ";": return 0x3B
-        case "|": return 0x7C
-        case "\t", "tab", "\\t": return 0x09
-        default: return nil
-        }
-    }
+    public static func name(ofDelimiter d: UInt8) -> String { DelimiterText.name(of: d) }
 
     /// `delimiter ';', CRLF` and `, with BOM` when there is one.
     public var description: String {
