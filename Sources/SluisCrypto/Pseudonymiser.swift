@@ -56,7 +56,7 @@ public final class Pseudonymiser {
         var info: [UInt8] = []
         for part in ["project", projectId, "domain", domain.label] {
             let bytes = Array(part.utf8)
-            appendLengthPrefixed(bytes[...], to: &info)
+            Self.appendLengthPrefixed(bytes[...], to: &info)
         }
         return info
     }
@@ -75,7 +75,7 @@ public final class Pseudonymiser {
     public func pseudonym(ofParts parts: [[UInt8]], into out: UnsafeMutableRawBufferPointer) {
         precondition(parts.count == domain.kinds.count)
         message.removeAll(keepingCapacity: true)
-        for p in parts { appendLengthPrefixed(p[...], to: &message) }
+        for p in parts { Self.appendLengthPrefixed(p[...], to: &message) }
         message.withUnsafeBytes { pseudonym(of: $0, into: out) }
     }
 
@@ -94,10 +94,14 @@ public final class Pseudonymiser {
     }
 }
 
-@inline(__always)
-func appendLengthPrefixed(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
-    let n = UInt32(bytes.count)
-    out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
-    out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
-    out.append(contentsOf: bytes)
+extension Pseudonymiser {
+    /// u32 big-endian length, then the bytes: a composite's message part and an HKDF info part
+    /// (docs/format.md, "Pseudonyms"). The one definition; the pipeline builds messages with it.
+    @inlinable
+    public static func appendLengthPrefixed(_ bytes: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        let n = UInt32(bytes.count)
+        out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
+        out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
+        out.append(contentsOf: bytes)
+    }
 }

@@ -1,4 +1,5 @@
 import SluisCore
+import SluisCrypto
 import SluisFormats
 
 /// The reading thread's per-row work: keeps, normalises, generalises and scans each field and
@@ -261,7 +262,7 @@ final class RowProcessor {
                     failedColumn = part.source
                     break
                 }
-                appendLengthPrefixed(normalised, to: &message)
+                Pseudonymiser.appendLengthPrefixed(normalised[...], to: &message)
             }
             if let failed {
                 try invalidValue(failed, output: compositeOutputs[c], policy: compositePolicies[c], kind: "composite",
@@ -274,14 +275,6 @@ final class RowProcessor {
                 appendEmpty()
             }
         }
-    }
-
-    /// u32 big-endian length, then the bytes: the composite message layout (docs/format.md, "Pseudonyms").
-    private func appendLengthPrefixed(_ part: [UInt8], to out: inout [UInt8]) {
-        let n = UInt32(part.count)
-        out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff))
-        out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
-        out.append(contentsOf: part)
     }
 
     /// Counts an invalid identifier and applies its column's policy.
