@@ -133,7 +133,7 @@ public enum PackageOpener {
             }
             // A format outside these would skip the row-count check.
             guard ["csv", "sav", "zsav", "dta"].contains(f.format) else {
-                throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has unknown format \(f.format)")
+                throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has an unknown format")
             }
             guard PackageVerifier.isLowercaseHex(f.plaintextSHA256, count: 64) else {
                 throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has a malformed plaintextSHA256")

@@ -115,7 +115,8 @@ public enum PackageVerifier {
         guard ProjectKey.isValidProjectId(manifest.project) else { throw invalid("project is not a valid project id") }
         guard manifest.sender.fingerprint == signer.fingerprint else { throw invalid("sender.fingerprint is not the sender key's") }
         for entry in manifest.entries {
-            guard isDataEntryName(entry.name) else { throw invalid("entry name \(entry.name) is not entry-NNN") }
+            // (The bad name is not echoed: it is the sender's text, and could hold terminal escapes.)
+            guard isDataEntryName(entry.name) else { throw invalid("a data entry name is not entry-NNN") }
         }
         for entry in manifest.entries + [manifest.innerManifest] {
             guard isLowercaseHex(entry.sha256, count: 64), isLowercaseHex(entry.headerSHA256, count: 64) else {
