@@ -16,4 +16,4 @@ struct Sluis: ParsableCommand {
         ])
 }
 
-Sluis.main()
+await CommandEntry.run(Sluis.self, arguments: Array(CommandLine.arguments.dropFirst()))

@@ -17,12 +17,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let exit as ExitCode {
         throw exit
     } catch let error as SluisError {
-        printError("sluis: \(error.description)")
+        reportFailure(message: error.description, code: error.category.rawValue)
         throw ExitCode(error.category.rawValue)
     } catch let error as CleanExit {
         throw error
     } catch {
-        printError("sluis: internal error (\(type(of: error))); please report this")
+        reportFailure(message: "internal error (\(type(of: error))); please report this", code: 70)
         throw ExitCode(70)
     }
 }
