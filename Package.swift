@@ -22,11 +22,14 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(name: "CReadStat"),
+        // The one Linux call Swift's Glibc module lacks (renameat2, to replace a folder atomically).
+        .systemLibrary(name: "CLinux"),
 
         // Pure value types: identifiers, normalisers, pseudonym rendering, config and manifest models.
         .target(name: "SluisCore", swiftSettings: settings),
         // Byte sinks and sources, atomic files: the only place that talks to the file system.
-        .target(name: "SluisIO", dependencies: ["SluisCore"], swiftSettings: settings),
+        .target(name: "SluisIO", dependencies: ["SluisCore", .target(name: "CLinux", condition: .when(platforms: [.linux]))],
+                swiftSettings: settings),
         // The only importer of libsodium and libcrypto.
         .target(name: "SluisCrypto", dependencies: ["SluisCore", "SluisIO", "CSodium", "COpenSSL"],
                 swiftSettings: settings),

@@ -159,7 +159,7 @@ public func syncDirectory(at dir: String) throws {
     if fsync(fd) != 0 && errno != EINVAL { throw IOError.syncFailed(path: dir, errno: errno) }
 }
 
-private func randomSuffix() -> String {
+func randomSuffix() -> String {
     var g = SystemRandomNumberGenerator()
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
     return String((0..<10).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })

@@ -84,3 +84,12 @@ public enum FileSystem {
         if Glibc.rename(from, to) != 0 { throw IOError.renameFailed(from: from, to: to, errno: errno) }
     }
 }
+
+/// `directory/name` with exactly one slash between them, however the user wrote the folder
+/// (`out`, `out/`, `out//`), so paths in messages and reports never show `//`.
+public func joinPath(_ directory: String, _ name: String) -> String {
+    var dir = Substring(directory)
+    while dir.count > 1 && dir.hasSuffix("/") { dir = dir.dropLast() }
+    if dir.isEmpty || dir == "." { return name }
+    return dir == "/" ? "/" + name : dir + "/" + name
+}

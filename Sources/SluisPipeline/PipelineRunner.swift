@@ -46,11 +46,11 @@ extension LoadedPipeline {
         return pipeline.report
     }
 
-    /// `sluis pseudonymise`: every file into `directory` (created when missing) plus
-    /// `report.json`. All outputs are written to temporary files and renamed into place only
-    /// after every file succeeded, so a failure leaves nothing behind.
-    public func pseudonymiseAll(key: PseudonymKey, into directory: String) throws -> PseudonymiseReport {
-        try FileSystem.makeDirectories(directory)
+    /// `sluis pseudonymise`: every file plus `report.json` into the folder `directory`, written as
+    /// a whole (a staging folder renamed into place after every file succeeded), so a failure
+    /// leaves nothing behind and no stale file of an earlier run survives. An existing file or
+    /// non-empty folder is refused unless `replacing`, which swaps it out atomically.
+    public func pseudonymiseAll(key: PseudonymKey, into directory: String, replacing: Bool = false) throws -> PseudonymiseReport {
         var names = Set<String>()
         for index in config.files.indices {
             let name = outputName(index)
@@ -58,21 +58,19 @@ extension LoadedPipeline {
                 throw PipelineError.outputNameClash(directory: directory, name: name)
             }
         }
-        var pending: [AtomicFile] = []
+        let staged = try StagedDirectory(target: directory, replacing: replacing, purpose: "pseudonymise")
         var reports: [FileReport] = []
         for index in config.files.indices {
-            let output = try AtomicFile(path: directory + "/" + outputName(index), mode: 0o600)
-            pending.append(output)
+            let output = try AtomicFile(path: staged.file(outputName(index)), mode: 0o600, overwrite: false)
             reports.append(try pseudonymiseFile(index, key: key, into: output))
             try output.finish()
+            try output.commit()
         }
         let report = PseudonymiseReport(config: configPath, project: config.project, keyId: key.keyId,
                                         rendering: config.rendering.description, normaliserVersion: Normaliser.version,
                                         files: reports, outputs: config.files.indices.map(outputName))
-        let reportFile = try AtomicFile(path: directory + "/report.json", mode: 0o600)
-        try reportFile.write(Array(report.json().utf8))
-        pending.append(reportFile)
-        for output in pending { try output.commit() }
+        try FileSystem.writeAtomically(Array(report.json().utf8), to: staged.file("report.json"), mode: 0o600, overwrite: false)
+        try staged.commit()
         return report
     }
 }

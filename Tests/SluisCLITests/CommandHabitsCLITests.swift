@@ -90,4 +90,16 @@ final class CommandHabitsCLITests: XCTestCase {
             XCTAssertTrue(names.contains(expected), "\(expected) in \(names)")
         }
     }
+
+    func testFingerprintReadsAPublicKeyFromStandardInput() throws {
+        let pub = CLI.packageRoot + "/keys-example/researcher.pub"
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: pub)))
+        let piped = try CLI.run(["fingerprint", "-"], stdin: bytes)
+        XCTAssertEqual(piped.exitCode, 0, piped.stderr)
+        let byFile = try CLI.run(["fingerprint", pub])
+        XCTAssertEqual(piped.stdout.split(separator: " ").first, byFile.stdout.split(separator: " ").first)
+        let notAKey = try CLI.run(["fingerprint", "-"], stdin: Array("123456782,Jan\n".utf8))
+        XCTAssertEqual(notAKey.exitCode, 2)
+        XCTAssertFalse(notAKey.stderr.contains("123456782"), notAKey.stderr)
+    }
 }

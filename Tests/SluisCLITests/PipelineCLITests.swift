@@ -96,6 +96,27 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual(d.read("out/survey.csv"), d.read("out2/survey.csv"))
     }
 
+    func testPseudonymiseRefusesAnExistingOutputUnlessForcedAndForceLeavesNoStaleFile() throws {
+        let d = TemporaryDirectory("sluis-cli")
+        _ = try CLI.run(["synth", "-o", d.file("data"), "--persons", "100", "--rows", "300", "--seed", "5"])
+        _ = try config(d, remark: "\"drop\"")
+        try FileManager.default.createDirectory(atPath: d.file("out"), withIntermediateDirectories: true)
+        _ = d.write("out/stale.csv", "left from an earlier run\n")
+        let refused = try CLI.run(["pseudonymise", "-o", "out"], in: d.path)  // -c defaults to ./pipeline.json
+        XCTAssertEqual(refused.exitCode, 5, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("out already exists"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.file("out")), ["stale.csv"])
+        let forced = try CLI.run(["pseudonymise", "-o", "out/", "--force"], in: d.path)
+        XCTAssertEqual(forced.exitCode, 0, forced.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.file("out")).sorted(), ["report.json", "survey.csv"])
+        XCTAssertFalse(forced.stdout.contains("//"), forced.stdout)
+        // Nothing hidden is left beside it: no staging folder, no swapped-out old folder.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.path).filter { $0.hasPrefix(".") }, [])
+        // An empty folder is taken without --force.
+        try FileManager.default.createDirectory(atPath: d.file("empty"), withIntermediateDirectories: true)
+        XCTAssertEqual(try CLI.run(["pseudonymise", "-o", "empty"], in: d.path).exitCode, 0)
+    }
+
     func testBadInputsGiveClearErrorsAndLeaveNothingBehind() throws {
         let d = TemporaryDirectory("sluis-cli")
         try makeKey(d, project: "P")
@@ -107,7 +128,8 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual(ragged.exitCode, 3)
         XCTAssertTrue(ragged.stderr.contains("bad.csv:3"), ragged.stderr)
         XCTAssertFalse(ragged.stderr.contains("SECRET-VALUE"))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.file("out")), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d.file("out")), "a failed run leaves no output folder")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: d.path).filter { $0.hasPrefix(".") }, [])
 
         d.write("pipeline.json", """
         { "version": 1, "project": "P", "pseudonymKey": "p.key", "files": [ { "path": "bad.csv", "columns": { "a": "keep" } } ] }

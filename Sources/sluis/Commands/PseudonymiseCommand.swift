@@ -23,11 +23,19 @@ struct PseudonymiseCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @Flag(name: .long, help: "Replace an existing output folder (atomically) instead of refusing it.")
+    var force = false
+
+    @Flag(name: [.short, .long], help: "No progress on stderr.")
+    var quiet = false
+
     func run() throws {
         try reportingErrors {
             let pipeline = try LoadedPipeline.load(path: config)
             let key = try pipeline.loadPseudonymKey(passphrase: .resolve(passphraseFile: passphraseFile))
-            let report = try pipeline.pseudonymiseAll(key: key, into: output)
+            let progress = ProgressReporter(label: "pseudonymise", totalByteCount: pipeline.inputByteCount, enabled: !quiet)
+            defer { progress.finish() }
+            let report = try pipeline.pseudonymiseAll(key: key, into: output, replacing: force)
             if json {
                 print(report.json(), terminator: "")
             } else {

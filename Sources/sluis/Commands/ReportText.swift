@@ -1,3 +1,4 @@
+import SluisIO
 import SluisPipeline
 
 /// Human-readable renderings of the pipeline reports (counts and line numbers only).
@@ -13,9 +14,9 @@ enum ReportText {
         var s = "project \(report.project), key \(report.keyId), rendering \(report.rendering), normaliser v\(report.normaliserVersion)\n"
         for (f, name) in zip(report.files, report.outputs) {
             s += file(f)
-            s += "  written: \(directory)/\(name)\n"
+            s += "  written: \(joinPath(directory, name))\n"
         }
-        s += "  report: \(directory)/report.json\n"
+        s += "  report: \(joinPath(directory, "report.json"))\n"
         return s
     }
 

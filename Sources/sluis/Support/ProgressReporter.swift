@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Shows bytes read, rate and time left on stderr while a long command runs — only when stderr
-/// is a terminal. It samples the kernel's count of bytes this process has read
+/// is a terminal that understands escape codes (not `TERM=dumb`), and not with `-q`. It samples the kernel's count of bytes this process has read
 /// (`/proc/self/io`, `rchar`), so the pipeline needs no hooks and no locks.
 final class ProgressReporter: @unchecked Sendable {
     private let totalByteCount: UInt64
@@ -20,7 +20,7 @@ final class ProgressReporter: @unchecked Sendable {
         self.label = label
         self.totalByteCount = max(totalByteCount, 1)
         self.startBytes = Self.bytesRead()
-        guard enabled, isatty(2) == 1 else { return }
+        guard enabled, Self.stderrIsCapableTerminal else { return }
         let t = Thread { [self] in
             while stop.wait(timeout: .now() + 0.5) == .timedOut { draw(final: false) }
             stopped.signal()
@@ -47,6 +47,13 @@ final class ProgressReporter: @unchecked Sendable {
         let line = String(format: "\r\u{1b}[K%@ %@ / %@  %@/s  %@ left", label, Self.size(Double(done)), Self.size(Double(totalByteCount)),
                           Self.size(rate), Self.duration(left))
         _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+
+    /// stderr is a terminal and `TERM` is set to something other than `dumb`.
+    static var stderrIsCapableTerminal: Bool {
+        guard isatty(2) == 1 else { return false }
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        return !term.isEmpty && term != "dumb"
     }
 
     static func bytesRead() -> UInt64 {
