@@ -37,7 +37,8 @@ extension LoadedPipeline {
         }
         let reader = try openSource(index)
         let pipeline = FilePipeline(file: file, columnNames: reader.columnNames, project: config.project,
-                                    rendering: config.rendering, key: key, displayPath: file.path)
+                                    rendering: config.rendering, key: key, displayPath: file.path,
+                                    unnamedColumns: reader.unnamedColumns)
         let dialect = outputDialect(index, input: reader.dialect)
         let writer = sink.map { CSVWriter(sink: $0, dialect: dialect) }
         _ = try pipeline.run(source: reader, sink: writer)

@@ -123,11 +123,18 @@ final class CSVReaderTests: XCTestCase {
 
     func testHeaderErrors() {
         expectError("") { XCTAssertEqual($0, .missingHeader(file: "t.csv")) }
-        expectError("a,,c\n") { XCTAssertEqual($0, .emptyColumnName(file: "t.csv", columnNumber: 2)) }
+        expectError("a,,#2\n") { XCTAssertEqual($0, .duplicateColumnName(file: "t.csv", name: "#2", columnNumbers: [2, 3])) }
         expectError("a,b,a\n") { XCTAssertEqual($0, .duplicateColumnName(file: "t.csv", name: "a", columnNumbers: [1, 3])) }
         expectError(bytes: [0xEF, 0xBB, 0xBF, 0x61, 0x0A], encoding: .windows1252) {
             XCTAssertEqual($0, .byteOrderMarkMismatch(file: "t.csv", encoding: .windows1252))
         }
+    }
+
+    /// Excel's trailing delimiter: an empty-named column is named by its position, `#N`.
+    func testEmptyColumnNamesArePositional() throws {
+        let reader = try CSVReader(source: MemorySource(Array("a;; \r\n1;;\r\n".utf8)), path: "t.csv")
+        XCTAssertEqual(reader.columnNames, ["a", "#2", "#3"])
+        XCTAssertEqual(reader.unnamedColumns, [1, 2])
     }
 
     func testHeaderOnlyAndNoFinalNewline() throws {

@@ -26,7 +26,7 @@ struct CheckCommand: ParsableCommand {
                 print(ReportText.check(report), terminator: "")
             }
             if report.mustRefuse {
-                printError("sluis: sealing would refuse: \(report.refusals.count) column\(report.refusals.count == 1 ? "" : "s") hold residual identifiers; see the report above")
+                printError("sluis: sealing would refuse (\(report.refusals.count) reason\(report.refusals.count == 1 ? "" : "s")); see the report above")
                 throw ExitCode(FailureCategory.data.rawValue)
             }
         }
