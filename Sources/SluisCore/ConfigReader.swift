@@ -194,7 +194,12 @@ struct ConfigReader {
         }
         var pairs: [(code: String, meaning: String)] = []
         for (code, meaning) in members {
-            let codeText = String(code.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            let codeText = Array(code.utf8).withUnsafeBytes { raw -> String in
+                var a = 0, b = raw.count
+                while a < b && Normaliser.isSpace(raw[a]) { a += 1 }
+                while b > a && Normaliser.isSpace(raw[b - 1]) { b -= 1 }
+                return String(decoding: raw[a..<b], as: UTF8.self)
+            }
             guard !codeText.isEmpty else { throw fail(path, "a code must not be empty or white space") }
             guard let m = try string(meaning, join(path, code)) else { throw missing(join(path, code)) }
             guard !pairs.contains(where: { $0.code == codeText }) else { throw fail(join(path, code), "the same code is given twice") }

@@ -30,6 +30,13 @@ final class GeneraliserTests: XCTestCase {
     }
 
     /// The number forms docs/pipeline.md ("Numbers in bands") lists, each way round.
+    func testPC4OfABareFourDigitPostcode() {
+        XCTAssertEqual(g(.pc4, " 1234 "), "1234")
+        XCTAssertEqual(reason(.pc4, "0123"), .unrecognisedFormat)
+        XCTAssertEqual(reason(.pc4, "123"), .wrongLength)
+        XCTAssertEqual(g(.pc4, "1234ab"), "1234")
+    }
+
     func testBandNumberForms() {
         let b = Generalisation.band(width: 1000)
         XCTAssertEqual(g(b, "1.234,56"), "1000-1999")        // Dutch: . groups, , decimal
