@@ -30,6 +30,8 @@ final class RowProcessor {
     let slotCodes: [ValueCodes?]
     /// Per composite and part (domain order): the part's codes, else nil.
     let compositeCodes: [[ValueCodes?]]
+    /// Per composite: whether any part is coded.
+    let compositeCoded: [Bool]
     let compositeMac: [Int]
     let compositePolicies: [InvalidIdentifierPolicy]
     let compositeOutputs: [Int]
@@ -86,6 +88,7 @@ final class RowProcessor {
         self.compositeParts = compositeParts
         self.slotCodes = slotCodes
         self.compositeCodes = compositeCodes
+        self.compositeCoded = compositeCodes.map { $0.contains { $0 != nil } }
         self.compositeMac = compositeMac
         self.compositePolicies = compositePolicies
         self.compositeOutputs = compositeOutputs
@@ -279,8 +282,10 @@ final class RowProcessor {
             var failed: NormalisationFailure?
             var failedColumn = 0
             message.removeAll(keepingCapacity: true)
+            let coded = compositeCoded[c]
             for (p, part) in compositeParts[c].enumerated() {
-                let codes = compositeCodes[c][p]
+                // Only a composite with a coded part looks at codes (the common case stays as it was).
+                let codes = coded ? compositeCodes[c][p] : nil
                 let failure = codes == nil ? Normaliser.normalise(part.kind, row[part.source], into: &normalised)
                     : Self.normaliseCoded(codes, part.kind, row[part.source], into: &normalised)
                 if let failure {

@@ -200,4 +200,31 @@ final class ResearcherDataCLITests: XCTestCase {
         XCTAssertEqual(r.exitCode, 2)
         XCTAssertTrue(r.stderr.contains("files[0].columns.Geslacht.codes.1: the meaning is not a valid sex identifier"), r.stderr)
     }
+
+    /// A header-only SPSS/Stata file (0 cases) is an ordinary file with 0 rows: checked, sealed
+    /// and opened (the opener's row count is the header's case count, 0).
+    func testHeaderOnlyStatisticalFilesSealAndOpen() throws {
+        for format in [ReadStatFileFormat.sav, .zsav, .dta] {
+            let dir = TemporaryDirectory("sluis-header-only")
+            writeProjectKey(dir)
+            let name = "leeg." + format.fileExtension
+            let meta = ReadStatMetadata(format: format, variables: [
+                ReadStatVariable(name: "bsn", storage: .string, storageWidth: 9, displayFormat: format == .dta ? "%9s" : "A9")])
+            try writeStatistical(dir.file(name), meta, [])
+            dir.write("pipeline.json", """
+            { "version": 1, "project": "P2026-0042", "pseudonymKey": "project.pkey",
+              "files": [ { "path": "\(name)", "columns": { "bsn": { "action": "pseudonymise", "identifier": "bsn" } } } ] }
+            """)
+            let check = try CLI.run(["check", "-c", dir.file("pipeline.json")])
+            XCTAssertEqual(check.exitCode, 0, "\(format): \(check.stderr)")
+            XCTAssertTrue(check.stdout.contains("0 rows in, 0 out"), check.stdout)
+            XCTAssertEqual(try CLI.run(["keygen", "identity", "-o", dir.file("me"), "--unprotected"]).exitCode, 0)
+            let seal = try CLI.run(["seal", "-c", dir.file("pipeline.json"), "-o", dir.file("x.sluis"), "--sign", dir.file("me.key"),
+                                    "-r", dir.file("me.pub"), "--quiet"])
+            XCTAssertEqual(seal.exitCode, 0, "\(format): \(seal.stderr)")
+            let open = try CLI.run(["open", dir.file("x.sluis"), "-i", dir.file("me.key"), "--trust", dir.file("me.pub"), "-o", dir.file("opened")])
+            XCTAssertEqual(open.exitCode, 0, "\(format): \(open.stderr)")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("opened/" + name)), "\(format)")
+        }
+    }
 }
