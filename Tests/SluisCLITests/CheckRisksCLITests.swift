@@ -76,6 +76,11 @@ final class CheckRisksCLITests: XCTestCase {
         XCTAssertTrue(wrong.stderr.contains("--pseudonym-key-passphrase-file"), wrong.stderr)
         XCTAssertFalse(wrong.stderr.contains("passphrase\n") && wrong.stderr.contains("first"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.sluis")))
+        let twice = try CLI.run(["seal", "-c", dir.file("pipeline.json"), "-o", dir.file("out.sluis"), "--passphrase-file", dir.file("one.pass"),
+                                 "--pseudonym-key-passphrase-file", dir.file("two.pass"), "-r", dir.file("intake.pub"), "-r", dir.file("intake.pub")])
+        XCTAssertEqual(twice.exitCode, 2, twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("is the same public key"), twice.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out.sluis")))
         let right = try CLI.run(["seal", "-c", dir.file("pipeline.json"), "-o", dir.file("out.sluis"), "--passphrase-file", dir.file("one.pass"),
                                  "--pseudonym-key-passphrase-file", dir.file("two.pass"), "--quiet"])
         XCTAssertEqual(right.exitCode, 0, right.stderr)

@@ -36,6 +36,13 @@ struct SealCommand: ParsableCommand {
                 throw UsageError("no recipients: give -r or \"recipients\" in \(config)")
             }
             let recipients = try recipientPaths.map { try Recipient(contentsOfFile: $0) }
+            // The same key twice is a mistake (another officer was meant), and the package's
+            // entries would list fewer recipients than its manifest: refuse it.
+            for (i, r) in recipients.enumerated() {
+                if let j = recipients[..<i].firstIndex(where: { $0.fingerprint == r.fingerprint }) {
+                    throw UsageError("recipient \(recipientPaths[i]) is the same public key (\(r.fingerprint)) as \(recipientPaths[j]); give each intake officer's key once")
+                }
+            }
             let signer: Identity
             do {
                 signer = try Identity.load(path: signPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
