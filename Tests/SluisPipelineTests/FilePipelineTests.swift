@@ -102,7 +102,10 @@ final class FilePipelineTests: PipelineTestCase {
         XCTAssertTrue(report.mustRefuse)
         XCTAssertEqual(report.files[0].residuals.map { "\($0.column) \($0.kind) \($0.allowed) \($0.tally.lines)" },
                        ["t email false [3]", "t phone false [2]", "u bsn true [3]"])
-        XCTAssertEqual(report.refusals.count, 2)
+        // Two residual refusals; the config's key file "k" does not exist, which check reports too.
+        XCTAssertEqual(report.files[0].refusals.count, 2)
+        XCTAssertEqual(report.refusals.count, 3)
+        XCTAssertTrue(report.refusals[2].contains("pseudonymKey"), report.refusals[2])
         for text in report.refusals + [report.json()] {
             XCTAssertFalse(text.contains("12345678"))
             XCTAssertFalse(text.contains("a@b.nl"))
