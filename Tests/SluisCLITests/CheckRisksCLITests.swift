@@ -85,4 +85,23 @@ final class CheckRisksCLITests: XCTestCase {
                                  "--pseudonym-key-passphrase-file", dir.file("two.pass"), "--quiet"])
         XCTAssertEqual(right.exitCode, 0, right.stderr)
     }
+
+    /// At the terminal each prompt says which key it is for.
+    func testSealPromptsNameTheirKey() throws {
+        let dir = setUp(columns: safeColumns, keys: #""pseudonymKey": "own.pkey", "sign": "me.key", "recipients": ["intake.pub"]"#)
+        dir.write("one.pass", "first passphrase\n")
+        dir.write("two.pass", "second passphrase\n")
+        chmod(dir.file("one.pass"), 0o600)
+        chmod(dir.file("two.pass"), 0o600)
+        XCTAssertEqual(try CLI.run(["keygen", "identity", "-o", dir.file("me"), "--passphrase-file", dir.file("one.pass")]).exitCode, 0)
+        XCTAssertEqual(try CLI.run(["keygen", "identity", "-o", dir.file("intake"), "--unprotected"]).exitCode, 0)
+        XCTAssertEqual(try CLI.run(["keygen", "pseudonym", "--project", "P2026-0042", "-o", dir.file("own.pkey"),
+                                    "--passphrase-file", dir.file("two.pass")]).exitCode, 0)
+        let r = try CLI.runOnTerminal(["seal", "-c", "pipeline.json", "-o", "out.sluis", "--quiet"], in: dir.path, answers: [
+            (waitFor: "[identity] passphrase for me.key: ", send: "first passphrase\n"),
+            (waitFor: "[pseudonym key of project P2026-0042] passphrase for own.pkey: ", send: "second passphrase\n"),
+        ])
+        XCTAssertEqual(r.exitCode, 0, r.transcript)
+        XCTAssertFalse(r.transcript.contains("first passphrase") || r.transcript.contains("second passphrase"), r.transcript)
+    }
 }
