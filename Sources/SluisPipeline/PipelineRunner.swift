@@ -22,7 +22,7 @@ extension LoadedPipeline {
         var reports: [FileReport] = []
         for index in config.files.indices {
             var report = try run(index, key: nil, sink: nil)
-            report.warnings = columnWarnings(index)
+            report.warnings = try columnWarnings(index) + valueWarnings(index)
             reports.append(report)
         }
         return CheckReport(config: configPath, project: config.project, rendering: config.rendering.description,

@@ -34,6 +34,26 @@ final class CheckRisksCLITests: XCTestCase {
         XCTAssertFalse(ok.stdout.contains("warning"), ok.stdout)
     }
 
+    /// Values: a street and house number anywhere, or mostly personal names, in a kept column
+    /// with an innocent name; the warning gives lines, never the values.
+    func testKeptValuesThatLookLikeNamesOrAddressesAreWarnedAbout() throws {
+        let dir = setUp(columns: safeColumns + #", "Bewoner": "keep", "Opmerking": "keep", "Stad": "keep""#)
+        dir.write("data.csv", """
+        BSN,Naam,Postcode,Huisnr,Score,Bewoner,Opmerking,Stad
+        123456782,x,1234AB,1,5,Jan de Vries,niet thuis,Utrecht
+        111222333,x,1234AB,1,5,Émile Zoë,verhuisd naar Kerkstraat 12a,Den Haag
+        12345672,x,1234AB,1,5,Anna van der Berg-Smit,,Delft
+        999999999,x,1234AB,1,5,onbekend,geen,Leiden
+
+        """)
+        let r = try CLI.run(["check", "-c", dir.file("pipeline.json")])
+        XCTAssertEqual(r.exitCode, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("column Bewoner is kept but 3 of its first 4 non-empty values look like personal names"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("column Opmerking is kept but 1 of its first 4 values look like a street and house number (lines 3)"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("column Stad"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("Kerkstraat") || r.stdout.contains("Vries"), r.stdout)
+    }
+
     func testAMissingOrUnsafeKeyIsNotSealingMayGoAhead() throws {
         let dir = setUp(columns: safeColumns, keys: #""pseudonymKey": "missing.pkey", "sign": "me.key", "recipients": ["intake.pub", "intake.pub"]"#)
         XCTAssertEqual(try CLI.run(["keygen", "identity", "-o", dir.file("me"), "--unprotected"]).exitCode, 0)
