@@ -86,7 +86,9 @@ struct ConfigReader {
         guard case let .object(members) = columnsValue, !members.isEmpty else { throw type(join(path, "columns"), "a non-empty object", columnsValue) }
         var columns: [ColumnConfig] = []
         for (name, spec) in members {
-            columns.append(ColumnConfig(name: name, action: try columnAction(spec, join(join(path, "columns"), name), columnName: name)))
+            let columnPath = join(join(path, "columns"), name)
+            columns.append(ColumnConfig(name: name, action: try columnAction(spec, columnPath, columnName: name),
+                                        codes: try codes(spec["codes"], join(columnPath, "codes"))))
         }
         var pseudonyms: [CompositePseudonymConfig] = []
         if let list = f["pseudonyms"] {
@@ -98,6 +100,7 @@ struct ConfigReader {
         let config = FileConfig(path: filePath, delimiter: delimiter, encoding: encoding, outputDelimiter: outputDelimiter,
                                 format: format, outputFormat: outputFormat, columns: columns, pseudonyms: pseudonyms)
         try checkOutputNames(config, path)
+        try checkCodes(config, path)
         return config
     }
 
@@ -129,16 +132,16 @@ struct ConfigReader {
             _ = try object(value, path, allowed: ["action", "allowIdentifiers", "comment"])
             return .keep(allowIdentifiers: try bool(value["allowIdentifiers"], join(path, "allowIdentifiers")) ?? false)
         case "drop":
-            _ = try object(value, path, allowed: ["action", "comment"])
+            _ = try object(value, path, allowed: ["action", "codes", "comment"])
             return .drop
         case "pseudonymise", "pseudonymize":
-            _ = try object(value, path, allowed: ["action", "identifier", "as", "invalid", "comment"])
+            _ = try object(value, path, allowed: ["action", "identifier", "as", "invalid", "codes", "comment"])
             let k = try kind(value["identifier"], join(path, "identifier"))
             let output = try string(value["as"], join(path, "as")) ?? columnName
             guard !output.isEmpty else { throw fail(join(path, "as"), "must not be empty") }
             return .pseudonymise(identifier: k, outputName: output, invalid: try policy(value["invalid"], join(path, "invalid")))
         case "generalise", "generalize":
-            _ = try object(value, path, allowed: ["action", "to", "width", "invalid", "comment"])
+            _ = try object(value, path, allowed: ["action", "to", "width", "decimal", "invalid", "comment"])
             guard let to = try string(value["to"], join(path, "to")) else { throw missing(join(path, "to"), "year, year-month, pc4 or band") }
             let g: Generalisation
             switch to {
@@ -148,10 +151,16 @@ struct ConfigReader {
             case "band":
                 guard let w = try int(value["width"], join(path, "width")) else { throw missing(join(path, "width"), "the band width, a whole number such as 10") }
                 guard w >= 1 else { throw fail(join(path, "width"), "must be at least 1") }
-                g = .band(width: w)
+                var decimal: UInt8 = 0
+                if let d = try string(value["decimal"], join(path, "decimal")) {
+                    guard d == "," || d == "." else { throw fail(join(path, "decimal"), "use \",\" (1.234,56) or \".\" (1,234.56)") }
+                    decimal = d.utf8.first ?? 0
+                }
+                g = .band(width: w, decimal: decimal)
             default: throw fail(join(path, "to"), "use \"year\", \"year-month\", \"pc4\" or \"band\"")
             }
             if value["width"] != nil, to != "band" { throw fail(join(path, "width"), "only applies to \"to\": \"band\"") }
+            if value["decimal"] != nil, to != "band" { throw fail(join(path, "decimal"), "only applies to \"to\": \"band\"") }
             return .generalise(g, invalid: try policy(value["invalid"], join(path, "invalid")))
         default:
             throw fail(join(path, "action"), "unknown action; use keep, drop, pseudonymise or generalise")
@@ -175,6 +184,50 @@ struct ConfigReader {
         }
         guard Set(parts.map(\.kind)).count == parts.count else { throw fail(join(path, "from"), "each identifier type may appear only once") }
         return CompositePseudonymConfig(outputName: output, parts: parts, invalid: try policy(value["invalid"], join(path, "invalid")))
+    }
+
+    /// `"codes": {"1": "M", "2": "V"}`: a non-empty object of code → meaning, both strings.
+    func codes(_ value: JSONValue?, _ path: String) throws -> ValueCodes? {
+        guard let value else { return nil }
+        guard case let .object(members) = value, !members.isEmpty else {
+            throw type(path, "an object of code: meaning, such as {\"1\": \"M\", \"2\": \"V\"}", value)
+        }
+        var pairs: [(code: String, meaning: String)] = []
+        for (code, meaning) in members {
+            let codeText = Array(code.utf8).withUnsafeBytes { raw -> String in
+                var a = 0, b = raw.count
+                while a < b && Normaliser.isSpace(raw[a]) { a += 1 }
+                while b > a && Normaliser.isSpace(raw[b - 1]) { b -= 1 }
+                return String(decoding: raw[a..<b], as: UTF8.self)
+            }
+            guard !codeText.isEmpty else { throw fail(path, "a code must not be empty or white space") }
+            guard let m = try string(meaning, join(path, code)) else { throw missing(join(path, code)) }
+            guard !pairs.contains(where: { $0.code == codeText }) else { throw fail(join(path, code), "the same code is given twice") }
+            pairs.append((codeText, m))
+        }
+        return ValueCodes(pairs)
+    }
+
+    /// A column with `codes` must be normalised somewhere (pseudonymised, or a part of a
+    /// composite pseudonym), and every meaning must be a valid identifier of each kind it is read as.
+    func checkCodes(_ f: FileConfig, _ path: String) throws {
+        for c in f.columns {
+            guard let codes = c.codes else { continue }
+            var kinds: [IdentifierKind] = []
+            if case let .pseudonymise(kind, _, _) = c.action { kinds.append(kind) }
+            for p in f.pseudonyms { kinds += p.parts.filter { $0.column == c.name }.map(\.kind) }
+            let codesPath = join(join(join(path, "columns"), c.name), "codes")
+            guard !kinds.isEmpty else {
+                throw fail(codesPath, "only applies to a column that is pseudonymised or is part of a composite pseudonym")
+            }
+            for (code, meaning) in codes.pairs {
+                for kind in kinds {
+                    if case let .failure(reason) = Normaliser.normalise(kind, meaning) {
+                        throw fail(join(codesPath, code), "the meaning is not a valid \(kind.rawValue) identifier (\(reason.rawValue)); for sex use M or V")
+                    }
+                }
+            }
+        }
     }
 
     /// Output column names must be unique: pseudonym names must not clash with kept columns.

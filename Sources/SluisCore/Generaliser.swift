@@ -4,8 +4,10 @@ public enum Generalisation: Equatable, Sendable, CustomStringConvertible {
     case year
     case yearMonth
     case pc4
-    /// Integer bands `lo-hi` with `lo` a multiple of `width` (values are floored to an integer first).
-    case band(width: Int)
+    /// Integer bands `lo-hi` with `lo` a multiple of `width` (values are floored to an integer
+    /// first). `decimal`: the decimal separator the column states (`,` or `.`), or 0 to tell it
+    /// from each value (docs/pipeline.md, "Numbers in bands").
+    case band(width: Int, decimal: UInt8 = 0)
 
     /// The `to` value in pipeline.json.
     public var name: String {
@@ -18,7 +20,7 @@ public enum Generalisation: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        if case let .band(w) = self { return "band of width \(w)" }
+        if case let .band(w, d) = self { return "band of width \(w)" + (d == 0 ? "" : ", decimal separator '\(Character(UnicodeScalar(d)))'") }
         return name
     }
 }
@@ -50,11 +52,10 @@ public enum Generaliser {
             if let failure = Normaliser.postcode(input, into: &out) { return failure }
             out.removeLast(2)
             return nil
-        case let .band(width):
+        case let .band(width, decimal):
             out.removeAll(keepingCapacity: true)
-            guard let value = integerPart(input) else {
-                return input.allSatisfy(Normaliser.isSpace) ? .empty : .unrecognisedFormat
-            }
+            var value = 0
+            if let failure = integerPart(input, decimal: decimal, value: &value) { return failure }
             let low = floorDiv(value, width) * width
             Normaliser.appendSigned(low, to: &out)
             out.append(0x2D)
@@ -63,35 +64,77 @@ public enum Generaliser {
         }
     }
 
-    /// The value of a decimal number (`-12`, `12.75`, `12,75`), floored to an integer; nil when it is not a number.
+    /// The largest number of integer digits a band value may have (10^15 fits a band's `lo-hi` in 64 bits).
+    public static let maximumIntegerDigits = 15
+
+    /// A decimal number floored to an integer (docs/pipeline.md, "Numbers in bands"): optional
+    /// sign (`+`/`-`), integer digits optionally grouped in threes by `.` or `,`, optionally a
+    /// decimal separator (the other one) and fraction digits; `5.` and `.5` are numbers.
+    /// `decimal` (`,`/`.`) fixes the decimal separator; 0 tells it from the value: with both
+    /// separators the last one is decimal, one separator used twice or more groups thousands, and
+    /// one used once is decimal — unless it is followed by exactly three digits after a
+    /// 1–3-digit integer part not starting with 0 (`1.234`), which reads two ways: `ambiguous-number`.
     @inlinable
-    static func integerPart(_ input: UnsafeRawBufferPointer) -> Int? {
+    static func integerPart(_ input: UnsafeRawBufferPointer, decimal: UInt8, value result: inout Int) -> NormalisationFailure? {
         var i = 0
         var n = input.count
         while i < n && Normaliser.isSpace(input[i]) { i += 1 }
         while n > i && Normaliser.isSpace(input[n - 1]) { n -= 1 }
-        guard i < n else { return nil }
+        guard i < n else { return .empty }
         var negative = false
         if input[i] == 0x2D { negative = true; i += 1 } else if input[i] == 0x2B { i += 1 }
-        var value = 0
-        var digits = 0
-        while i < n, input[i] >= 0x30, input[i] <= 0x39 {
-            value = value &* 10 &+ Int(input[i] - 0x30)
-            digits += 1
-            if digits > 15 { return nil }
+        // Find the separators: how many of each and where the last one is.
+        var dots = 0, commas = 0, last = -1
+        for k in i..<n {
+            let c = input[k]
+            if c == 0x2E { dots += 1; last = k } else if c == 0x2C { commas += 1; last = k }
+            else if c < 0x30 || c > 0x39 { return .unrecognisedFormat }
+        }
+        // Decide which separator is decimal (0: none) and which groups thousands.
+        var decimalSeparator: UInt8 = 0
+        if decimal != 0 {
+            decimalSeparator = decimal
+        } else if dots > 0 && commas > 0 {
+            decimalSeparator = input[last]
+        } else if dots + commas == 1 {
+            decimalSeparator = input[last]
+            let integerDigits = last - i, fractionDigits = n - last - 1
+            if integerDigits >= 1 && integerDigits <= 3 && input[i] != 0x30 && fractionDigits == 3 { return .ambiguousNumber }
+        }
+        let grouping: UInt8 = decimalSeparator == 0x2C ? 0x2E : decimalSeparator == 0x2E ? 0x2C : (dots > 0 ? 0x2E : 0x2C)
+        var value = 0, digits = 0, groupDigits = 0, groups = 0
+        while i < n && input[i] != decimalSeparator {
+            let c = input[i]
+            if c == grouping {
+                // Groups of thousands: 1-3 digits first, exactly 3 after every separator.
+                guard groupDigits >= 1 && groupDigits <= 3 && (groups == 0 || groupDigits == 3) else { return .unrecognisedFormat }
+                groups += 1
+                groupDigits = 0
+            } else if c >= 0x30 && c <= 0x39 {
+                value = value &* 10 &+ Int(c &- 0x30)
+                digits += 1
+                groupDigits += 1
+                if digits > maximumIntegerDigits { return .outOfRange }
+            } else {
+                return .unrecognisedFormat
+            }
             i += 1
         }
-        var fraction = false
-        if i < n && (input[i] == 0x2E || input[i] == 0x2C) {
+        if groups > 0 && groupDigits != 3 { return .unrecognisedFormat }
+        var fraction = false, fractionDigits = 0
+        if i < n {
             i += 1
-            while i < n, input[i] >= 0x30, input[i] <= 0x39 {
-                if input[i] != 0x30 { fraction = true }
+            while i < n {
+                let c = input[i]
+                guard c >= 0x30 && c <= 0x39 else { return .unrecognisedFormat }
+                if c != 0x30 { fraction = true }
+                fractionDigits += 1
                 i += 1
             }
         }
-        guard digits > 0, i == n else { return nil }
-        if negative { return fraction ? -value - 1 : -value }
-        return value
+        guard digits > 0 || fractionDigits > 0 else { return .unrecognisedFormat }
+        result = negative ? (fraction ? -value - 1 : -value) : value
+        return nil
     }
 
     @inlinable

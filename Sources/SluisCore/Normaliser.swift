@@ -9,6 +9,10 @@ public enum NormalisationFailure: String, CaseIterable, Codable, Sendable, Error
     case impossibleDate = "impossible-date"
     case unrecognisedFormat = "unrecognised-format"
     case outOfRange = "out-of-range"
+    /// A coded column's value that is not one of its codes (`"codes"` or value labels).
+    case unknownCode = "unknown-code"
+    /// A number whose thousands and decimal separators could be read two ways (`1.234`).
+    case ambiguousNumber = "ambiguous-number"
 }
 
 /// The documented, versioned rules that turn the ways people write an identifier into one

@@ -70,7 +70,11 @@ extension FileConfig {
         if let delimiter { f.append(("delimiter", .string(DelimiterText.name(of: delimiter)))) }
         f.append(("encoding", .string(encoding.rawValue)))
         if let outputDelimiter { f.append(("outputDelimiter", .string(DelimiterText.name(of: outputDelimiter)))) }
-        f.append(("columns", .object(columns.map { ($0.name, $0.action.json()) })))
+        f.append(("columns", .object(columns.map { column in
+            guard let codes = column.codes, case var .object(members) = column.action.json() else { return (column.name, column.action.json()) }
+            members.append(("codes", .object(codes.pairs.map { ($0.code, .string($0.meaning)) })))
+            return (column.name, .object(members))
+        })))
         if !pseudonyms.isEmpty {
             f.append(("pseudonyms", .array(pseudonyms.map { p in
                 .object([("as", .string(p.outputName)),
@@ -110,7 +114,10 @@ extension ColumnAction {
                             ("as", .string(output)), ("invalid", .string(policy.rawValue))])
         case let .generalise(g, policy):
             var m: [(String, JSONValue)] = [("action", .string("generalise")), ("to", .string(g.name))]
-            if case let .band(w) = g { m.append(("width", .number(Double(w)))) }
+            if case let .band(w, d) = g {
+                m.append(("width", .number(Double(w))))
+                if d != 0 { m.append(("decimal", .string(String(UnicodeScalar(d))))) }
+            }
             m.append(("invalid", .string(policy.rawValue)))
             return .object(m)
         }

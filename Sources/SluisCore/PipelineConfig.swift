@@ -66,9 +66,12 @@ public struct FileConfig: Equatable, Sendable {
 public struct ColumnConfig: Equatable, Sendable {
     public var name: String
     public var action: ColumnAction
-    public init(name: String, action: ColumnAction) {
+    /// What the column's codes mean (`"codes"`), for a coded identifier; nil when not coded.
+    public var codes: ValueCodes?
+    public init(name: String, action: ColumnAction, codes: ValueCodes? = nil) {
         self.name = name
         self.action = action
+        self.codes = codes
     }
 }
 

@@ -209,7 +209,9 @@ struct SecretKeyFile {
             Primitives.decodeBase64Secret(bytes: $0, byteCount: Self.secretByteCount + Primitives.aeadTagByteCount)?.exposedCopy()
         })
         else { throw KeyFileError.malformed(path: path, line: lineOfSecret, expected: "secret: 48 bytes in base64") }
-        let words = try passphrase.passphrase(prompt: "passphrase for \(path)", confirm: false)
+        // The prompt says which key it is for: `sluis seal` asks for two.
+        let what = kind == .identity ? "identity" : "pseudonym key" + (publicValue("project").map { " of project \($0)" } ?? "")
+        let words = try passphrase.passphrase(prompt: "[\(what)] passphrase for \(path)", confirm: false)
         guard let key = Primitives.argon2id(passphrase: words, salt: salt, opsLimit: cost.opsLimit,
                                             memLimitBytes: cost.memLimitBytes)
         else { throw KeyFileError.keyDerivationFailed(path: path) }

@@ -4,7 +4,6 @@ import SluisCore
 /// field's value — so a message can be shown and logged without leaking data.
 public enum CSVError: SluisError, Equatable {
     case missingHeader(file: String)
-    case emptyColumnName(file: String, columnNumber: Int)
     case duplicateColumnName(file: String, name: String, columnNumbers: [Int])
     case raggedRow(file: String, line: Int, expectedFieldCount: Int, foundFieldCount: Int)
     case unterminatedQuote(at: SourcePosition)
@@ -19,8 +18,6 @@ public enum CSVError: SluisError, Equatable {
         switch self {
         case let .missingHeader(file):
             return "\(file) has no header row; the first line must name the columns"
-        case let .emptyColumnName(file, n):
-            return "\(file):1: column \(n) has an empty name; every column needs a name in the header"
         case let .duplicateColumnName(file, name, ns):
             return "\(file):1: column name '\(name)' appears more than once (columns \(ns.map(String.init).joined(separator: ", "))); rename one of them"
         case let .raggedRow(file, line, expected, found):

@@ -16,6 +16,8 @@ import SluisIO
 public final class CSVReader: RowSource {
     public let path: String
     public private(set) var columnNames: [String] = []
+    /// The (0-based) columns whose header name is empty or white space; `columnNames` calls them `#N`.
+    public private(set) var unnamedColumns: Set<Int> = []
     /// The dialect found: the delimiter (given or detected), the header's line ending, and whether a BOM was present.
     public private(set) var dialect = CSVDialect()
     public let encoding: TextEncoding
@@ -392,7 +394,13 @@ public final class CSVReader: RowSource {
             let name = String(decoding: view[k], as: UTF8.self)
             guard !name.allSatisfy({ $0 == " " || $0 == "\t" }) else {
                 if fieldCount == 1 { throw CSVError.missingHeader(file: path) }
-                throw CSVError.emptyColumnName(file: path, columnNumber: k + 1)
+                // An empty name (Excel writes one for a trailing delimiter) is addressed by its
+                // position, `#7`, in pipeline.json and in messages.
+                let positional = "#\(k + 1)"
+                names.append(positional)
+                unnamedColumns.insert(k)
+                seen[positional, default: []].append(k + 1)
+                continue
             }
             names.append(name)
             seen[name, default: []].append(k + 1)

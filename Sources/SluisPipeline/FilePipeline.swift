@@ -16,12 +16,16 @@ public final class FilePipeline {
     private enum Step {
         case keep(output: Int, scanSlot: Int?)
         case drop
-        case pseudonymise(kind: IdentifierKind, pseudonymiser: Pseudonymiser?, policy: InvalidIdentifierPolicy, output: Int)
+        /// An unclassified column with an empty header name: left out, and every value must be empty.
+        case requireEmpty
+        case pseudonymise(kind: IdentifierKind, pseudonymiser: Pseudonymiser?, policy: InvalidIdentifierPolicy, output: Int, codes: ValueCodes?)
         case generalise(Generalisation, policy: InvalidIdentifierPolicy, output: Int)
     }
 
     private struct Composite {
         let parts: [(source: Int, kind: IdentifierKind)]
+        /// Per part (domain order): the source column's codes, if it is coded.
+        let codes: [ValueCodes?]
         let pseudonymiser: Pseudonymiser?
         let policy: InvalidIdentifierPolicy
         let output: Int
@@ -29,6 +33,8 @@ public final class FilePipeline {
     }
 
     private let steps: [Step]
+    /// The unnamed columns left out (0-based), reported once every row has shown them empty.
+    private let unnamedIgnored: [Int]
     private let composites: [Composite]
     private let outputColumns: [OutputColumn]
     private let sourceNames: [String]
@@ -39,8 +45,10 @@ public final class FilePipeline {
 
     /// Prepares the steps for a table whose header is `columnNames` (already checked against
     /// the config). `key` nil means a dry run. `displayPath` names the file in messages.
+    /// `unnamedColumns`: the (0-based) columns whose header name is empty; unless the config
+    /// classifies them, they are left out and must hold no value.
     public init(file: FileConfig, columnNames: [String], project: String, rendering: PseudonymRendering,
-                key: PseudonymKey?, displayPath: String) {
+                key: PseudonymKey?, displayPath: String, unnamedColumns: Set<Int> = []) {
         self.file = file
         self.sourceNames = columnNames
         self.width = rendering.width
@@ -48,6 +56,7 @@ public final class FilePipeline {
         var steps: [Step] = []
         var outputs: [OutputColumn] = []
         var columnReports: [FileReport.Column] = []
+        var unnamedIgnored: [Int] = []
         var pseudonymisers: [String: Pseudonymiser] = [:]
         func pseudonymiser(_ domain: PseudonymDomain) -> Pseudonymiser? {
             guard let key else { return nil }
@@ -57,6 +66,12 @@ public final class FilePipeline {
             return p
         }
         for (index, name) in columnNames.enumerated() {
+            if file.column(named: name) == nil && unnamedColumns.contains(index) {
+                steps.append(.requireEmpty)
+                columnReports.append(.init(name: name, action: "drop", detail: "ignored: empty name in the header, no values", output: nil))
+                unnamedIgnored.append(index)
+                continue
+            }
             let action = file.column(named: name)?.action ?? .drop
             var output: String?
             switch action {
@@ -68,7 +83,8 @@ public final class FilePipeline {
             case .drop:
                 steps.append(.drop)
             case let .pseudonymise(kind, outputName, policy):
-                steps.append(.pseudonymise(kind: kind, pseudonymiser: pseudonymiser(PseudonymDomain(kind)), policy: policy, output: outputs.count))
+                steps.append(.pseudonymise(kind: kind, pseudonymiser: pseudonymiser(PseudonymDomain(kind)), policy: policy,
+                                           output: outputs.count, codes: file.column(named: name)?.codes))
                 outputs.append(OutputColumn(name: outputName, origin: .pseudonym(width: rendering.width)))
                 output = outputName
             case let .generalise(g, policy):
@@ -83,11 +99,13 @@ public final class FilePipeline {
             guard let domain = c.domain else { continue }
             let sorted = c.parts.sorted { $0.kind < $1.kind }
             let sources = sorted.map { part in (source: columnNames.firstIndex(of: part.column) ?? 0, kind: part.kind) }
-            composites.append(Composite(parts: sources, pseudonymiser: pseudonymiser(domain), policy: c.invalid,
+            composites.append(Composite(parts: sources, codes: sorted.map { file.column(named: $0.column)?.codes },
+                                        pseudonymiser: pseudonymiser(domain), policy: c.invalid,
                                         output: outputs.count, width: rendering.width))
             outputs.append(OutputColumn(name: c.outputName, origin: .pseudonym(width: rendering.width)))
         }
         self.steps = steps
+        self.unnamedIgnored = unnamedIgnored
         self.composites = composites
         self.outputColumns = outputs
         self.report = FileReport(path: file.path, format: "csv", encoding: file.encoding.rawValue, inputDialect: "", outputDialect: "")
@@ -118,6 +136,7 @@ public final class FilePipeline {
         var kinds: [IdentifierKind] = []
         var policies: [InvalidIdentifierPolicy] = []
         var macIndex: [Int] = []
+        var slotCodes: [ValueCodes?] = []
         var macs: [Pseudonymiser] = []
         var generalisations: [Generalisation] = []
         for (index, step) in steps.enumerated() {
@@ -127,8 +146,11 @@ public final class FilePipeline {
                 slots[index] = scanSlot ?? 0
             case .drop:
                 codes[index] = 1
-            case let .pseudonymise(kind, pseudonymiser, policy, output):
-                codes[index] = 2
+            case .requireEmpty:
+                codes[index] = 6
+            case let .pseudonymise(kind, pseudonymiser, policy, output, valueCodes):
+                codes[index] = valueCodes == nil ? 2 : 5
+                slotCodes.append(valueCodes)
                 slots[index] = kinds.count
                 outputsOf[index] = output
                 kinds.append(kind); policies.append(policy); generalisations.append(.year)
@@ -139,6 +161,7 @@ public final class FilePipeline {
                 slots[index] = kinds.count
                 outputsOf[index] = output
                 kinds.append(.text); policies.append(policy); generalisations.append(g); macIndex.append(-1)
+                slotCodes.append(nil)
             }
         }
         let compositeMac: [Int] = composites.map { c in
@@ -157,7 +180,8 @@ public final class FilePipeline {
         var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
         let processor = RowProcessor(
             codes: codes, slots: slots, outputs: outputsOf, kinds: kinds, policies: policies, macIndex: macIndex,
-            generalisations: generalisations, compositeParts: composites.map(\.parts), compositeMac: compositeMac,
+            generalisations: generalisations, compositeParts: composites.map(\.parts),
+            slotCodes: slotCodes, compositeCodes: composites.map(\.codes), compositeMac: compositeMac,
             compositePolicies: composites.map(\.policy), compositeOutputs: composites.map(\.output),
             width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch)
         do {
@@ -196,6 +220,9 @@ public final class FilePipeline {
                                    policy: policy(ofOutput: output).rawValue, tally: tally)
             }
         }
+        report.notes = unnamedIgnored.map {
+            "column \($0 + 1) has an empty name in the header and no values (a trailing delimiter?): ignored"
+        }
         report.residuals = []
         for (slot, column) in scanColumns.enumerated() {
             for (k, kind) in ResidualKind.allCases.enumerated() where processor.residualTallies[slot][k].count > 0 {
@@ -216,7 +243,7 @@ public final class FilePipeline {
     private func policy(ofOutput output: Int) -> InvalidIdentifierPolicy {
         for step in steps {
             switch step {
-            case let .pseudonymise(_, _, policy, o) where o == output: return policy
+            case let .pseudonymise(_, _, policy, o, _) where o == output: return policy
             case let .generalise(_, policy, o) where o == output: return policy
             default: continue
             }

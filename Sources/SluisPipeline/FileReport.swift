@@ -60,6 +60,10 @@ public struct FileReport: Codable, Sendable, Equatable {
     public var outputColumns: [String] = []
     public var invalid: [Invalid] = []
     public var residuals: [Residual] = []
+    /// What the run did on its own that the user should know (an ignored empty-named column).
+    public var notes: [String] = []
+    /// Risks `sluis check` sees that do not stop sealing (a kept column that looks like names or addresses).
+    public var warnings: [String] = []
 
     static func phrase(forResidualKind kind: String) -> String {
         switch ResidualKind(rawValue: kind) {
@@ -72,8 +76,30 @@ public struct FileReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// Why sealing must refuse this file (residual identifiers in columns that do not allow them).
-    public var refusals: [String] {
+    /// Why sealing must refuse this file: residual identifiers in columns that do not allow
+    /// them, and columns in which most values could not be read.
+    public var refusals: [String] { residualRefusals + unreadableColumns }
+
+    /// Columns in which more than half of the non-empty values failed to normalise or
+    /// generalise: the action or the number format does not fit the column, and blanking most
+    /// of it silently would send data that is mostly missing.
+    public var unreadableColumns: [String] {
+        var columns: [String] = []
+        for entry in invalid where !columns.contains(entry.column) { columns.append(entry.column) }
+        return columns.compactMap { column in
+            let entries = invalid.filter { $0.column == column }
+            let empty = entries.filter { $0.reason == NormalisationFailure.empty.rawValue }.reduce(0) { $0 + $1.tally.count }
+            let failed = entries.filter { $0.reason != NormalisationFailure.empty.rawValue }
+            let failedCount = failed.reduce(0) { $0 + $1.tally.count }
+            let nonEmpty = rowsIn - empty
+            guard failedCount > 0, failedCount * 2 > nonEmpty else { return nil }
+            let reasons = failed.map(\.reason).joined(separator: ", ")
+            return "\(path): column \(column): \(failedCount) of \(nonEmpty) non-empty values could not be read (\(reasons)); "
+                + "when most of a column fails, its action or identifier type does not fit it (for numbers in a band, state \"decimal\")"
+        }
+    }
+
+    var residualRefusals: [String] {
         residuals.filter { !$0.allowed && $0.tally.count > 0 }.map {
             "\(path): column \($0.column) holds \($0.tally.count) value\($0.tally.count == 1 ? " that looks" : "s that look") like \(Self.phrase(forResidualKind: $0.kind)) (lines \($0.tally.lines.map(String.init).joined(separator: ", "))\($0.tally.count > $0.tally.lines.count ? ", …" : "")); remove them, drop or pseudonymise the column, or set \"allowIdentifiers\": true"
         }

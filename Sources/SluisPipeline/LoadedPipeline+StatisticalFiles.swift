@@ -43,8 +43,8 @@ extension LoadedPipeline {
 
     /// Runs an SPSS/Stata file `index` through the pipeline into `sink` (nil: a dry run).
     func runStatistical(_ index: Int, key: PseudonymKey?, sink: ByteSink?) throws -> FileReport {
-        let file = config.files[index]
         let reader = try openStatisticalSource(index)
+        let file = try codedFile(index, metadata: reader.metadata)
         let pipeline = FilePipeline(file: file, columnNames: reader.columnNames, project: config.project,
                                     rendering: config.rendering, key: key, displayPath: file.path)
         let output = outputFormat(index)

@@ -81,13 +81,27 @@ public struct LoadedPipeline: Sendable {
 
     private func checkHeader(of index: Int) throws {
         let file = config.files[index]
-        let header = try columnNames(of: index)
+        var header: [String]
+        var unnamed: Set<Int> = []
+        if inputFormat(index).isStatistical {
+            let reader = try openStatisticalSource(index)
+            header = reader.columnNames
+            _ = try codedFile(index, metadata: reader.metadata)
+        } else if try isEmptyCSV(index) {
+            header = file.columns.map(\.name)
+        } else {
+            let reader = try openSource(index)
+            header = reader.columnNames
+            unnamed = reader.unnamedColumns
+        }
         let named = file.columns.map(\.name) + file.pseudonyms.flatMap { $0.parts.map(\.column) }
         let unknown = file.columns.map(\.name).filter { !header.contains($0) }
         if !unknown.isEmpty {
             throw PipelineConfigError.unknownColumns(file: configPath, path: "files[\(index)].columns." + unknown[0],
                                                      dataFile: file.path, columns: unknown)
         }
+        // An unnamed column the config does not classify is left out if it holds no value (FilePipeline).
+        header = header.enumerated().filter { !unnamed.contains($0.offset) }.map(\.element)
         let unclassified = header.filter { !named.contains($0) || file.column(named: $0) == nil }
         if !unclassified.isEmpty {
             throw PipelineConfigError.unclassifiedColumns(file: configPath, dataFile: file.path, columns: unclassified)

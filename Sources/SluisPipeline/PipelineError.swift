@@ -9,11 +9,19 @@ public enum PipelineError: SluisError, Equatable {
     case keyForOtherProject(path: String, keyId: String, configProject: String)
     case outputNameClash(directory: String, name: String)
     case unsupportedFormat(path: String)
+    /// A sex value written as a number other than the CBS codes 1 and 2, in a column without `codes`.
+    case uncodedNumericIdentifier(at: SourcePosition, kind: String)
+    /// An SPSS/Stata numeric variable used as sex with neither value labels nor `codes`.
+    case uncodedNumericVariable(config: String, jsonPath: String, dataFile: String, kind: String)
+    /// An SPSS/Stata variable used as sex whose value labels are none of the words the normaliser accepts.
+    case unusableValueLabels(config: String, jsonPath: String, dataFile: String, kind: String)
+    /// A value in a column whose header name is empty and which pipeline.json does not classify.
+    case valueInUnnamedColumn(at: SourcePosition)
 
     public var category: FailureCategory {
         switch self {
-        case .invalidIdentifier: return .data
-        case .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat: return .usage
+        case .invalidIdentifier, .uncodedNumericIdentifier, .valueInUnnamedColumn: return .data
+        case .uncodedNumericVariable, .unusableValueLabels, .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat: return .usage
         }
     }
 
@@ -27,6 +35,17 @@ public enum PipelineError: SluisError, Equatable {
             return "pseudonym key \(path) (key id \(keyId)) belongs to another project than \(project); use the key made for \(project) with 'sluis keygen pseudonym --project \(project)'"
         case let .outputNameClash(directory, name):
             return "two input files would both be written as \(directory)/\(name); give them different names"
+        case let .uncodedNumericIdentifier(at, kind):
+            return "\(at): \(kind) is written as a number other than the CBS codes 1 (man) and 2 (woman); sluis does not guess what codes mean: "
+                + "map them under the column in pipeline.json, for example \"codes\": {\"0\": \"M\", \"1\": \"V\"}"
+        case let .uncodedNumericVariable(config, jsonPath, dataFile, kind):
+            return "\(config): \(jsonPath): \(dataFile) stores this \(kind) variable as numeric codes without value labels that say what they mean; "
+                + "sluis does not guess: add \"codes\" to the column, for example \"codes\": {\"1\": \"M\", \"2\": \"V\"}"
+        case let .unusableValueLabels(config, jsonPath, dataFile, kind):
+            return "\(config): \(jsonPath): none of the value labels of this \(kind) variable in \(dataFile) is a word the \(kind) normaliser accepts "
+                + "(docs/format.md); say what each code means with \"codes\", for example \"codes\": {\"1\": \"M\", \"2\": \"V\"}"
+        case let .valueInUnnamedColumn(at):
+            return "\(at): this column has an empty name in the header but holds a value; classify it in pipeline.json under \"columns\" by its position, as \"#\(at.columnNumber ?? 0)\""
         case let .unsupportedFormat(path):
             return "\(path): unsupported file type; sluis reads .csv, .tsv, .txt, .sav, .zsav and .dta files (or state \"format\")"
         }

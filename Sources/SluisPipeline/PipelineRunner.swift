@@ -15,14 +15,18 @@ extension LoadedPipeline {
     }
 
     /// The dry run of `sluis check`: reads every file, counts invalid identifiers and residual
-    /// findings, computes no pseudonyms (no key needed) and writes nothing.
+    /// findings, computes no pseudonyms (no passphrase needed) and writes nothing. Also checks
+    /// the key files pipeline.json names (without their passphrase) and warns about kept columns
+    /// named like names or addresses.
     public func check() throws -> CheckReport {
         var reports: [FileReport] = []
         for index in config.files.indices {
-            reports.append(try run(index, key: nil, sink: nil))
+            var report = try run(index, key: nil, sink: nil)
+            report.warnings = try columnWarnings(index) + valueWarnings(index)
+            reports.append(report)
         }
         return CheckReport(config: configPath, project: config.project, rendering: config.rendering.description,
-                           files: reports, refusals: reports.flatMap(\.refusals))
+                           files: reports, refusals: reports.flatMap(\.refusals) + keyFileProblems())
     }
 
     /// Runs file `index` with an optional key (nil: no pseudonyms) into an optional byte sink (nil: nothing written).
@@ -37,7 +41,8 @@ extension LoadedPipeline {
         }
         let reader = try openSource(index)
         let pipeline = FilePipeline(file: file, columnNames: reader.columnNames, project: config.project,
-                                    rendering: config.rendering, key: key, displayPath: file.path)
+                                    rendering: config.rendering, key: key, displayPath: file.path,
+                                    unnamedColumns: reader.unnamedColumns)
         let dialect = outputDialect(index, input: reader.dialect)
         let writer = sink.map { CSVWriter(sink: $0, dialect: dialect) }
         _ = try pipeline.run(source: reader, sink: writer)

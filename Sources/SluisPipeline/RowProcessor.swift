@@ -11,7 +11,9 @@ import SluisFormats
 /// Everything here is a flat array or a value, and the batch is held `unowned(unsafe)` (its
 /// owner, `FilePipeline.run`, keeps it alive).
 final class RowProcessor {
-    /// Per source column: 0 keep, 4 keep and scan, 1 drop, 2 pseudonymise, 3 generalise.
+    /// Per source column: 0 keep, 4 keep and scan, 1 drop, 2 pseudonymise, 3 generalise,
+    /// 5 pseudonymise through codes (`"codes"` or value labels), 6 ignore but require empty (an
+    /// unclassified column with an empty name).
     let codes: [UInt8]
     /// Per source column: the scan slot (keep) or the identifier slot (pseudonymise, generalise).
     let slots: [Int]
@@ -24,6 +26,12 @@ final class RowProcessor {
     let generalisations: [Generalisation]
     /// Composite pseudonyms: source columns and kinds in domain order, their pseudonymiser index, policy, output.
     let compositeParts: [[(source: Int, kind: IdentifierKind)]]
+    /// Per identifier slot: the codes of a coded column (code 5), else nil.
+    let slotCodes: [ValueCodes?]
+    /// Per composite and part (domain order): the part's codes, else nil.
+    let compositeCodes: [[ValueCodes?]]
+    /// Per composite: whether any part is coded.
+    let compositeCoded: [Bool]
     let compositeMac: [Int]
     let compositePolicies: [InvalidIdentifierPolicy]
     let compositeOutputs: [Int]
@@ -68,7 +76,7 @@ final class RowProcessor {
 
     init(codes: [UInt8], slots: [Int], outputs: [Int], kinds: [IdentifierKind], policies: [InvalidIdentifierPolicy],
          macIndex: [Int], generalisations: [Generalisation], compositeParts: [[(source: Int, kind: IdentifierKind)]],
-         compositeMac: [Int], compositePolicies: [InvalidIdentifierPolicy], compositeOutputs: [Int],
+         slotCodes: [ValueCodes?], compositeCodes: [[ValueCodes?]], compositeMac: [Int], compositePolicies: [InvalidIdentifierPolicy], compositeOutputs: [Int],
          width: Int, scanColumnCount: Int, path: String, sourceNames: [String], batch: RowBatch) {
         self.codes = codes
         self.slots = slots
@@ -78,6 +86,9 @@ final class RowProcessor {
         self.macIndex = macIndex
         self.generalisations = generalisations
         self.compositeParts = compositeParts
+        self.slotCodes = slotCodes
+        self.compositeCodes = compositeCodes
+        self.compositeCoded = compositeCodes.map { $0.contains { $0 != nil } }
         self.compositeMac = compositeMac
         self.compositePolicies = compositePolicies
         self.compositeOutputs = compositeOutputs
@@ -220,6 +231,7 @@ final class RowProcessor {
             case 2:
                 let slot = slots[index]
                 if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
+                    if kinds[slot] == .sex { try refuseNumericCode(row[index], failure: failure, line: line, column: index) }
                     try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: kinds[slot].rawValue,
                                      line: line, column: index, reject: &reject)
                     appendEmpty()
@@ -229,6 +241,20 @@ final class RowProcessor {
                 } else {
                     appendEmpty()
                 }
+            case 5:
+                let slot = slots[index]
+                if let failure = Self.normaliseCoded(slotCodes[slot], kinds[slot], row[index], into: &normalised) {
+                    try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: kinds[slot].rawValue,
+                                     line: line, column: index, reject: &reject)
+                    appendEmpty()
+                } else if macIndex[slot] >= 0 {
+                    let mac = macIndex[slot]
+                    normalised.withUnsafeBytes { appendPseudonym(pseudonymiser: mac, message: $0) }
+                } else {
+                    appendEmpty()
+                }
+            case 6:
+                if row[index].count != 0 { throw PipelineError.valueInUnnamedColumn(at: position(line: line, column: index)) }
             default:
                 let slot = slots[index]
                 let g = generalisations[slot]
@@ -256,8 +282,16 @@ final class RowProcessor {
             var failed: NormalisationFailure?
             var failedColumn = 0
             message.removeAll(keepingCapacity: true)
-            for part in compositeParts[c] {
-                if let failure = Normaliser.normalise(part.kind, row[part.source], into: &normalised) {
+            let coded = compositeCoded[c]
+            for (p, part) in compositeParts[c].enumerated() {
+                // Only a composite with a coded part looks at codes (the common case stays as it was).
+                let codes = coded ? compositeCodes[c][p] : nil
+                let failure = codes == nil ? Normaliser.normalise(part.kind, row[part.source], into: &normalised)
+                    : Self.normaliseCoded(codes, part.kind, row[part.source], into: &normalised)
+                if let failure {
+                    if part.kind == .sex && codes == nil {
+                        try refuseNumericCode(row[part.source], failure: failure, line: line, column: part.source)
+                    }
                     failed = failure
                     failedColumn = part.source
                     break
@@ -275,6 +309,29 @@ final class RowProcessor {
                 appendEmpty()
             }
         }
+    }
+
+    /// A coded value: looked up in `codes` and its meaning normalised. Blank values count as
+    /// `empty`, values that are not one of the codes as `unknown-code`.
+    @inline(never)
+    static func normaliseCoded(_ codes: ValueCodes?, _ kind: IdentifierKind, _ value: UnsafeRawBufferPointer,
+                               into out: inout [UInt8]) -> NormalisationFailure? {
+        guard let codes, !ValueCodes.isBlank(value) else { return Normaliser.normalise(kind, value, into: &out) }
+        guard let i = codes.index(of: value) else { out.removeAll(keepingCapacity: true); return .unknownCode }
+        return codes.entries[i].meaning.withUnsafeBytes { Normaliser.normalise(kind, $0, into: &out) }
+    }
+
+    /// A sex value that is a number other than the CBS codes 1 and 2 (say `0` of a 0/1 coding)
+    /// means the column is coded in a way sluis must not guess: the run stops and says how to
+    /// map the codes.
+    @inline(never)
+    private func refuseNumericCode(_ value: UnsafeRawBufferPointer, failure: NormalisationFailure, line: Int, column: Int) throws {
+        guard failure == .unrecognisedFormat, ValueCodes.isNumericCode(value) else { return }
+        throw PipelineError.uncodedNumericIdentifier(at: position(line: line, column: column), kind: IdentifierKind.sex.rawValue)
+    }
+
+    private func position(line: Int, column: Int) -> SourcePosition {
+        SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column])
     }
 
     /// Counts an invalid identifier and applies its column's policy.

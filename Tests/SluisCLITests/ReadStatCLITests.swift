@@ -225,7 +225,7 @@ final class ReadStatLabelScanCLITests: XCTestCase {
         writeProjectKey(dir)
         func config(allow: Bool, output: String = "") -> String {
             """
-            { "version": 1, "project": "P", "pseudonymKey": "project.pkey", "files": [ { "path": "data.sav"\(output),
+            { "version": 1, "project": "P2026-0042", "pseudonymKey": "project.pkey", "files": [ { "path": "data.sav"\(output),
               "columns": { "code": { "action": "keep"\(allow ? ", \"allowIdentifiers\": true" : "") }, "score": { "action": "keep" } } } ] }
             """
         }

@@ -76,6 +76,33 @@ final class NormaliserTests: XCTestCase {
         let badValue = Array("111222334".utf8)
         XCTAssertFalse(badValue.withUnsafeBytes { Normaliser.passesElevenCheck($0) })
     }
+    /// The exact rules docs/format.md states for names (issue 12): context-free lower-casing
+    /// (no final sigma) and Unicode White_Space, not Python's `str.split()` set.
+    func testNameLowerCasingAndWhiteSpaceAreAsDocumented() {
+        ok(.name, "ΟΔΟΣ", "οδοσ")
+        ok(.name, "ΣΑΣ ΚΑΙ", "σασ και")
+        ok(.name, "Ｊｏｓé", "jose")
+        ok(.name, "ǅemal", "dzemal")
+        ok(.name, "Straße", "straße")
+        ok(.name, "A\u{85}B\u{a0}C\u{3000}D\u{2029}E", "a b c d e")
+        ok(.name, "A\u{1C}B", "a\u{1C}b")
+        ok(.name, "a\u{200B}b", "a\u{200B}b")
+        bad(.name, " \u{2003}\t", .empty)
+    }
+
+    func testHouseNumberStripsCRLFAndSeparatorsEverywhere() {
+        ok(.housenumber, "12\r\n", "12")
+        ok(.housenumber, "\r\n12 a", "12A")
+        ok(.housenumber, "12 A-1\r\n", "12A1")
+        bad(.housenumber, "12.a", .invalidCharacters)
+        bad(.housenumber, "nr 12", .unrecognisedFormat)
+        bad(.housenumber, "0", .outOfRange)
+        bad(.housenumber, "12345678", .outOfRange)
+        bad(.housenumber, "1 ABCDEFGHIJKLMNOP", .wrongLength)
+        ok(.sex, " m a n ", "M")
+        bad(.sex, "0", .unrecognisedFormat)
+        bad(.sex, "mannelijk", .unrecognisedFormat)
+    }
 }
 
 final class NormaliserRegressionTests: XCTestCase {

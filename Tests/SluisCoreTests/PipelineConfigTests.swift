@@ -65,6 +65,27 @@ final class PipelineConfigTests: XCTestCase {
         XCTAssertEqual(full, c)
     }
 
+    /// `codes` and a band's `decimal` (issue 12): parsed, checked, and written back into the
+    /// config JSON that the inner manifest embeds.
+    func testCodesAndDecimalRoundTrip() throws {
+        let text = variant(#""Naam": { "action": "drop" }"#, #""Naam": { "action": "drop", "codes": {" 1 ": "Jan", "2": "Piet"} }"#)
+            .replacingOccurrences(of: #""width": 10 }"#, with: #""width": 10, "decimal": "," }"#)
+        let c = try parse(text)
+        XCTAssertEqual(c.files[0].column(named: "Naam")?.codes?.pairs.map(\.code), ["1", "2"])
+        XCTAssertEqual(c.files[0].column(named: "Leeftijd")?.action, .generalise(.band(width: 10, decimal: 0x2C), invalid: .blank))
+        XCTAssertEqual(try parse(c.json().rendered()), c)
+        expectInvalid(variant(#""Score": "keep""#, #""Score": { "action": "keep", "codes": {"1": "M"} }"#), path: "files[0].columns.Score.codes")
+        expectInvalid(variant(#""Naam": { "action": "drop" }"#, #""Naam": { "action": "drop", "codes": {} }"#), path: "files[0].columns.Naam.codes")
+        expectInvalid(variant(#""Naam": { "action": "drop" }"#, #""Naam": { "action": "drop", "codes": {"1": 1} }"#), path: "files[0].columns.Naam.codes.1")
+        expectInvalid(variant(#""Naam": { "action": "drop" }"#, #""Naam": { "action": "drop", "codes": {"1": " "} }"#), path: "files[0].columns.Naam.codes.1")
+        expectInvalid(variant(#""Naam": { "action": "drop" }"#, #""Naam": { "action": "drop", "codes": {"1": "a", " 1": "b"} }"#), path: "files[0].columns.Naam.codes. 1")
+        expectInvalid(variant(#""Naam": { "action": "drop" }"#, #""Naam": { "action": "drop", "codes": {" ": "a"} }"#), path: "files[0].columns.Naam.codes")
+        expectInvalid(text.replacingOccurrences(of: ##""decimal": ",""##, with: ##""decimal": ";""##), path: "files[0].columns.Leeftijd.decimal")
+        expectInvalid(variant(#""to": "year" }"#, #""to": "year", "decimal": "," }"#), path: "files[0].columns.Geboortedatum.decimal")
+        // Only drop columns in a composite may carry codes.
+        expectInvalid(variant(#""Score": "keep""#, #""Score": { "action": "drop", "codes": {"1": "M"} }"#), path: "files[0].columns.Score.codes")
+    }
+
     func testErrorsNameTheJSONPath() {
         expectInvalid(variant("\"to\": \"year\"", "\"to\": \"decade\""), path: "files[0].columns.Geboortedatum.to")
         expectInvalid(variant("{ \"action\": \"generalise\", \"to\": \"year\" }", "{ \"action\": \"generalise\" }"), path: "files[0].columns.Geboortedatum.to")

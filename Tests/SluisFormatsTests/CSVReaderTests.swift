@@ -123,11 +123,51 @@ final class CSVReaderTests: XCTestCase {
 
     func testHeaderErrors() {
         expectError("") { XCTAssertEqual($0, .missingHeader(file: "t.csv")) }
-        expectError("a,,c\n") { XCTAssertEqual($0, .emptyColumnName(file: "t.csv", columnNumber: 2)) }
+        expectError("a,,#2\n") { XCTAssertEqual($0, .duplicateColumnName(file: "t.csv", name: "#2", columnNumbers: [2, 3])) }
         expectError("a,b,a\n") { XCTAssertEqual($0, .duplicateColumnName(file: "t.csv", name: "a", columnNumbers: [1, 3])) }
         expectError(bytes: [0xEF, 0xBB, 0xBF, 0x61, 0x0A], encoding: .windows1252) {
             XCTAssertEqual($0, .byteOrderMarkMismatch(file: "t.csv", encoding: .windows1252))
         }
+    }
+
+    /// The reading rules docs/pipeline.md ("CSV files: reading and writing") states, one by one.
+    func testDocumentedReadingRules() throws {
+        // Blank lines: skipped with two or more columns, a row with one empty value with one column.
+        XCTAssertEqual(try read("a,b\n1,2\n\n3,4\n").1, [["1", "2"], ["3", "4"]])
+        XCTAssertEqual(try read("a\n1\n\n2\n").1, [["1"], [""], ["2"]])
+        XCTAssertEqual(try read("a\n1\n\n2\n").2, [2, 3, 4])
+        expectError("a,b\n1,2\n \n") { XCTAssertEqual($0, .raggedRow(file: "t.csv", line: 3, expectedFieldCount: 2, foundFieldCount: 1)) }
+        // CR: part of a CRLF line end, data elsewhere, dropped as the file's last byte.
+        XCTAssertEqual(try read("a,b\n1\r2,3\r\n4,5\n").1, [["1\r2", "3"], ["4", "5"]])
+        XCTAssertEqual(try read("a,b\r\n1,2\n3,4\r\n").1, [["1", "2"], ["3", "4"]])
+        XCTAssertEqual(try read("a,b\n1,2\r").1, [["1", "2"]])
+        XCTAssertEqual(try read("a,b\n1,\"x\r\ny\"\n").1, [["1", "x\r\ny"]])
+        // No final line end.
+        XCTAssertEqual(try read("a,b\n1,2").1, [["1", "2"]])
+        // A quote inside an unquoted field is data; text after a closing quote is an error.
+        XCTAssertEqual(try read("a,b\n1,x\"y\n2, \"z\"\n").1, [["1", "x\"y"], ["2", " \"z\""]])
+        expectError("a,b\n\"x\" ,2\n") { XCTAssertEqual($0, .textAfterClosingQuote(at: SourcePosition(file: "t.csv", line: 2, columnNumber: 1, columnName: "a"))) }
+        // The delimiter on ties: the first of , ; tab | with the highest count.
+        XCTAssertEqual(try read("a;b,c\n1;2,3\n").0.dialect.delimiter, 0x2C)
+        XCTAssertEqual(try read("a;b|c\n1;2|3\n").0.dialect.delimiter, 0x3B)
+        XCTAssertEqual(try read("a\tb;c\n1\t2;3\n").0.dialect.delimiter, 0x3B)
+        XCTAssertEqual(try read("a\tb|c\n").0.dialect.delimiter, 0x09)
+        XCTAssertEqual(try read("ab\n").0.dialect.delimiter, 0x2C)
+        // windows-1252's five undefined bytes are errors; ISO-8859-1 maps every byte.
+        for b: UInt8 in [0x81, 0x8D, 0x8F, 0x90, 0x9D] {
+            expectError(bytes: [0x61, 0x0A, b, 0x0A], encoding: .windows1252) {
+                XCTAssertEqual($0, .invalidByteSequence(at: SourcePosition(file: "t.csv", line: 2, columnNumber: 1, columnName: "a"), encoding: .windows1252))
+            }
+            XCTAssertEqual(try read(bytes: [0x61, 0x0A, b, 0x0A], encoding: .iso88591).1, [[String(UnicodeScalar(b))]])
+        }
+        XCTAssertEqual(try read(bytes: [0x61, 0x0A, 0x80, 0x0A], encoding: .windows1252).1, [["€"]])
+    }
+
+    /// Excel's trailing delimiter: an empty-named column is named by its position, `#N`.
+    func testEmptyColumnNamesArePositional() throws {
+        let reader = try CSVReader(source: MemorySource(Array("a;; \r\n1;;\r\n".utf8)), path: "t.csv")
+        XCTAssertEqual(reader.columnNames, ["a", "#2", "#3"])
+        XCTAssertEqual(reader.unnamedColumns, [1, 2])
     }
 
     func testHeaderOnlyAndNoFinalNewline() throws {

@@ -17,6 +17,13 @@ final class CSVWriterTests: XCTestCase {
         return String(decoding: sink.bytes, as: UTF8.self)
     }
 
+    /// A lone empty value is written `""` (else its row would be a blank line, which readers
+    /// skip); empty values beside others are written as nothing.
+    func testALoneEmptyValueIsQuoted() throws {
+        XCTAssertEqual(try write([["a"], [""], ["1"]], dialect: CSVDialect()), "a\n\"\"\n1\n")
+        XCTAssertEqual(try write([["a", "b"], ["", ""]], dialect: CSVDialect(delimiter: 0x3B, lineEnding: .crlf)), "a;b\r\n;\r\n")
+    }
+
     func testQuotesOnlyWhenNeeded() throws {
         let rows = [["a", "b"], ["plain", "with,comma"], ["say \"hi\"", "two\nlines"], ["", "x;y"]]
         XCTAssertEqual(try write(rows, dialect: CSVDialect()),

@@ -95,6 +95,19 @@ final class FilePipelineTests: PipelineTestCase {
         XCTAssertEqual(String(decoding: sink.bytes, as: UTF8.self), "naam;bedrag;t\nZoë;€5;\"a;b\"\n")
     }
 
+    /// A composite's failure is counted with the reason of its first failing part in the order
+    /// of the kinds' names (date < sex), and `fail` names that part's column (docs/format.md).
+    func testCompositeReasonComesFromTheFirstFailingPartInKindOrder() throws {
+        let csv = "s,d\nx,31-04-1980\nM,31-04-1980\nx,1-1-1980\n"
+        let columns = #"{ "s": "drop", "d": "drop" }"#
+        let composite = #", "pseudonyms": [ { "as": "P", "from": { "s": "sex", "d": "date" }, "invalid": "POLICY" } ]"#
+        let report = try output(load(csv, columns: columns, extra: composite.replacingOccurrences(of: "POLICY", with: "blank"))).report
+        XCTAssertEqual(report.invalid.map { "\($0.column) \($0.reason) \($0.tally.lines)" }, ["P impossible-date [2, 3]", "P unrecognised-format [4]"])
+        XCTAssertThrowsError(try output(load(csv, columns: columns, extra: composite.replacingOccurrences(of: "POLICY", with: "fail")))) { error in
+            XCTAssertTrue("\(error)".contains("data.csv:2: column 2 (d)"), "\(error)")
+        }
+    }
+
     func testResidualIdentifiersAreCountedWithLinesAndRefuseUnlessAllowed() throws {
         let csv = "t,u\nbel 06-12345678,ok\n\"mail a@b.nl\",bsn 123456782\nniets,niets\n"
         let p = try load(csv, columns: "{ \"t\": \"keep\", \"u\": { \"action\": \"keep\", \"allowIdentifiers\": true } }")
@@ -102,7 +115,10 @@ final class FilePipelineTests: PipelineTestCase {
         XCTAssertTrue(report.mustRefuse)
         XCTAssertEqual(report.files[0].residuals.map { "\($0.column) \($0.kind) \($0.allowed) \($0.tally.lines)" },
                        ["t email false [3]", "t phone false [2]", "u bsn true [3]"])
-        XCTAssertEqual(report.refusals.count, 2)
+        // Two residual refusals; the config's key file "k" does not exist, which check reports too.
+        XCTAssertEqual(report.files[0].refusals.count, 2)
+        XCTAssertEqual(report.refusals.count, 3)
+        XCTAssertTrue(report.refusals[2].contains("pseudonymKey"), report.refusals[2])
         for text in report.refusals + [report.json()] {
             XCTAssertFalse(text.contains("12345678"))
             XCTAssertFalse(text.contains("a@b.nl"))

@@ -8,7 +8,7 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Dry run of pipeline.json: classify, validate and scan every file, writing nothing",
-        discussion: "Exit 0 when sealing may go ahead, 3 when it would refuse (residual identifiers), 2 for a config error.")
+        discussion: "Exit 0 when sealing may go ahead, 3 when it would refuse (residual identifiers, a column that mostly fails to read, a missing or unsafe key file), 2 for a config error. Asks for no passphrase.")
 
     @Option(name: [.short, .customLong("config")], help: "The pipeline.json to check.")
     var config: String = "pipeline.json"
@@ -26,7 +26,7 @@ struct CheckCommand: ParsableCommand {
                 print(ReportText.check(report), terminator: "")
             }
             if report.mustRefuse {
-                printError("sluis: sealing would refuse: \(report.refusals.count) column\(report.refusals.count == 1 ? "" : "s") hold residual identifiers; see the report above")
+                printError("sluis: sealing would refuse (\(report.refusals.count) reason\(report.refusals.count == 1 ? "" : "s")); see the report above")
                 throw ExitCode(FailureCategory.data.rawValue)
             }
         }

@@ -32,6 +32,8 @@ enum ReportText {
         for r in f.residuals {
             s += "  residual \(r.column): \(r.tally.count) look like \(r.kind)\(r.allowed ? " (allowed)" : "") (lines \(lines(r.tally)))\n"
         }
+        for n in f.notes { s += "  note: \(n)\n" }
+        for w in f.warnings { s += "  warning: \(w)\n" }
         return s
     }
 

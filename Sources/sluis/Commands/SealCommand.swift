@@ -36,9 +36,33 @@ struct SealCommand: ParsableCommand {
                 throw UsageError("no recipients: give -r or \"recipients\" in \(config)")
             }
             let recipients = try recipientPaths.map { try Recipient(contentsOfFile: $0) }
-            let signer = try Identity.load(path: signPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
-            let key = try pipeline.loadPseudonymKey(
-                passphrase: PassphraseSource.resolve(passphraseFile: pseudonymKeyPassphraseFile ?? passphraseFile))
+            // The same key twice is a mistake (another officer was meant), and the package's
+            // entries would list fewer recipients than its manifest: refuse it.
+            for (i, r) in recipients.enumerated() {
+                if let j = recipients[..<i].firstIndex(where: { $0.fingerprint == r.fingerprint }) {
+                    throw UsageError("recipient \(recipientPaths[i]) is the same public key (\(r.fingerprint)) as \(recipientPaths[j]); give each intake officer's key once")
+                }
+            }
+            let signer: Identity
+            do {
+                signer = try Identity.load(path: signPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
+            } catch let error as KeyFileError {
+                throw SealKeyError(underlying: error, role: "the signing identity", hint: nil)
+            }
+            let key: PseudonymKey
+            let sharedFile = pseudonymKeyPassphraseFile == nil
+            do {
+                key = try pipeline.loadPseudonymKey(
+                    passphrase: PassphraseSource.resolve(passphraseFile: pseudonymKeyPassphraseFile ?? passphraseFile))
+            } catch let error as KeyFileError {
+                // One passphrase file serves both keys unless told otherwise; when the pseudonym
+                // key has its own passphrase, say where it goes.
+                var hint: String?
+                if case .wrongPassphrase = error, sharedFile, case .file = PassphraseSource.resolve(passphraseFile: passphraseFile) {
+                    hint = "the same passphrase file was used for the signing identity; if the pseudonym key has its own passphrase, give it with --pseudonym-key-passphrase-file"
+                }
+                throw SealKeyError(underlying: error, role: "the pseudonym key", hint: hint)
+            }
 
             let total = pipeline.config.files.indices.reduce(UInt64(0)) { sum, i in
                 sum + ((try? FileInput(path: pipeline.resolve(pipeline.config.files[i].path)).size()) ?? nil ?? 0)
@@ -69,6 +93,16 @@ struct SealCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// A key file error in `sluis seal`, saying which of its two keys it is about (and, for a wrong
+/// passphrase from a shared passphrase file, that the pseudonym key can have its own).
+struct SealKeyError: SluisError {
+    let underlying: KeyFileError
+    let role: String
+    let hint: String?
+    var category: FailureCategory { underlying.category }
+    var description: String { "\(role): \(underlying.description)" + (hint.map { "; \($0)" } ?? "") }
 }
 
 struct SealSummary: Encodable {
