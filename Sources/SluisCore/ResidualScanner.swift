@@ -36,8 +36,10 @@ public enum ResidualScanner {
             if c &- 0x30 < 10 || c == 0x40 { candidate = true; break }
         }
         guard candidate else { return 0 }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: NumberSequence.scratchByteCount) { scratch in
-            scanCandidate(p, n, scratch: scratch.baseAddress.unsafelyUnwrapped)
+        // Scratch for one number sequence, on the stack (NumberSequence.scratchByteCount bytes).
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { raw in
+            scanCandidate(p, n, scratch: raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self))
         }
     }
 
