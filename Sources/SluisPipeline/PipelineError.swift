@@ -9,11 +9,19 @@ public enum PipelineError: SluisError, Equatable {
     case keyForOtherProject(path: String, keyId: String, configProject: String)
     case outputNameClash(directory: String, name: String)
     case unsupportedFormat(path: String)
+    /// An input's file name cannot travel in a package (docs/format.md, "File names").
+    case unsafeFileName(path: String, reason: String)
+    /// Two inputs whose file names collide when opened (same name, or equal up to case and Unicode compatibility forms).
+    case fileNameCollision(first: String, second: String)
+    /// The inner manifest would break a limit or rule of the format, so no sluis could open the package.
+    case innerManifestUnwritable(detail: String)
 
     public var category: FailureCategory {
         switch self {
         case .invalidIdentifier: return .data
-        case .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat: return .usage
+        case .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat, .unsafeFileName, .fileNameCollision:
+            return .usage
+        case .innerManifestUnwritable: return .data
         }
     }
 
@@ -29,6 +37,13 @@ public enum PipelineError: SluisError, Equatable {
             return "two input files would both be written as \(directory)/\(name); give them different names"
         case let .unsupportedFormat(path):
             return "\(path): unsupported file type; sluis reads .csv, .tsv, .txt, .sav, .zsav and .dta files (or state \"format\")"
+        case let .unsafeFileName(path, reason):
+            return "\(UntrustedText.escaped(path, maxScalars: 4096)): the file name cannot go into a package (\(reason)); rename the file"
+        case let .fileNameCollision(first, second):
+            return "\(UntrustedText.escaped(first, maxScalars: 4096)) and \(UntrustedText.escaped(second, maxScalars: 4096)) would be opened under the same file name "
+                + "(names are compared without case and Unicode compatibility forms); rename one of them"
+        case let .innerManifestUnwritable(detail):
+            return "cannot seal: the package's inner manifest \(detail); no sluis could open the package"
         }
     }
 }
