@@ -181,6 +181,8 @@ enum NumberSequence {
         let join = s[afterOffset + g]
         guard join == 0x2D || join == 0x2E || join == 0x2F, s[afterOffset + g + 1] == join else { return nil }
         let a = groupLength(s, g), b = groupLength(s, g + 1), c = groupLength(s, g + 2)
+        // Shapes first: a longer group's value would not fit in an Int.
+        guard (a <= 2 && b <= 2 && c == 4) || (a == 4 && b <= 2 && c <= 2) else { return nil }
         let va = value(s, groupStart(s, g), groupEnd(s, g))
         let vb = value(s, groupStart(s, g + 1), groupEnd(s, g + 1))
         let vc = value(s, groupStart(s, g + 2), groupEnd(s, g + 2))

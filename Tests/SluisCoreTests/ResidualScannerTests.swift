@@ -56,6 +56,26 @@ final class ResidualScannerTests: XCTestCase {
         XCTAssertEqual(kinds("019800101"), [.bsn])
     }
 
+    /// Long digit groups, many groups, separators cut mid-character and random mixes of them
+    /// never trap (an overflow or a read past the value) and give the same answer every time.
+    func testArbitraryInputNeverTraps() {
+        let pieces = ["0", "1", "9", "31", "+", "(", ")", "-", ".", "/", " ", ",", ":", "€", "\u{00A0}", "\u{202F}", "\u{2013}", "a", "@", "NL",
+                      String(repeating: "7", count: 30), "2024", "06", "0031"].map { Array($0.utf8) }
+        var random = SplitMix64(seed: 7)
+        for _ in 0..<20_000 {
+            var value: [UInt8] = []
+            for _ in 0..<(1 + random.next(40)) { value += pieces[random.next(pieces.count)] }
+            // Also cut a multi-byte character at the end.
+            if random.next(4) == 0 { value.removeLast() }
+            let first = value.withUnsafeBytes { ResidualScanner.scan($0) }
+            XCTAssertEqual(value.withUnsafeBytes { ResidualScanner.scan($0) }, first)
+        }
+        XCTAssertEqual(kinds(String(repeating: "1", count: 40) + "-1-2"), [])
+        XCTAssertEqual(kinds("1-2-34567890123456789012"), [], "a date-like shape with a 20-digit group")
+        XCTAssertEqual(kinds("99999999999999999999-1-2"), [])
+        XCTAssertEqual(kinds(String(repeating: "12 ", count: 40)), [])
+    }
+
     /// Recall per kind and false positives over the labelled corpus, printed for the record.
     func testLabelledCorpus() {
         let corpus = ResidualCorpus()
