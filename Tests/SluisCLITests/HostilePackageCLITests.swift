@@ -93,9 +93,12 @@ extension PackageCLITests {
                    { "path": "data/b/STRASSE.csv", "delimiter": ";", "columns": \(small) },
         """)
         dir.write("pipeline.json", config)
+        let check = try CLI.run(["check", "-c", "pipeline.json"], in: dir.path)
         let sealed = try seal()
-        XCTAssertEqual(sealed.exitCode, 2, sealed.stderr)
-        XCTAssertTrue(sealed.stderr.contains("data/a/Straße.csv and data/b/STRASSE.csv would be opened under the same file name"), sealed.stderr)
+        for r in [check, sealed] {
+            XCTAssertEqual(r.exitCode, 2, r.stderr)
+            XCTAssertTrue(r.stderr.contains("data/a/Straße.csv and data/b/STRASSE.csv would be opened under the same file name"), r.stderr)
+        }
         XCTAssertFalse(FileSystem.exists(dir.file("up.sluis")))
         XCTAssertEqual(dir.allFiles().filter { $0.contains("sluis-tmp") }, [])
     }

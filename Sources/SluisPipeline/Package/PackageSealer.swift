@@ -156,16 +156,21 @@ public enum PackageSealer {
 
     /// Each input's file name follows the format's rules, and no two collide (docs/format.md, "File names").
     static func checkNames(_ sources: [SealSource]) throws {
-        for source in sources {
-            if let reason = EntryFileName.problem(source.name) {
-                throw PipelineError.unsafeFileName(path: source.sourcePath, reason: reason)
+        try checkNames(sources.map { ($0.name, $0.sourcePath) })
+    }
+
+    /// The same for (name in the package, input path) pairs, so `check` can say it before `seal`.
+    public static func checkNames(_ files: [(name: String, path: String)]) throws {
+        for file in files {
+            if let reason = EntryFileName.problem(file.name) {
+                throw PipelineError.unsafeFileName(path: file.path, reason: reason)
             }
-            if EntryFileName.collisionKey(source.name) == EntryFileName.collisionKey(PackageOpener.metadataFileName) {
-                throw PipelineError.unsafeFileName(path: source.sourcePath, reason: "\(PackageOpener.metadataFileName) is the name open gives its own record")
+            if EntryFileName.collisionKey(file.name) == EntryFileName.collisionKey(PackageOpener.metadataFileName) {
+                throw PipelineError.unsafeFileName(path: file.path, reason: "\(PackageOpener.metadataFileName) is the name open gives its own record")
             }
         }
-        if let (i, j) = EntryFileName.firstCollision(sources.map(\.name)) {
-            throw PipelineError.fileNameCollision(first: sources[i].sourcePath, second: sources[j].sourcePath)
+        if let (i, j) = EntryFileName.firstCollision(files.map(\.name)) {
+            throw PipelineError.fileNameCollision(first: files[i].path, second: files[j].path)
         }
     }
 
