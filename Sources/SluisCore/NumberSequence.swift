@@ -86,6 +86,8 @@ enum NumberSequence {
             }
             break
         }
+        // Most numbers in kept columns are short: no BSN or phone number has fewer than 8 digits.
+        guard digitCount >= 8 else { return k }
         let plus = start > 0 && p[start - 1] == 0x2B
         let amount = afterCurrencySign(p, start)
         var g = 0
