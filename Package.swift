@@ -55,6 +55,9 @@ let package = Package(
         .executableTarget(name: "sluis-fuzz",
                           dependencies: ["SluisCore", "SluisCrypto", "SluisIO", "SluisFormats", "SluisPipeline", "CLibFuzzer"],
                           path: "Tools/sluis-fuzz", swiftSettings: settings),
+        // The residual scanner's throughput (bench/residual.sh).
+        .executableTarget(name: "sluis-scanbench", dependencies: ["SluisCore"], path: "Tools/sluis-scanbench",
+                          swiftSettings: settings),
         .executableTarget(name: "sluis-vectors", dependencies: ["SluisCore", "SluisCrypto", "SluisIO"],
                           path: "Tools/sluis-vectors", swiftSettings: settings),
 

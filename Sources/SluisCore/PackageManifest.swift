@@ -76,6 +76,9 @@ public struct PackageManifest: Codable, Equatable, Sendable {
 public struct InnerManifest: Codable, Equatable, Sendable {
     public static let formatName = "sluis-inner-manifest"
     public static let currentVersion = 1
+    /// The largest inner manifest (its plaintext, in bytes) a reader accepts and `seal` writes:
+    /// it is decrypted and parsed in memory, so its size bounds `open`'s memory (docs/format.md).
+    public static let maxByteCount = 16 << 20
 
     public var format: String
     public var version: Int

@@ -9,8 +9,13 @@ public enum PipelineConfigError: SluisError, Equatable {
     case unclassifiedColumns(file: String, dataFile: String, columns: [String])
     /// Columns the config names that the data file's header lacks.
     case unknownColumns(file: String, path: String, dataFile: String, columns: [String])
+    /// A data file of zero bytes: it has no header, so the columns the config names do not exist.
+    case emptyDataFile(file: String, path: String, dataFile: String, columns: [String])
 
-    public var category: FailureCategory { .usage }
+    public var category: FailureCategory {
+        if case .emptyDataFile = self { return .data }
+        return .usage
+    }
 
     public var description: String {
         switch self {
@@ -22,6 +27,10 @@ public enum PipelineConfigError: SluisError, Equatable {
             return "\(file): \(dataFile) has \(columns.count) unclassified column\(columns.count == 1 ? "" : "s"): "
                 + columns.map { "'\($0)'" }.joined(separator: ", ")
                 + "; give each an action (keep, drop, pseudonymise or generalise) under \"columns\""
+        case let .emptyDataFile(file, path, dataFile, columns):
+            return "\(file): \(path): \(dataFile) is empty (0 bytes): it has no header, so the configured column"
+                + (columns.count == 1 ? " " : "s ") + columns.map { "'\($0)'" }.joined(separator: ", ")
+                + (columns.count == 1 ? " does" : " do") + " not exist; export the file again, or remove it from \"files\""
         case let .unknownColumns(file, path, dataFile, columns):
             return "\(file): \(path): \(dataFile) has no column" + (columns.count == 1 ? " " : "s ")
                 + columns.map { "'\($0)'" }.joined(separator: ", ") + "; check the spelling against the file's header"

@@ -1,9 +1,12 @@
 /// The kinds of direct identifier the residual scan looks for in kept columns.
 public enum ResidualKind: String, CaseIterable, Sendable, Codable {
-    /// Nine digits (optionally grouped by dots, spaces or dashes) that pass the BSN 11-check.
+    /// Eight or nine digits that pass the BSN 11-check (eight: a BSN whose leading zero was lost),
+    /// alone or grouped (docs/pipeline.md, "Residual identifiers").
     case bsn
     case email
-    /// Dutch phone numbers: ten digits starting with 0 (separators allowed), or +31 / 0031 and nine digits.
+    /// Dutch phone numbers: every number of the national numbering plan written nationally (ten
+    /// digits from a trunk 0) or internationally (`+31`, `0031`, `31`, with or without `(0)`),
+    /// in any grouping.
     case phone
     /// An IBAN (two letters, two check digits, 11–30 letters and digits) whose mod-97 check holds.
     case iban
@@ -17,7 +20,8 @@ public enum ResidualKind: String, CaseIterable, Sendable, Codable {
 /// so every kept value of a large file can be scanned at parsing speed.
 ///
 /// Findings are a bit set per value (`ResidualKind.bit`); callers count them with line numbers.
-/// The scanner never keeps or returns the matched text.
+/// The scanner never keeps or returns the matched text. BSNs and phone numbers are found in
+/// number sequences (`ResidualScanner+Numbers.swift`); e-mail addresses, IBANs and postcodes here.
 public enum ResidualScanner {
     /// The kinds found in one UTF-8 value, as a bit set.
     @inlinable
@@ -32,24 +36,32 @@ public enum ResidualScanner {
             if c &- 0x30 < 10 || c == 0x40 { candidate = true; break }
         }
         guard candidate else { return 0 }
+        // Scratch for one number sequence, on the stack (NumberSequence.scratchByteCount bytes).
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { raw in
+            scanCandidate(p, n, scratch: raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    @inlinable
+    static func scanCandidate(_ p: UnsafePointer<UInt8>, _ n: Int, scratch: UnsafeMutablePointer<UInt8>) -> UInt8 {
         var found: UInt8 = 0
         var digitRuns = 0
         var postcode = false
+        var sequenceEnd = 0
         var i = 0
         while i < n {
             let c = p[i]
             if isDigit(c) {
                 var j = i
                 while j < n && isDigit(p[j]) { j += 1 }
-                let runLength = j - i
                 digitRuns += 1
-                let boundedLeft = i == 0 || !isAlphanumeric(p[i - 1])
-                if boundedLeft {
-                    if runLength == 9 && (j == n || !isAlphanumeric(p[j])) && Normaliser.passesElevenCheck(UnsafeRawBufferPointer(start: p + i, count: 9)) {
-                        found |= ResidualKind.bsn.bit
+                if i == 0 || !isAlphanumeric(p[i - 1]) {
+                    if j - i == 4 && c != 0x30 && isPostcodeLetters(p, j, n) { postcode = true }
+                    // Each number sequence (digit groups and their separators) is read once.
+                    if i >= sequenceEnd && !continuesNumber(p, i) {
+                        sequenceEnd = NumberSequence.scan(p, i, n, scratch: scratch, found: &found)
                     }
-                    if runLength == 4 && c != 0x30 && isPostcodeLetters(p, j, n) { postcode = true }
-                    found |= groupedNumber(p, i, n)
                 }
                 i = j
                 continue
@@ -58,19 +70,25 @@ public enum ResidualScanner {
                 if isEmail(p, i, n) { found |= ResidualKind.email.bit }
             } else if isLetter(c), i + 3 < n, isLetter(p[i + 1]), isDigit(p[i + 2]), isDigit(p[i + 3]),
                       i == 0 || !isAlphanumeric(p[i - 1]) {
-                if isIBAN(p, i, n) { found |= ResidualKind.iban.bit }
+                // An IBAN's digit groups are not read again as a phone number or BSN.
+                let end = ibanEnd(p, i, n)
+                if end > 0 { found |= ResidualKind.iban.bit; i = end; continue }
             }
             i += 1
         }
         if postcode && digitRuns >= 2 { found |= ResidualKind.postcodeHouseNumber.bit }
-        // The digit groups of a spaced IBAN can look like a phone number; report the IBAN only.
-        if found & ResidualKind.iban.bit != 0 { found &= ~ResidualKind.phone.bit }
         return found
     }
 
     @inlinable static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
     @inlinable static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) &- 0x61 < 26 }
     @inlinable static func isAlphanumeric(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) }
+
+    /// A digit after `12,` or `12:` continues a decimal or a time, so it starts no identifier.
+    @inlinable
+    static func continuesNumber(_ p: UnsafePointer<UInt8>, _ i: Int) -> Bool {
+        i >= 2 && (p[i - 1] == 0x2C || p[i - 1] == 0x3A) && isDigit(p[i - 2])
+    }
 
     /// Two letters after a 4-digit run (optionally one space between), not followed by a letter.
     @inlinable
@@ -79,56 +97,6 @@ public enum ResidualScanner {
         if k < n && p[k] == 0x20 { k += 1 }
         guard k + 1 < n, isLetter(p[k]), isLetter(p[k + 1]) else { return false }
         return k + 2 == n || !isLetter(p[k + 2])
-    }
-
-    /// Digits grouped by single separators (space, dot, dash) starting at `start`: a grouped
-    /// BSN (123.456.782) or a phone number (06-12345678, +31 6 1234 5678, 0031 20 123 4567).
-    @inlinable
-    static func groupedNumber(_ p: UnsafePointer<UInt8>, _ start: Int, _ n: Int) -> UInt8 {
-        var digits = 0
-        var k = start
-        var lastDigitEnd = start
-        var separated = false
-        var value: UInt64 = 0
-        var firstTwo: UInt64 = 0
-        var bsnDigits: (UInt64, Int) = (0, 0)
-        while k < n {
-            let c = p[k]
-            if isDigit(c) {
-                digits += 1
-                if digits <= 13 { value = value &* 10 &+ UInt64(c - 0x30) }
-                if digits == 2 { firstTwo = value }
-                if digits == 9 { bsnDigits = (value, 9) }
-                k += 1
-                lastDigitEnd = k
-                continue
-            }
-            if (c == 0x20 || c == 0x2E || c == 0x2D) && k + 1 < n && isDigit(p[k + 1]) && k > start {
-                separated = true
-                k += 1
-                continue
-            }
-            break
-        }
-        var found: UInt8 = 0
-        let endBounded = lastDigitEnd == n || !isAlphanumeric(p[lastDigitEnd])
-        guard endBounded else { return 0 }
-        let plus = start > 0 && p[start - 1] == 0x2B
-        if plus && digits == 11 && firstTwo == 31 { found |= ResidualKind.phone.bit }
-        if !plus && digits == 10 && p[start] == 0x30 && firstTwo != 0 { found |= ResidualKind.phone.bit }
-        if !plus && digits == 13 && firstTwo == 0 && value / 100_000_000_000 % 100 == 0 {  // 0031…
-            if (value / 1_000_000_000) % 100 == 31 { found |= ResidualKind.phone.bit }
-        }
-        if separated && digits == 9 && bsnDigits.1 == 9 {
-            var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var v = bsnDigits.0
-            withUnsafeMutableBytes(of: &text) { t in
-                var i = 8
-                while i >= 0 { t[i] = UInt8(v % 10) + 0x30; v /= 10; i -= 1 }
-            }
-            if withUnsafeBytes(of: text, { Normaliser.passesElevenCheck($0) }) { found |= ResidualKind.bsn.bit }
-        }
-        return found
     }
 
     /// A local part of at least one character before `@`, and a domain with a dot and a
@@ -160,9 +128,10 @@ public enum ResidualScanner {
     }
 
     /// IBAN: country letters, check digits, then letters and digits (single spaces allowed
-    /// between groups), 15–34 characters in all, and mod-97 of the rearranged value is 1.
+    /// between groups of four), 15–34 characters in all, and mod-97 of the rearranged value is 1.
+    /// Returns the index after the IBAN, or 0 when there is none at `at`.
     @inlinable
-    static func isIBAN(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Bool {
+    static func ibanEnd(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> Int {
         var k = at + 4
         // mod 97 of the BBAN part, then the country letters and check digits.
         var remainder: UInt64 = 0
@@ -182,12 +151,12 @@ public enum ResidualScanner {
             count += 1
             k += 1
         }
-        guard count >= 15, k == n || !isAlphanumeric(p[k]) else { return false }
+        guard count >= 15, k == n || !isAlphanumeric(p[k]) else { return 0 }
         for t in 0..<4 {
             let c = p[at + t]
             if isDigit(c) { remainder = (remainder * 10 + UInt64(c - 0x30)) % 97 }
             else { remainder = (remainder * 100 + UInt64((c | 0x20) - 0x61 + 10)) % 97 }
         }
-        return remainder == 1
+        return remainder == 1 ? k : 0
     }
 }

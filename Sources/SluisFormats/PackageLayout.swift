@@ -115,7 +115,8 @@ public enum PackageLayout {
 }
 
 /// Why a package was refused. Messages name the package, entries by their opaque names and keys
-/// by fingerprint; never content.
+/// by fingerprint; never content. Any name in a message may come from the sender, so each is
+/// escaped (`UntrustedText`) before it is shown.
 public enum PackageError: SluisError, Equatable {
     case notAPackage(path: String)
     case unsupportedVersion(path: String, version: Int)
@@ -146,26 +147,31 @@ public enum PackageError: SluisError, Equatable {
 
     public var description: String {
         switch self {
-        case let .notAPackage(p): return "\(p) is not a sluis package (no SLUISPKG preamble)"
-        case let .unsupportedVersion(p, v): return "\(p) is a sluis package of version \(v), which this sluis cannot read; upgrade sluis"
-        case let .truncated(p): return "\(p) is truncated: the package trailer is missing; the upload is incomplete or was cut off — ask for it again"
-        case let .damagedLayout(p, d): return "\(p) is damaged: \(d); do not use it — ask for it again"
-        case let .manifestUnreadable(p): return "\(p): the manifest is damaged or was modified and cannot be read; do not use the package"
+        case let .notAPackage(p): return "\(shown(p)) is not a sluis package (no SLUISPKG preamble)"
+        case let .unsupportedVersion(p, v): return "\(shown(p)) is a sluis package of version \(v), which this sluis cannot read; upgrade sluis"
+        case let .truncated(p): return "\(shown(p)) is truncated: the package trailer is missing; the upload is incomplete or was cut off — ask for it again"
+        case let .damagedLayout(p, d): return "\(shown(p)) is damaged: \(sent(d)); do not use it — ask for it again"
+        case let .manifestUnreadable(p): return "\(shown(p)): the manifest is damaged or was modified and cannot be read; do not use the package"
         case let .manifestInvalid(p, d):
-            return "\(p): the signed manifest is not valid (\(d)); the sender's sluis is faulty or the package was made by hand — do not use it"
+            return "\(shown(p)): the signed manifest is not valid (\(sent(d))); the sender's sluis is faulty or the package was made by hand — do not use it"
         case let .signatureInvalid(p, s):
-            return "\(p): the manifest signature does not verify (claimed signer \(s)); the manifest or signature was modified — do not use the package"
+            return "\(shown(p)): the manifest signature does not verify (claimed signer \(sent(s))); the manifest or signature was modified — do not use the package"
         case let .untrustedSigner(p, fp, project):
-            return "\(p) is signed by key \(fp), which is not trusted for project \(project); add the researcher's public key to the trust list only after checking its fingerprint out of band"
-        case let .projectMismatch(p, e, a): return "\(p) belongs to project \(a), not \(e)"
-        case let .entryLayout(p, d): return "\(p): the entries do not match the manifest (\(d)); the package was modified"
-        case let .entryHashMismatch(p, e): return "\(p): entry \(e) does not match its hash in the signed manifest; it was modified or swapped"
-        case let .entryHeaderMismatch(p, e): return "\(p): the encrypted header of entry \(e) does not match the signed manifest; it was modified or swapped"
-        case let .recipientsMismatch(p, e): return "\(p): entry \(e) is encrypted to other recipients than the signed manifest lists"
-        case let .innerManifestInvalid(p, d): return "\(p): the inner manifest is not valid (\(d))"
-        case let .plaintextMismatch(p, f, d): return "\(p): decrypted file \(f) does not match the inner manifest (\(d)); nothing was written"
-        case let .unsafeFileName(p, e): return "\(p): entry \(e) has a file name that is not a plain file name; refusing to write it"
-        case let .outputExists(p): return "\(p) already exists; choose a new output folder (open never overwrites)"
+            return "\(shown(p)) is signed by key \(sent(fp)), which is not trusted for project \(sent(project)); add the researcher's public key to the trust list only after checking its fingerprint out of band"
+        case let .projectMismatch(p, e, a): return "\(shown(p)) belongs to project \(sent(a)), not \(sent(e))"
+        case let .entryLayout(p, d): return "\(shown(p)): the entries do not match the manifest (\(sent(d))); the package was modified"
+        case let .entryHashMismatch(p, e): return "\(shown(p)): entry \(sent(e)) does not match its hash in the signed manifest; it was modified or swapped"
+        case let .entryHeaderMismatch(p, e): return "\(shown(p)): the encrypted header of entry \(sent(e)) does not match the signed manifest; it was modified or swapped"
+        case let .recipientsMismatch(p, e): return "\(shown(p)): entry \(sent(e)) is encrypted to other recipients than the signed manifest lists"
+        case let .innerManifestInvalid(p, d): return "\(shown(p)): the inner manifest is not valid (\(sent(d)))"
+        case let .plaintextMismatch(p, f, d): return "\(shown(p)): decrypted file \(sent(f)) does not match the inner manifest (\(sent(d))); nothing was written"
+        case let .unsafeFileName(p, e): return "\(shown(p)): entry \(sent(e)) has a file name that is not a plain file name; refusing to write it"
+        case let .outputExists(p): return "\(shown(p)) already exists; choose a new output folder (open never overwrites)"
         }
     }
+
+    /// A path: escaped (an upload's name is chosen by its sender), kept whole.
+    private func shown(_ path: String) -> String { UntrustedText.escaped(path, maxScalars: 4096) }
+    /// Anything else the sender could have written: escaped and cut short.
+    private func sent(_ text: String) -> String { UntrustedText.escaped(text, maxScalars: 128) }
 }

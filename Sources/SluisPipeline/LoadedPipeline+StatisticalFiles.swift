@@ -20,12 +20,17 @@ extension LoadedPipeline {
 
     /// The column names of file `index`, whatever its format.
     public func columnNames(of index: Int) throws -> [String] {
-        if try isEmptyCSV(index) { return config.files[index].columns.map(\.name) }
+        if try isEmptyCSV(index) {
+            // No header: the configured columns do not exist, and sealing it would sign a file nobody classified.
+            let file = config.files[index]
+            throw PipelineConfigError.emptyDataFile(file: configPath, path: "files[\(index)].path", dataFile: file.path,
+                                                    columns: file.columns.map(\.name))
+        }
         return inputFormat(index).isStatistical ? try openStatisticalSource(index).columnNames : try openSource(index).columnNames
     }
 
-    /// A CSV file of zero bytes: it has no header to classify and no rows to leak, so it is
-    /// passed through as an empty file with zero rows (a header-only file is an ordinary file).
+    /// A CSV file of zero bytes: it has no header, so `columnNames` refuses it (a header-only
+    /// file is an ordinary file of zero rows).
     func isEmptyCSV(_ index: Int) throws -> Bool {
         guard !inputFormat(index).isStatistical else { return false }
         return try FileInput(path: existingPath(index)).size() == 0

@@ -17,11 +17,19 @@ public enum PipelineError: SluisError, Equatable {
     case unusableValueLabels(config: String, jsonPath: String, dataFile: String, kind: String)
     /// A value in a column whose header name is empty and which pipeline.json does not classify.
     case valueInUnnamedColumn(at: SourcePosition)
+    /// An input's file name cannot travel in a package (docs/format.md, "File names").
+    case unsafeFileName(path: String, reason: String)
+    /// Two inputs whose file names collide when opened (same name, or equal up to case and Unicode compatibility forms).
+    case fileNameCollision(first: String, second: String)
+    /// The inner manifest would break a limit or rule of the format, so no sluis could open the package.
+    case innerManifestUnwritable(detail: String)
 
     public var category: FailureCategory {
         switch self {
-        case .invalidIdentifier, .uncodedNumericIdentifier, .valueInUnnamedColumn: return .data
-        case .uncodedNumericVariable, .unusableValueLabels, .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat: return .usage
+        case .invalidIdentifier, .uncodedNumericIdentifier, .valueInUnnamedColumn, .innerManifestUnwritable: return .data
+        case .uncodedNumericVariable, .unusableValueLabels, .dataFileMissing, .keyForOtherProject, .outputNameClash, .unsupportedFormat,
+             .unsafeFileName, .fileNameCollision:
+            return .usage
         }
     }
 
@@ -48,6 +56,13 @@ public enum PipelineError: SluisError, Equatable {
             return "\(at): this column has an empty name in the header but holds a value; classify it in pipeline.json under \"columns\" by its position, as \"#\(at.columnNumber ?? 0)\""
         case let .unsupportedFormat(path):
             return "\(path): unsupported file type; sluis reads .csv, .tsv, .txt, .sav, .zsav and .dta files (or state \"format\")"
+        case let .unsafeFileName(path, reason):
+            return "\(UntrustedText.escaped(path, maxScalars: 4096)): the file name cannot go into a package (\(reason)); rename the file"
+        case let .fileNameCollision(first, second):
+            return "\(UntrustedText.escaped(first, maxScalars: 4096)) and \(UntrustedText.escaped(second, maxScalars: 4096)) would be opened under the same file name "
+                + "(names are compared without case and Unicode compatibility forms); rename one of them"
+        case let .innerManifestUnwritable(detail):
+            return "cannot seal: the package's inner manifest \(detail); no sluis could open the package"
         }
     }
 }

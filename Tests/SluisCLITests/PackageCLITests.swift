@@ -28,8 +28,7 @@ final class PackageCLITests: XCTestCase {
                 "Score": { "action": "keep" }, "Inkomen": { "action": "keep" }, "Toelichting": { "action": "drop" } },
               "pseudonyms": [ { "as": "PSEUDO_DEMO", "from": { "Geslacht": "sex", "Geboortedatum": "date",
                                                               "Postcode": "postcode", "Huisnummer": "housenumber" } } ] },
-            { "path": "data/header-only.csv", "delimiter": ";", "columns": \(small) },
-            { "path": "data/empty.csv", "columns": \(small) } ] }
+            { "path": "data/header-only.csv", "delimiter": ";", "columns": \(small) } ] }
         """)
     }
 
@@ -52,12 +51,11 @@ final class PackageCLITests: XCTestCase {
         XCTAssertEqual(verified.exitCode, 0, verified.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(json?["project"] as? String, "P2026-0042")
-        XCTAssertEqual((json?["entries"] as? [Any])?.count, 3)
+        XCTAssertEqual((json?["entries"] as? [Any])?.count, 2)
 
         let opened = try CLI.run(["open", "up.sluis", "-i", "keys/intake.key", "--trust", "keys/researcher.pub", "-o", "opened"], in: dir.path)
         XCTAssertEqual(opened.exitCode, 0, opened.stderr)
-        XCTAssertEqual(try FileSystem.list(dir.file("opened")), ["empty.csv", "header-only.csv", "sluis-manifest.json", "survey.csv"])
-        XCTAssertEqual(dir.read("opened/empty.csv"), [])
+        XCTAssertEqual(try FileSystem.list(dir.file("opened")), ["header-only.csv", "sluis-manifest.json", "survey.csv"])
         XCTAssertEqual(String(decoding: dir.read("opened/header-only.csv"), as: UTF8.self), "PSEUDO_BSN;Score\n")
         // The opened file equals what `sluis pseudonymise` writes for the same config and key.
         let plain = try CLI.run(["pseudonymise", "-c", "pipeline.json", "-o", "plain"], in: dir.path)

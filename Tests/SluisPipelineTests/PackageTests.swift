@@ -44,12 +44,14 @@ final class PackageTests: XCTestCase {
         ("big.csv", "A,B\n" + String(repeating: "12345678901234567,some text\n", count: 20_000)),
     ]
 
+    /// `checked: false` makes the package a faulty or hostile sender's sluis would, for `open` to refuse.
     @discardableResult
-    func seal(to path: String, project: String = "P2026-0042", signer: Identity? = nil, files: [(String, String)]? = nil) throws -> SealResult {
+    func seal(to path: String, project: String = "P2026-0042", signer: Identity? = nil, files: [(String, String)]? = nil,
+              pipeline: JSONValue = .object([("version", .number(1))]), checked: Bool = true) throws -> SealResult {
         try PackageSealer.seal(SealRequest(
             project: project, pseudonymKeyId: "0123456789abcdef", recipients: [intake.recipient],
-            signer: signer ?? researcher, pipeline: .object([("version", .number(1))]),
-            sources: (files ?? self.files).map { source($0.0, $0.1) }, output: path, toolVersion: "test"))
+            signer: signer ?? researcher, pipeline: pipeline,
+            sources: (files ?? self.files).map { source($0.0, $0.1) }, output: path, toolVersion: "test"), checked: checked)
     }
 
     func testRoundTripOfSeveralFilesIncludingEmptyAndHeaderOnly() throws {
@@ -266,7 +268,7 @@ final class PackageTests: XCTestCase {
 
     func testOpenNeverOverwritesAndRejectsUnsafeNames() throws {
         let pkg = dir.file("a.sluis")
-        try seal(to: pkg, files: [("../evil.csv", "A\n1\n")])
+        try seal(to: pkg, files: [("../evil.csv", "A\n1\n")], checked: false)
         XCTAssertThrowsError(try PackageOpener.open(path: pkg, identity: intake, trust: trust, outputDirectory: dir.file("o"))) {
             guard case .unsafeFileName = $0 as? PackageError else { return XCTFail("\($0)") }
         }

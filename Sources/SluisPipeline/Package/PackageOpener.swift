@@ -43,9 +43,16 @@ public enum PackageOpener {
         var committed = false
         defer { if !committed { FileSystem.removeTree(staging) } }
 
-        // The inner manifest first: it says what each entry must turn out to be.
-        let innerSink = MemorySink()
-        try decryptEntry(manifest.innerManifest, of: file, path: path, identity: identity, into: innerSink)
+        // The inner manifest first: it says what each entry must turn out to be. It is held in
+        // memory, so its size is bounded before and while it is decrypted.
+        let tooLarge = PackageError.innerManifestInvalid(path: path, detail: "it is larger than \(InnerManifest.maxByteCount) bytes")
+        guard manifest.innerManifest.size <= UInt64(InnerManifest.maxByteCount) + innerManifestOverheadByteCount else { throw tooLarge }
+        let innerSink = BoundedMemorySink(limit: InnerManifest.maxByteCount)
+        do {
+            try decryptEntry(manifest.innerManifest, of: file, path: path, identity: identity, into: innerSink)
+        } catch is BoundedMemorySink.LimitExceeded {
+            throw tooLarge
+        }
         let inner = try checkedInnerManifest(innerSink.bytes, against: manifest, path: path)
 
         for entry in manifest.entries {
@@ -110,7 +117,8 @@ public enum PackageOpener {
     }
 
     static func checkedInnerManifest(_ bytes: [UInt8], against manifest: PackageManifest, path: String) throws -> InnerManifest {
-        guard let json = try? JSONValue.parse(bytes), !json.hasRepeatedKeys,
+        // The clear manifest's JSON rules, through the same check.
+        guard PackageVerifier.isStrictJSON(bytes),
               let inner = try? JSONDecoder().decode(InnerManifest.self, from: Data(bytes)),
               inner.format == InnerManifest.formatName else {
             throw PackageError.innerManifestInvalid(path: path, detail: "it cannot be read")
@@ -125,10 +133,12 @@ public enum PackageOpener {
         guard Set(inner.files.map(\.entry)) == Set(manifest.entries.map(\.name)), inner.files.count == manifest.entries.count else {
             throw PackageError.innerManifestInvalid(path: path, detail: "its entries differ from the signed manifest")
         }
-        var seen = Set<String>()
+        var seen = Set<String>([EntryFileName.collisionKey(metadataFileName)])
         for f in inner.files {
-            // Names equal but for case would overwrite each other on a case-insensitive file system.
-            guard isSafeFileName(f.name), f.name.lowercased() != metadataFileName, seen.insert(f.name.lowercased()).inserted else {
+            // docs/format.md, "File names": plain names, and none equal to another (or to the
+            // metadata file) up to case and Unicode compatibility forms, which would overwrite
+            // each other on a case-insensitive or normalising file system.
+            guard EntryFileName.problem(f.name) == nil, seen.insert(EntryFileName.collisionKey(f.name)).inserted else {
                 throw PackageError.unsafeFileName(path: path, entry: f.entry)
             }
             // A format outside these would skip the row-count check.
@@ -142,11 +152,12 @@ public enum PackageOpener {
         return inner
     }
 
-    /// A plain file name: no folders, not hidden, no control characters, not `.`/`..`.
-    public static func isSafeFileName(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count <= 255, !name.hasPrefix("."), !name.contains("/"), !name.contains("\\") else { return false }
-        return !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
-    }
+    /// A plain file name (docs/format.md, "File names").
+    public static func isSafeFileName(_ name: String) -> Bool { EntryFileName.problem(name) == nil }
+
+    /// The most an encrypted file's header and per-chunk tags add to `InnerManifest.maxByteCount`
+    /// plaintext bytes (generous: a header of any number of recipients, a tag per 64 KiB chunk).
+    static let innerManifestOverheadByteCount: UInt64 = 1 << 20
 
     static func writeMetadata(verified: VerifiedPackage, inner: InnerManifest, to path: String) throws {
         struct Metadata: Encodable {

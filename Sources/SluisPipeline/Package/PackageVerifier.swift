@@ -18,7 +18,8 @@ public struct VerifiedPackage {
 /// Checks a package without any secret key (docs/format.md, "Verifying a package").
 ///
 /// Order: layout (preamble, trailer, sizes) → manifest parse → the claimed sender's signature →
-/// the sender is trusted for the manifest's project → `expectedProject` → entries tile the file
+/// the sender is trusted for the manifest's project → version and every field's syntax →
+/// `expectedProject` → entries tile the file
 /// exactly → each entry's encrypted header matches the manifest (hash and recipients) → optionally
 /// each entry's SHA-256. Nothing is decrypted.
 public enum PackageVerifier {
@@ -57,8 +58,7 @@ public enum PackageVerifier {
         let signature = try FileRangeSource.readExactly(file, offset: index.signatureOffset, count: PackageLayout.signatureByteCount)
         // Strict JSON, so that no two readers can see different manifests in the same signed bytes:
         // an object first (no byte order mark), no repeated keys, integers only.
-        guard manifestBytes.first == 0x7B, JSONValue.usesOnlyPlainIntegers(manifestBytes),
-              let json = try? JSONValue.parse(manifestBytes), !json.hasRepeatedKeys,
+        guard isStrictJSON(manifestBytes),
               let manifest = try? JSONDecoder().decode(PackageManifest.self, from: Data(manifestBytes)),
               manifest.format == PackageManifest.formatName else {
             throw PackageError.manifestUnreadable(path: path)
@@ -69,14 +69,16 @@ public enum PackageVerifier {
         guard claimedSigner.isValidSignature(signature, for: PackageLayout.signedMessage(manifest: manifestBytes)) else {
             throw PackageError.signatureInvalid(path: path, claimedSigner: claimedSigner.fingerprint)
         }
-        // From here on the manifest is exactly what the claimed sender signed.
+        // From here on the manifest is exactly what the claimed sender signed. Whether that sender
+        // is trusted comes before anything else it wrote is used or shown (the project is only
+        // looked up, and the error escapes and cuts it).
+        guard trust.trusted(claimedSigner, project: manifest.project) else {
+            throw PackageError.untrustedSigner(path: path, fingerprint: claimedSigner.fingerprint, project: manifest.project)
+        }
         guard manifest.version == PackageManifest.currentVersion else {
             throw PackageError.unsupportedVersion(path: path, version: manifest.version)
         }
         try checkFields(manifest, signer: claimedSigner, path: path)
-        guard trust.trusted(claimedSigner, project: manifest.project) else {
-            throw PackageError.untrustedSigner(path: path, fingerprint: claimedSigner.fingerprint, project: manifest.project)
-        }
         if let expectedProject, expectedProject != manifest.project {
             throw PackageError.projectMismatch(path: path, expected: expectedProject, actual: manifest.project)
         }
@@ -114,6 +116,15 @@ public enum PackageVerifier {
         guard isLowercaseHex(manifest.packageId, count: 32) else { throw invalid("packageId is not 32 lowercase hexadecimal digits") }
         guard ProjectKey.isValidProjectId(manifest.project) else { throw invalid("project is not a valid project id") }
         guard manifest.sender.fingerprint == signer.fingerprint else { throw invalid("sender.fingerprint is not the sender key's") }
+        // Free-text fields reach the intake's terminal, reports and sluis-manifest.json: short, and
+        // nothing a terminal would act on (UntrustedText), even from a trusted sender.
+        guard UntrustedText.isPlain(manifest.createdAt, maxScalars: 64) else { throw invalid("createdAt is not plain text of at most 64 characters") }
+        guard UntrustedText.isPlain(manifest.tool, maxScalars: 64) else { throw invalid("tool is not plain text of at most 64 characters") }
+        guard UntrustedText.isPlain(manifest.pseudonymKeyId, maxScalars: 128),
+              manifest.recipients.allSatisfy({ UntrustedText.isPlain($0, maxScalars: 128) }) else {
+            throw invalid("a key fingerprint is not plain text of at most 128 characters")
+        }
+        guard manifest.innerManifest.name == "inner-manifest" else { throw invalid("the inner manifest entry is not named inner-manifest") }
         for entry in manifest.entries {
             // (The bad name is not echoed: it is the sender's text, and could hold terminal escapes.)
             guard isDataEntryName(entry.name) else { throw invalid("a data entry name is not entry-NNN") }
@@ -123,6 +134,14 @@ public enum PackageVerifier {
                 throw invalid("a hash of entry \(entry.name) is not 64 lowercase hexadecimal digits")
             }
         }
+    }
+
+    /// The JSON rules of both manifests (docs/format.md, "Clear manifest"), one code path for
+    /// both: an object first (no byte order mark), valid JSON, no repeated keys, integers only.
+    public static func isStrictJSON(_ bytes: [UInt8]) -> Bool {
+        guard bytes.first == 0x7B, JSONValue.usesOnlyPlainIntegers(bytes),
+              let json = try? JSONValue.parse(bytes), !json.hasRepeatedKeys else { return false }
+        return true
     }
 
     /// `entry-` and three or more digits.

@@ -29,6 +29,12 @@ extension LoadedPipeline {
         }
     }
 
+    /// The names the files would have in a package follow the format's rules and do not collide
+    /// (what `seal` checks first), so `check` can refuse them too.
+    public func checkPackageNames() throws {
+        try PackageSealer.checkNames(config.files.indices.map { (name: outputName($0), path: config.files[$0].path) })
+    }
+
     /// The inner-manifest description of file `index` after a run.
     func sealedDescription(_ index: Int, report: FileReport) -> SealedFileDescription {
         var invalid: [String: [String: UInt64]] = [:]

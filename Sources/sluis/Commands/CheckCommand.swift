@@ -19,6 +19,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let pipeline = try LoadedPipeline.load(path: config)
+            try pipeline.checkPackageNames()
             let report = try pipeline.check()
             if json {
                 print(report.json(), terminator: "")

@@ -49,7 +49,7 @@ struct InspectCommand: ParsableCommand {
                 fields.append("\"plaintextByteCount\": " + (implied.map { "\($0.plaintext)" } ?? "null"))
                 print("{\n  " + fields.joined(separator: ",\n  ") + "\n}")
             } else {
-                print("file: \(source.path)")
+                print("file: \(UntrustedText.escaped(source.path))")
                 print("format: sluis encrypted file, version \(header.version)")
                 print("chunk size: \(header.chunkByteCount) bytes")
                 print("recipients (\(header.recipientFingerprints.count)):")
@@ -72,15 +72,20 @@ struct InspectCommand: ParsableCommand {
             printJSON(PackageInspection(file: file, verified: false, manifest: m))
             return
         }
-        print("file: \(file)")
-        print("format: sluis package, version \(m.version)")
-        print("project: \(m.project), package id \(m.packageId), created \(m.createdAt) by \(m.tool)")
-        print("sender (claimed): \(m.sender.fingerprint)")
-        print("recipients (\(m.recipients.count)):")
-        for fp in m.recipients { print("  \(fp)") }
-        print("entries: \(m.entries.count) + inner manifest")
-        for e in m.entries { print("  \(e.name)  \(e.size) bytes") }
-        print("note: nothing above is verified; run 'sluis verify \(file) --trust …' to check the signature and every entry")
+        // Nothing here is verified and all of it was written by whoever made the file: every
+        // field is escaped (UntrustedText) and marked unverified.
+        let t = { (s: String) in UntrustedText.escaped(s) }
+        print("file: \(t(file))")
+        print("format: sluis package, version \(m.version) (unverified)")
+        print("project (unverified): \(t(m.project))")
+        print("package id (unverified): \(t(m.packageId))")
+        print("created (unverified): \(t(m.createdAt)) by \(t(m.tool))")
+        print("sender (claimed, unverified): \(t(m.sender.fingerprint))")
+        print("recipients (unverified, \(m.recipients.count)):")
+        for fp in m.recipients { print("  \(t(fp))") }
+        print("entries (unverified): \(m.entries.count) + inner manifest \(t(m.innerManifest.name))")
+        for e in m.entries { print("  \(t(e.name))  \(e.size) bytes") }
+        print("note: nothing above is verified; run 'sluis verify \(t(file)) --trust …' to check the signature and every entry")
     }
 
     private func jsonString(_ s: String) -> String {
@@ -94,7 +99,8 @@ struct InspectCommand: ParsableCommand {
                 else { out.unicodeScalars.append(u) }
             }
         }
-        return out + "\""
+        out += "\""
+        return String(decoding: UntrustedText.jsonEscaped(Array(out.utf8)), as: UTF8.self)
     }
 }
 

@@ -32,10 +32,12 @@ struct OpenCommand: ParsableCommand {
                                       project: m.project, packageId: m.packageId,
                                       files: opened.inner.files.map { .init(name: $0.name, rows: $0.rows, bytes: $0.plaintextSize) }))
             } else {
-                print("package \(package) opened into \(opened.directory)")
+                // Names and ids were written by the sender: escaped (UntrustedText), though verified.
+                let t = { (s: String) in UntrustedText.escaped(s) }
+                print("package \(t(package)) opened into \(t(opened.directory))")
                 print("  signer:     \(opened.verified.signer.fingerprint)")
-                print("  project:    \(m.project), package id \(m.packageId)")
-                for f in opened.inner.files { print("    \(f.name)  \(f.rows) rows  \(f.plaintextSize) bytes  checked") }
+                print("  project:    \(t(m.project)), package id \(t(m.packageId))")
+                for f in opened.inner.files { print("    \(t(f.name))  \(f.rows) rows  \(f.plaintextSize) bytes  checked") }
             }
         }
     }

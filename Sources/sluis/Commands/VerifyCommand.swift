@@ -29,14 +29,16 @@ struct VerifyCommand: ParsableCommand {
                                             entries: m.entries.map { .init(name: $0.name, size: $0.size, sha256: $0.sha256) })
                 printJSON(summary)
             } else {
-                print("package \(package) verified")
-                print("  signer:      \(verified.signer.fingerprint) (trusted for \(m.project))")
-                print("  project:     \(m.project)")
-                print("  package id:  \(m.packageId)")
-                print("  created:     \(m.createdAt) by \(m.tool)")
-                print("  recipients:  \(m.recipients.joined(separator: ", "))")
+                // Every field below was written by the sender: escaped (UntrustedText), though verified.
+                let t = { (s: String) in UntrustedText.escaped(s) }
+                print("package \(t(package)) verified")
+                print("  signer:      \(verified.signer.fingerprint) (trusted for \(t(m.project)))")
+                print("  project:     \(t(m.project))")
+                print("  package id:  \(t(m.packageId))")
+                print("  created:     \(t(m.createdAt)) by \(t(m.tool))")
+                print("  recipients:  \(m.recipients.map(t).joined(separator: ", "))")
                 print("  entries:     \(m.entries.count), all intact:")
-                for e in m.entries { print("    \(e.name)  \(e.size) bytes  sha256 \(e.sha256.prefix(16))…") }
+                for e in m.entries { print("    \(t(e.name))  \(e.size) bytes  sha256 \(t(String(e.sha256.prefix(16))))…") }
             }
         }
     }
