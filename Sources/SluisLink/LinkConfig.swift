@@ -58,8 +58,8 @@ public struct LinkConfig: Codable, Sendable, Equatable {
         if let unknown = object.keys.sorted().first(where: { !knownKeys.contains($0) }) {
             throw LinkError.configInvalid(source: path, reason: "unknown setting '\(unknown)'; see docs/intake.md for the settings")
         }
-        if let problem = checkRegisterSetting(object["register"]) {
-            throw LinkError.configInvalid(source: path, reason: problem + "; see docs/intake.md for the settings")
+        if let (jsonPath, problem) = checkRegisterSetting(object["register"]) {
+            throw LinkError.configInvalid(source: path, reason: "setting \(jsonPath): \(problem); see docs/intake.md for the settings")
         }
         var config: LinkConfig
         do {
@@ -90,23 +90,25 @@ public struct LinkConfig: Codable, Sendable, Equatable {
     }
 
     /// What is wrong with a `register` object (unknown keys, unknown column roles, names that
-    /// are not non-empty strings), as a phrase with its JSON path; nil when it is fine.
-    /// `allowPath` is false in intake.json, where the project's `register` gives the path.
-    public static func checkRegisterSetting(_ value: Any?, at prefix: String = "", allowPath: Bool = true) -> String? {
+    /// are not non-empty strings): the JSON path to fix and the problem; nil when it is fine.
+    /// `prefix` is the path of the object holding `register`; `allowPath` is false in
+    /// intake.json, where the project's own `register` gives the path.
+    public static func checkRegisterSetting(_ value: Any?, at prefix: String = "", allowPath: Bool = true)
+        -> (jsonPath: String, problem: String)? {
         guard let value else { return nil }
-        guard let register = value as? [String: Any] else { return "setting \(prefix)register must be an object" }
+        guard let register = value as? [String: Any] else { return (prefix + "register", "must be an object") }
         let allowed: Set<String> = allowPath ? ["path", "columns", "comment"] : ["columns", "comment"]
         if let unknown = register.keys.sorted().first(where: { !allowed.contains($0) }) {
-            return "unknown setting '\(prefix)register.\(unknown)' (allowed: \(allowed.sorted().joined(separator: ", ")))"
+            return (prefix + "register." + unknown, "unknown setting (allowed here: \(allowed.sorted().joined(separator: ", ")))")
         }
         guard let columns = register["columns"] else { return nil }
-        guard let object = columns as? [String: Any] else { return "setting \(prefix)register.columns must be an object" }
+        guard let object = columns as? [String: Any] else { return (prefix + "register.columns", "must be an object") }
         for key in object.keys.sorted() {
             guard RegisterColumns.roles.contains(key) else {
-                return "unknown register column role '\(prefix)register.columns.\(key)' (roles: \(RegisterColumns.roles.joined(separator: ", ")))"
+                return (prefix + "register.columns." + key, "unknown register column role (roles: \(RegisterColumns.roles.joined(separator: ", ")))")
             }
             guard let name = object[key] as? String, !name.isEmpty else {
-                return "setting \(prefix)register.columns.\(key) must be a non-empty column name"
+                return (prefix + "register.columns." + key, "must be a non-empty column name")
             }
         }
         return nil

@@ -52,7 +52,8 @@ public enum LinkError: SluisError, Equatable {
     public var description: String {
         switch self {
         case let .registerColumnMissing(file, role, column):
-            return "\(file): the register has no column '\(column)' (the \(role) column); name it in link.json under register.columns"
+            return "\(file): the register has no column '\(column)' (the \(role) column); name the register's column with "
+                + "--register-column \(role)=NAME or in link.json under register.columns.\(role)"
         case let .registerCodeMissing(file, line, column):
             return "\(file):\(line): column \(column) (RINPERSOONS) is empty; every register row needs a RINPERSOONS code"
         case let .tooManyRegisterCodes(file, line, column, limit):
