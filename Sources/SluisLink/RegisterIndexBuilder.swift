@@ -138,8 +138,8 @@ public struct RegisterIndexBuilder {
             let first = run[0]
             let otherIdentifier = run.dropFirst().first { $0.fingerprint != first.fingerprint }
             if let other = otherIdentifier, onCollision == .stop {
-                throw LinkError.pseudonymCollision(file: file, domain: domain.label, firstLine: lines.line(ofRow: first.row),
-                                                   secondLine: lines.line(ofRow: other.row))
+                let (a, b) = (lines.line(ofRow: first.row), lines.line(ofRow: other.row))
+                throw LinkError.pseudonymCollision(file: file, domain: domain.label, firstLine: min(a, b), secondLine: max(a, b))
             }
             var severalPersons = false
             var start = 0
