@@ -145,15 +145,22 @@ public final class ProjectLinker {
     /// The project's `link` settings from intake.json, read as link.json is, with errors that
     /// name intake.json and the JSON path.
     func settings(_ project: IntakeConfig.Project) throws -> LinkConfig {
+        try Self.checkSettings(of: project, configPath: configPath)
+    }
+
+    /// Reads and checks a project's `link` settings (register column roles, `onCollision`),
+    /// throwing `InboxError.config` with intake.json's path and the JSON path; for a
+    /// configuration check before any package arrives as well as for linking.
+    public static func checkSettings(of project: IntakeConfig.Project, configPath: String) throws -> LinkConfig {
         let prefix = "projects.\(project.id).link."
+        let invalid = InboxError.config(path: configPath, jsonPath: String(prefix.dropLast()), problem: "not valid link settings (docs/intake.md)")
         guard let data = try? JSONEncoder().encode(project.link),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let settings = try? JSONDecoder().decode(LinkConfig.self, from: data) else {
-            throw InboxError.config(path: configPath, jsonPath: String(prefix.dropLast()), problem: "not valid link settings (docs/intake.md)")
-        }
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw invalid }
+        // The register setting first: its faults have a JSON path more precise than the decoder's.
         if let (jsonPath, problem) = LinkConfig.checkRegisterSetting(object["register"], at: prefix, allowPath: false) {
             throw InboxError.config(path: configPath, jsonPath: jsonPath, problem: problem)
         }
+        guard let settings = try? JSONDecoder().decode(LinkConfig.self, from: data) else { throw invalid }
         if let text = settings.onCollision, CollisionPolicy(setting: text) == nil {
             throw InboxError.config(path: configPath, jsonPath: prefix + "onCollision", problem: "must be \(CollisionPolicy.settingValues)")
         }
