@@ -60,7 +60,18 @@ public final class ProjectLinker {
         let domains = settings.domainsNeeded(for: inputs.map(\.layout))
         let index = try index(project: project, settings: settings, key: projectKey, rendering: rendering, domains: domains)
         let linker = TableLinker(index: index, surrogateSecret: surrogate, projectId: projectKey.projectId, options: settings.options)
-        let report = try LinkFiles.run(inputs, outputDirectory: output, linker: linker, formats: LinkFormats.all)
+        let report: LinkReport
+        do {
+            report = try LinkFiles.run(inputs, outputDirectory: output, linker: linker, formats: LinkFormats.all)
+        } catch LinkError.outputColumnClash {
+            // What fixes it is in intake.json; the clashing name is the sender's, so it is not echoed.
+            throw InboxError.config(path: configPath, jsonPath: "projects.\(project.id).link.output",
+                                    problem: "a column of the package has the name of an output column; choose other output names here")
+        } catch LinkError.renderingMismatch {
+            throw InboxError.config(path: configPath, jsonPath: "projects.\(project.id).link.rendering",
+                                    problem: "the package's pseudonym columns use different renderings, or not this one; "
+                                        + "set the project's rendering here (docs/intake.md)")
+        }
         try FileSystem.writeAtomically(Array(report.json.utf8) + [0x0A], to: output + "/link-report.json", mode: 0o640)
         let rows = report.files.reduce(UInt64(0)) { $0 + UInt64($1.rows) }
         var outcome = LinkOutcome(rows: rows, linkRate: report.linkRate.map { ($0 * 1000).rounded() / 10 })

@@ -143,6 +143,15 @@ final class InboxLinkCLITests: XCTestCase {
         let typoSaid = everythingSaid(typo)
         XCTAssertTrue(typoSaid.contains("projects.\(Self.project).link.register.columns.bsnr"), typoSaid)
         XCTAssertTrue(typo.stderr.contains("intake.json") || typoSaid.contains("intake.json"), typoSaid)
+
+        // An output name that clashes with a kept column of the package: fixed under link.output.
+        writeIntake(register: "data/register.csv", link: #"{ "output": { "rinpersoon": "Score" } }"#)
+        let clashing = try upload("c.sluis", demographic: false)
+        let clash = try run(["inbox", "-c", "intake.json"])
+        XCTAssertFalse(delivered(clashing))
+        let clashSaid = everythingSaid(clash)
+        XCTAssertTrue(clashSaid.contains("intake.json: projects.\(Self.project).link.output: a column of the package"), clashSaid)
+        XCTAssertFalse(clashSaid.contains("link.json"), clashSaid)
     }
 
     /// Issue 17 in the inbox: under hex:4 the 2 000-person register has collisions in both
