@@ -33,10 +33,15 @@ summary+=("open    $OUT/opened: decrypted, hashes and row counts checked")
 
 step "6. link (intake): pseudonyms to RINPERSOONS/RINPERSOON through the register"
 "$SLUIS" link --new-surrogate-key "$OUT/surrogate.key" >/dev/null
+# The demo's key and register are fixed (keys-example/, --seed 42), so its outcome never depends on
+# the luck of a random key; the check shows what an operator runs when the register is replaced.
+"$SLUIS" link --check-register --register "$OUT/synth/register.csv" --pseudonym-key keys-example/project-P2026-0042.key \
+  | tee "$OUT/register-check.txt"
+collisions=$(sed -n 's/^collisions: \([0-9]*\).*/\1/p' "$OUT/register-check.txt")
 "$SLUIS" link "$OUT/opened" --register "$OUT/synth/register.csv" --pseudonym-key keys-example/project-P2026-0042.key \
   --surrogate-key "$OUT/surrogate.key" -o "$OUT/linked" --report "$OUT/link-report.txt"
 rate=$(sed -n 's/^overall link rate: \([0-9.]*\) %.*/\1/p' "$OUT/link-report.txt")
-summary+=("link    $OUT/linked: pseudonym columns replaced by RINPERSOONS/RINPERSOON; link rate $rate %")
+summary+=("link    $OUT/linked: pseudonym columns replaced by RINPERSOONS/RINPERSOON; link rate $rate %; register collisions under the key: $collisions")
 
 step "7. inbox (scheduled job): the same package, plus a tampered copy, taken unattended"
 mkdir -p "$OUT/intake/inbox"

@@ -22,6 +22,10 @@ public struct AuditEvent: Codable, Equatable, Sendable {
     public var rows: UInt64?
     /// Overall link rate in percent, one decimal.
     public var linkRate: Double?
+    /// Colliding pseudonyms in the project's register per domain (counts, never values).
+    public var collisions: [String: Int]?
+    /// True when the project's register was new or changed since the intake last indexed it.
+    public var registerChanged: Bool?
     /// ok, duplicate, failed
     public var outcome: String
     /// For failures: the stage and the error message (which by construction holds no data values).

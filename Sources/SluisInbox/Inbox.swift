@@ -12,9 +12,15 @@ public struct LinkOutcome: Sendable {
     public var rows: UInt64
     /// Overall link rate in percent.
     public var linkRate: Double?
-    public init(rows: UInt64, linkRate: Double?) {
+    /// Colliding pseudonyms in the register index per domain label (never linked on; issue 17).
+    public var collisions: [String: Int]?
+    /// True when the project's register was new or changed since the last index (its collisions were reported).
+    public var registerChanged: Bool?
+    public init(rows: UInt64, linkRate: Double?, collisions: [String: Int]? = nil, registerChanged: Bool? = nil) {
         self.rows = rows
         self.linkRate = linkRate
+        self.collisions = collisions
+        self.registerChanged = registerChanged
     }
 }
 
@@ -193,6 +199,8 @@ public final class Inbox {
                     FileSystem.removeTree(claim.openedPath)
                     e.rows = outcome.rows
                     e.linkRate = outcome.linkRate
+                    e.collisions = outcome.collisions
+                    e.registerChanged = outcome.registerChanged
                     try log(e, "linked")
                     crash.step("linked")
                 }

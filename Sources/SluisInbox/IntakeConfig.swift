@@ -35,7 +35,7 @@ public struct IntakeConfig: Sendable {
     static let topKeys: Set<String> = ["version", "inbox", "work", "delivery", "archive", "quarantine", "identity",
                                        "passphraseFile", "auditLog", "settleSeconds", "projects"]
     /// The link.json settings that apply per project (paths and layouts come from elsewhere).
-    static let linkKeys: Set<String> = ["register", "output", "unmatchedCode", "surrogateWidth", "rendering", "comment"]
+    static let linkKeys: Set<String> = ["register", "output", "unmatchedCode", "surrogateWidth", "rendering", "onCollision", "comment"]
     static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "surrogateKey", "link"]
 
     public static func load(path: String) throws -> IntakeConfig {

@@ -22,8 +22,9 @@ public func checkRegisterForCollisions(register: RowSource, projectKey: SecretBy
                                        columns: RegisterColumns = RegisterColumns(),
                                        domains: [PseudonymDomain] = LinkDomains.standard,
                                        threads: Int = 2) throws -> RegisterCollision? {
-    let builder = RegisterIndexBuilder(projectKey: projectKey, projectId: projectId, rendering: rendering,
+    var builder = RegisterIndexBuilder(projectKey: projectKey, projectId: projectId, rendering: rendering,
                                        columns: columns, domains: domains, threads: threads)
+    builder.onCollision = .stop
     do {
         _ = try builder.build(from: register)
         return nil

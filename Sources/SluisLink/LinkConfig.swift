@@ -40,11 +40,14 @@ public struct LinkConfig: Codable, Sendable, Equatable {
     public var personKeys: [PersonKey]?
     /// Per-file layouts, by file name; they win over `pseudonymColumns`/`personKeys`.
     public var files: [String: LinkFileLayout]?
+    /// What a pseudonym collision in the register does: "skip" (default) or "stop".
+    public var onCollision: String?
 
     public init() {}
 
     static let knownKeys: Set<String> = ["inputs", "register", "pseudonymKey", "surrogateKey", "rendering", "unmatchedCode",
-                                         "surrogateWidth", "output", "pseudonymColumns", "personKeys", "files", "comment"]
+                                         "surrogateWidth", "output", "pseudonymColumns", "personKeys", "files", "onCollision",
+                                         "comment"]
 
     /// Reads link.json and makes its paths absolute or relative to the working directory.
     public static func load(path: String) throws -> LinkConfig {
@@ -55,6 +58,9 @@ public struct LinkConfig: Codable, Sendable, Equatable {
         if let unknown = object.keys.sorted().first(where: { !knownKeys.contains($0) }) {
             throw LinkError.configInvalid(source: path, reason: "unknown setting '\(unknown)'; see docs/intake.md for the settings")
         }
+        if let (jsonPath, problem) = checkRegisterSetting(object["register"]) {
+            throw LinkError.configInvalid(source: path, reason: "setting \(jsonPath): \(problem); see docs/intake.md for the settings")
+        }
         var config: LinkConfig
         do {
             config = try JSONDecoder().decode(LinkConfig.self, from: Data(bytes))
@@ -64,6 +70,9 @@ public struct LinkConfig: Codable, Sendable, Equatable {
             throw LinkError.configInvalid(source: path, reason: "setting \(Self.keyPath(context.codingPath + [key])) is missing")
         } catch {
             throw LinkError.configInvalid(source: path, reason: "cannot be read as link settings")
+        }
+        if let text = config.onCollision, CollisionPolicy(setting: text) == nil {
+            throw LinkError.configInvalid(source: path, reason: "setting onCollision must be \(CollisionPolicy.settingValues)")
         }
         let base = splitPath(path).directory
         func resolve(_ p: String?) -> String? {
@@ -79,6 +88,34 @@ public struct LinkConfig: Codable, Sendable, Equatable {
         config.output?.directory = outputDirectory
         return config
     }
+
+    /// What is wrong with a `register` object (unknown keys, unknown column roles, names that
+    /// are not non-empty strings): the JSON path to fix and the problem; nil when it is fine.
+    /// `prefix` is the path of the object holding `register`; `allowPath` is false in
+    /// intake.json, where the project's own `register` gives the path.
+    public static func checkRegisterSetting(_ value: Any?, at prefix: String = "", allowPath: Bool = true)
+        -> (jsonPath: String, problem: String)? {
+        guard let value else { return nil }
+        guard let register = value as? [String: Any] else { return (prefix + "register", "must be an object") }
+        let allowed: Set<String> = allowPath ? ["path", "columns", "comment"] : ["columns", "comment"]
+        if let unknown = register.keys.sorted().first(where: { !allowed.contains($0) }) {
+            return (prefix + "register." + unknown, "unknown setting (allowed here: \(allowed.sorted().joined(separator: ", ")))")
+        }
+        guard let columns = register["columns"] else { return nil }
+        guard let object = columns as? [String: Any] else { return (prefix + "register.columns", "must be an object") }
+        for key in object.keys.sorted() {
+            guard RegisterColumns.roles.contains(key) else {
+                return (prefix + "register.columns." + key, "unknown register column role (roles: \(RegisterColumns.roles.joined(separator: ", ")))")
+            }
+            guard let name = object[key] as? String, !name.isEmpty else {
+                return (prefix + "register.columns." + key, "must be a non-empty column name")
+            }
+        }
+        return nil
+    }
+
+    /// The collision policy (`onCollision`); `load` has checked the text.
+    public var collisionPolicy: CollisionPolicy { onCollision.flatMap(CollisionPolicy.init(setting:)) ?? .skip }
 
     private static func keyPath(_ path: [CodingKey]) -> String {
         path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")

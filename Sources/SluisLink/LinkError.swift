@@ -13,7 +13,8 @@ public enum LinkError: SluisError, Equatable {
     case registerRINInvalid(file: String, line: Int, column: String, expectedWidth: Int?)
     /// One BSN appears on two register lines with different RINPERSOONS/RINPERSOON.
     case duplicateRegisterBSN(file: String, firstLine: Int, secondLine: Int)
-    /// Two different register identifiers give the same pseudonym under this project key.
+    /// Two different register identifiers give the same pseudonym under this project key
+    /// (only under `CollisionPolicy.stop`; otherwise the pseudonym is skipped and counted).
     case pseudonymCollision(file: String, domain: String, firstLine: Int, secondLine: Int)
     /// A domain cannot be computed from the register (a name pseudonym, say).
     case domainNotInRegister(domain: String)
@@ -51,7 +52,8 @@ public enum LinkError: SluisError, Equatable {
     public var description: String {
         switch self {
         case let .registerColumnMissing(file, role, column):
-            return "\(file): the register has no column '\(column)' (the \(role) column); name it in link.json under register.columns"
+            return "\(file): the register has no column '\(column)' (the \(role) column); name the register's column with "
+                + "--register-column \(role)=NAME or in link.json under register.columns.\(role)"
         case let .registerCodeMissing(file, line, column):
             return "\(file):\(line): column \(column) (RINPERSOONS) is empty; every register row needs a RINPERSOONS code"
         case let .tooManyRegisterCodes(file, line, column, limit):
@@ -63,7 +65,8 @@ public enum LinkError: SluisError, Equatable {
             return "\(file): lines \(first) and \(second) hold the same BSN with different RINPERSOONS/RINPERSOON; the register must give each BSN one person"
         case let .pseudonymCollision(file, domain, first, second):
             return "\(file): lines \(first) and \(second) hold different identifiers that get the same \(domain) pseudonym under this project key; "
-                + "linking would be ambiguous, so nothing was linked; make project keys with 'sluis keygen pseudonym --check-register' or use a wider pseudonym rendering"
+                + "onCollision is \"stop\", so nothing was linked; remove that setting to link everything else, "
+                + "or make project keys with 'sluis keygen pseudonym --check-register' or use a wider pseudonym rendering"
         case let .domainNotInRegister(domain):
             return "pseudonyms of domain \(domain) cannot be linked: the register holds only bsn, sex, birth date, postcode and house number; drop the column from the person keys"
         case let .pseudonymColumnMissing(file, column):

@@ -94,6 +94,6 @@ public enum LinkFiles {
         }
         for file in pending { try file.commit() }
         clock.lap("fsync and rename \(pending.count) output file(s)")
-        return LinkReport(files: reports)
+        return LinkReport(files: reports, registerCollisions: linker.index.collisions)
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 
 /// Counts for one match key of one person key: of the `rows` tried on this key, how many
 /// linked (`matched`), had a well-formed pseudonym the register does not hold (`unmatched`),
-/// had no well-formed pseudonym (`invalid`: empty or malformed), or hit a key several register
-/// persons share (`duplicates`: never linked on). rows = matched + unmatched + invalid + duplicates.
+/// had no well-formed pseudonym (`invalid`: empty or malformed), hit a key several register
+/// persons share (`duplicates`: never linked on), or hit a key different register identifiers
+/// share under the project key (`collisions`: never linked on).
+/// rows = matched + unmatched + invalid + duplicates + collisions.
 public struct MatchKeyCounts: Sendable, Equatable {
     public var domain: String
     public var column: String
@@ -12,6 +14,7 @@ public struct MatchKeyCounts: Sendable, Equatable {
     public var unmatched = 0
     public var invalid = 0
     public var duplicates = 0
+    public var collisions = 0
 
     public init(domain: String, column: String) {
         self.domain = domain
@@ -52,14 +55,21 @@ public struct FileLinkReport: Sendable, Equatable {
     }
 }
 
-/// The link report: exact counts in the API; in text and JSON every count below
+/// The link report: exact counts in the API; in text and JSON every count of rows below
 /// `LinkReport.disclosureThreshold` is shown as `<10`, so the report itself reveals nothing about
-/// small groups of persons.
+/// small groups of persons. The register's collision counts are shown exactly: they count
+/// coincidences of the project key over the register (almost always 0 or 1), which say nothing
+/// about the persons in the data, and "<10" would hide the one fact the operator needs.
 public struct LinkReport: Sendable, Equatable {
     public static let disclosureThreshold = 10
     public var files: [FileLinkReport]
+    /// Per domain of the register index: how many pseudonyms different register identifiers share.
+    public var registerCollisions: [DomainCollisions]
 
-    public init(files: [FileLinkReport]) { self.files = files }
+    public init(files: [FileLinkReport], registerCollisions: [DomainCollisions] = []) {
+        self.files = files
+        self.registerCollisions = registerCollisions
+    }
 
     public var totalRows: Int { files.reduce(0) { $0 + $1.personKeys.reduce(0) { $0 + $1.rows } } }
     public var totalLinked: Int { files.reduce(0) { $0 + $1.personKeys.reduce(0) { $0 + $1.linked } } }
@@ -83,11 +93,11 @@ public struct LinkReport: Sendable, Equatable {
             for p in f.personKeys {
                 out += "  person key \(p.name): linked \(Self.shown(p.linked)), unlinked \(Self.shown(p.unlinked)), "
                     + "without key \(Self.shown(p.withoutKey)) of \(Self.shown(p.rows)) rows (\(Self.rateText(p.linked, p.rows)))\n"
-                let header = ["match key", "rows", "matched", "unmatched", "invalid", "duplicates"]
+                let header = ["match key", "rows", "matched", "unmatched", "invalid", "duplicates", "collisions"]
                 var table = [header]
                 for k in p.keys {
                     table.append(["\(k.domain) (\(k.column))", Self.shown(k.rows), Self.shown(k.matched), Self.shown(k.unmatched),
-                                  Self.shown(k.invalid), Self.shown(k.duplicates)])
+                                  Self.shown(k.invalid), Self.shown(k.duplicates), Self.shown(k.collisions)])
                 }
                 let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
                 for row in table {
@@ -97,6 +107,10 @@ public struct LinkReport: Sendable, Equatable {
                     }.joined(separator: "  ") + "\n"
                 }
             }
+        }
+        if !registerCollisions.isEmpty {
+            out += "register collisions under the project key (never linked on): "
+                + registerCollisions.map { "\($0.domain) \($0.collisions)" }.joined(separator: ", ") + "\n"
         }
         out += "overall link rate: \(Self.rateText(totalLinked, totalRows)) (\(Self.shown(totalLinked)) of \(Self.shown(totalRows)) person-key rows)\n"
         return out
@@ -115,7 +129,8 @@ public struct LinkReport: Sendable, Equatable {
                             "withoutKey": count(p.withoutKey),
                             "matchKeys": p.keys.map { k -> [String: Any] in
                                 ["domain": k.domain, "column": k.column, "rows": count(k.rows), "matched": count(k.matched),
-                                 "unmatched": count(k.unmatched), "invalid": count(k.invalid), "duplicates": count(k.duplicates)]
+                                 "unmatched": count(k.unmatched), "invalid": count(k.invalid), "duplicates": count(k.duplicates),
+                                 "collisions": count(k.collisions)]
                             },
                         ]
                     },
@@ -124,8 +139,19 @@ public struct LinkReport: Sendable, Equatable {
             "rows": count(totalRows), "linked": count(totalLinked),
             "linkRate": linkRate.map { ($0 * 1000).rounded() / 1000 } ?? NSNull(),
             "disclosureThreshold": Self.disclosureThreshold,
+            "registerCollisions": Dictionary(registerCollisions.map { ($0.domain, $0.collisions) }, uniquingKeysWith: +),
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// How many pseudonyms of one domain different register identifiers share under the project key.
+public struct DomainCollisions: Sendable, Equatable {
+    public var domain: String
+    public var collisions: Int
+    public init(domain: String, collisions: Int) {
+        self.domain = domain
+        self.collisions = collisions
     }
 }

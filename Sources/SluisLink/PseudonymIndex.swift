@@ -18,9 +18,10 @@ func returnFreedMemory() {
 ///
 /// While the index is built the payload is `fingerprint << 32 | register row` (the fingerprint
 /// tells a collision from a repeated identifier); once the register checks have passed it is
-/// the person's packed RINPERSOONS/RINPERSOON (`RegisterPerson`), or `PseudonymIndex.ambiguous`
-/// for a key several register persons share (same-sex twins at one address, say). So a lookup
-/// reads one 16-byte entry and nothing else.
+/// the person's packed RINPERSOONS/RINPERSOON (`RegisterPerson`), `PseudonymIndex.ambiguous`
+/// for a key several register persons share (same-sex twins at one address, say), or
+/// `PseudonymIndex.colliding` for a key different identifiers share. So a lookup reads one
+/// 16-byte entry and nothing else.
 public struct IndexEntry: Sendable {
     public var key: UInt64
     public var payload: UInt64
@@ -48,6 +49,8 @@ public struct RegisterPerson: Equatable, Sendable {
 public enum IndexLookup: Equatable, Sendable {
     case found(RegisterPerson)
     case ambiguous
+    /// Different register identifiers share this pseudonym under the project key.
+    case colliding
     case notFound
 }
 
@@ -65,6 +68,10 @@ public final class PseudonymIndex: @unchecked Sendable {
     public static let ambiguous = UInt64.max
     /// What `PseudonymIndexView.payload(for:from:to:)` gives for a key that is not in the index.
     public static let notFound = UInt64.max - 1
+    /// The payload of a key that different register identifiers share (a collision). The
+    /// smallest of the three marks: a payload below it is a person (bit 63 is never set in one),
+    /// so the hot loop tells "found" from everything else with one comparison.
+    public static let colliding = UInt64.max - 2
 
     public let count: Int
     let entries: UnsafeMutableBufferPointer<IndexEntry>
@@ -162,7 +169,13 @@ public final class PseudonymIndex: @unchecked Sendable {
         let p = entries.baseAddress!
         while i < end {
             let e = p[i]
-            if e.key == key { return e.payload == Self.ambiguous ? .ambiguous : .found(RegisterPerson(packed: e.payload)) }
+            if e.key == key {
+                switch e.payload {
+                case Self.ambiguous: return .ambiguous
+                case Self.colliding: return .colliding
+                default: return .found(RegisterPerson(packed: e.payload))
+                }
+            }
             if e.key > key { return .notFound }
             i += 1
         }
@@ -170,10 +183,10 @@ public final class PseudonymIndex: @unchecked Sendable {
     }
 
     /// Replaces each entry's build-time payload (fingerprint, row) by the row's person, keeping
-    /// `ambiguous` marks. Called once, after the register checks.
+    /// `ambiguous` and `colliding` marks. Called once, after the register checks.
     func finalise(persons: [UInt64]) {
         persons.withUnsafeBufferPointer { persons in
-            for i in 0..<count where entries[i].payload != Self.ambiguous {
+            for i in 0..<count where entries[i].payload < Self.colliding {
                 entries[i].payload = persons[Int(entries[i].row)]
             }
         }
@@ -213,7 +226,7 @@ struct PseudonymIndexView {
     func bucket(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key.multipliedFullWidth(by: scale).high) }
 
     /// The packed person for `key`, searched in its bucket's range `lo ..< hi` (read from the
-    /// directory beforehand); `PseudonymIndex.ambiguous` or `.notFound` otherwise.
+    /// directory beforehand); `PseudonymIndex.ambiguous`, `.colliding` or `.notFound` otherwise.
     @inline(__always)
     func payload(for key: UInt64, from lo: Int, to hi: Int) -> UInt64 {
         var i = lo

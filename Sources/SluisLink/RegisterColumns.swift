@@ -36,6 +36,62 @@ public struct RegisterColumns: Codable, Sendable, Equatable {
         housenumber = try c.decodeIfPresent(String.self, forKey: .housenumber) ?? d.housenumber
     }
 
+    /// The role names, in the order link.json lists them.
+    public static let roles = ["bsn", "rinpersoons", "rinpersoon", "sex", "birthdate", "postcode", "housenumber"]
+
+    /// The column name of a role; nil for an unknown role.
+    public func name(ofRole role: String) -> String? {
+        switch role {
+        case "bsn": return bsn
+        case "rinpersoons": return rinpersoons
+        case "rinpersoon": return rinpersoon
+        case "sex": return sex
+        case "birthdate": return birthdate
+        case "postcode": return postcode
+        case "housenumber": return housenumber
+        default: return nil
+        }
+    }
+
+    /// Sets a role's column name (`--register-column ROLE=NAME`); false for an unknown role.
+    public mutating func set(role: String, to name: String) -> Bool {
+        switch role {
+        case "bsn": bsn = name
+        case "rinpersoons": rinpersoons = name
+        case "rinpersoon": rinpersoon = name
+        case "sex": sex = name
+        case "birthdate": birthdate = name
+        case "postcode": postcode = name
+        case "housenumber": housenumber = name
+        default: return false
+        }
+        return true
+    }
+
+    /// The roles a register needs for `domains`: the person key's two, then each domain's kinds.
+    public func roles(for domains: [PseudonymDomain]) -> [(role: String, name: String)] {
+        var needed = [("rinpersoons", rinpersoons), ("rinpersoon", rinpersoon)]
+        for domain in domains {
+            for kind in domain.kinds {
+                guard let c = column(for: kind), !needed.contains(where: { $0.0 == c.role }) else { continue }
+                needed.append((c.role, c.name))
+            }
+        }
+        return needed
+    }
+
+    /// The first role `domains` need whose column `header` lacks, or nil when it has them all.
+    public func missingColumn(in header: [String], for domains: [PseudonymDomain]) -> (role: String, name: String)? {
+        roles(for: domains).first { !header.contains($0.name) }
+    }
+
+    /// The domains among `domains` the register with `header` can compute: what
+    /// `sluis keygen pseudonym --check-register` and `sluis link --check-register` check when no
+    /// data file says which domains are used (a register of `bsn,rinpersoons,rinpersoon` serves BSN only).
+    public func domainsAvailable(in header: [String], among domains: [PseudonymDomain] = LinkDomains.standard) -> [PseudonymDomain] {
+        domains.filter { d in d.kinds.allSatisfy { kind in column(for: kind).map { header.contains($0.name) } ?? false } }
+    }
+
     /// The register column holding identifiers of `kind`, and its role name for messages;
     /// nil for kinds the register does not hold (names, free text).
     public func column(for kind: IdentifierKind) -> (name: String, role: String)? {

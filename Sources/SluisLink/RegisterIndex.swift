@@ -9,6 +9,16 @@ public struct RegisterDomainStatistics: Sendable, Equatable {
     public var invalid: Int
     /// Keys shared by several register persons (never linked on).
     public var ambiguousKeys: Int
+    /// Keys that different register identifiers share under the project key (collisions, never linked on).
+    public var collisions: Int
+
+    public init(domain: String, indexed: Int, invalid: Int, ambiguousKeys: Int, collisions: Int = 0) {
+        self.domain = domain
+        self.indexed = indexed
+        self.invalid = invalid
+        self.ambiguousKeys = ambiguousKeys
+        self.collisions = collisions
+    }
 }
 
 /// The register as the linker needs it: per domain a sorted pseudonym index whose entries hold
@@ -59,6 +69,9 @@ public final class RegisterIndex: @unchecked Sendable {
         guard let key = codec.key(parsing: field) else { return .notFound }
         return index.lookup(key)
     }
+
+    /// Colliding keys per domain, in index order (the statistics' order).
+    public var collisions: [DomainCollisions] { statistics.map { DomainCollisions(domain: $0.domain, collisions: $0.collisions) } }
 
     /// Bytes held by the index.
     public var byteCount: Int { indexes.values.reduce(0) { $0 + $1.byteCount } }

@@ -9,9 +9,10 @@ import SluisFormats
 ///
 /// The reader's thread copies the needed fields into blocks of 16 384 rows; `threads` workers
 /// pseudonymise blocks in parallel. Then, per domain, the keys are bucket-sorted and every run
-/// of equal keys is checked: different identifiers → `pseudonymCollision`; one BSN with two
-/// persons → `duplicateRegisterBSN`; one demographic identifier with several persons → the key
-/// is marked ambiguous and never linked on.
+/// of equal keys is checked: one BSN with two persons → `duplicateRegisterBSN`; one demographic
+/// identifier with several persons → the key is marked ambiguous and never linked on; different
+/// identifiers (a collision) → the key is marked colliding and never linked on, or, under
+/// `CollisionPolicy.stop`, `pseudonymCollision`.
 public struct RegisterIndexBuilder {
     public let projectKey: SecretBytes
     public let projectId: String
@@ -19,6 +20,8 @@ public struct RegisterIndexBuilder {
     public let columns: RegisterColumns
     public let domains: [PseudonymDomain]
     public let threads: Int
+    /// What a collision does: mark the pseudonym and go on (default), or stop.
+    public var onCollision: CollisionPolicy = .skip
     /// Called after each stage with its name and seconds taken (for `--timings` and benchmarks).
     public var onStage: ((String, Double) -> Void)?
 
@@ -111,37 +114,57 @@ public struct RegisterIndexBuilder {
             let invalid = batches.reduce(0) { $0 + $1.invalid[p] }
             let index = PseudonymIndex(batches: &parts, keySpace: codec.keySpace)
             clock.lap("sort \(plan.domain.label)")
-            let ambiguous = try checkRuns(index, domain: plan.domain, persons: persons, lines: lines, file: file)
+            let (ambiguous, collisions) = try checkRuns(index, domain: plan.domain, persons: persons, lines: lines, file: file)
             index.finalise(persons: persons)
             clock.lap("check \(plan.domain.label)")
             indexes[plan.domain] = index
             statistics.append(RegisterDomainStatistics(domain: plan.domain.label, indexed: index.count, invalid: invalid,
-                                                       ambiguousKeys: ambiguous))
+                                                       ambiguousKeys: ambiguous, collisions: collisions))
         }
         batches.removeAll()
         return RegisterIndex(rendering: rendering, indexes: indexes, codes: outcome.codes, rinWidth: rinWidth,
                              persons: persons, statistics: statistics)
     }
 
-    /// Checks every run of equal keys; returns how many keys were marked ambiguous.
+    /// Checks every run of equal keys; returns how many keys were marked ambiguous and how many colliding.
+    ///
+    /// A run is sorted by (key, fingerprint, row), so the entries of one identifier are
+    /// consecutive: each such group is checked for one BSN with two persons, and a run of more
+    /// than one group is a collision.
     private func checkRuns(_ index: PseudonymIndex, domain: PseudonymDomain, persons: [UInt64], lines: LineTable,
-                           file: String) throws -> Int {
-        var ambiguous = 0
+                           file: String) throws -> (ambiguous: Int, collisions: Int) {
+        var ambiguous = 0, collisions = 0
         try index.forEachRunOfEqualKeys { run in
             let first = run[0]
-            for e in run.dropFirst() where e.fingerprint != first.fingerprint {
-                throw LinkError.pseudonymCollision(file: file, domain: domain.label, firstLine: lines.line(ofRow: first.row),
-                                                   secondLine: lines.line(ofRow: e.row))
+            let otherIdentifier = run.dropFirst().first { $0.fingerprint != first.fingerprint }
+            if let other = otherIdentifier, onCollision == .stop {
+                let (a, b) = (lines.line(ofRow: first.row), lines.line(ofRow: other.row))
+                throw LinkError.pseudonymCollision(file: file, domain: domain.label, firstLine: min(a, b), secondLine: max(a, b))
             }
-            guard let other = run.dropFirst().first(where: { persons[Int($0.row)] != persons[Int(first.row)] }) else { return }
-            if !domain.isComposite {
-                throw LinkError.duplicateRegisterBSN(file: file, firstLine: lines.line(ofRow: first.row),
-                                                     secondLine: lines.line(ofRow: other.row))
+            var severalPersons = false
+            var start = 0
+            while start < run.count {
+                var end = start + 1
+                while end < run.count && run[end].fingerprint == run[start].fingerprint { end += 1 }
+                let person = persons[Int(run[start].row)]
+                if let other = run[(start + 1)..<end].first(where: { persons[Int($0.row)] != person }) {
+                    if !domain.isComposite {
+                        throw LinkError.duplicateRegisterBSN(file: file, firstLine: lines.line(ofRow: run[start].row),
+                                                             secondLine: lines.line(ofRow: other.row))
+                    }
+                    severalPersons = true
+                }
+                start = end
             }
-            for i in run.indices { run[i].payload = PseudonymIndex.ambiguous }
-            ambiguous += 1
+            if otherIdentifier != nil {
+                for i in run.indices { run[i].payload = PseudonymIndex.colliding }
+                collisions += 1
+            } else if severalPersons {
+                for i in run.indices { run[i].payload = PseudonymIndex.ambiguous }
+                ambiguous += 1
+            }
         }
-        return ambiguous
+        return (ambiguous, collisions)
     }
 }
 
@@ -193,8 +216,9 @@ private struct ReadingState {
         if current == nil { current = RegisterBatchInput(firstRow: rows, fieldsPerRow: copied.count) }
         current?.append(row, columns: copied, codeIndex: index, line: line)
         rows += 1
-        guard rows < Int(UInt32.max) else {
-            throw LinkError.configInvalid(source: file, reason: "the register has more rows than sluis can index (4 294 967 294)")
+        // Row numbers stay below 2³² − 4, so no build-time payload (fingerprint << 32 | row) can equal a mark.
+        guard rows < Int(UInt32.max) - 3 else {
+            throw LinkError.configInvalid(source: file, reason: "the register has more rows than sluis can index (4 294 967 291)")
         }
         if let full = current, full.isFull {
             current = nil

@@ -8,7 +8,8 @@ import SluisFormats
 ///
 /// Per person key and row, the keys are tried in order (the cascade): a malformed pseudonym
 /// counts as invalid, one the register lacks as unmatched, one several persons share as a
-/// duplicate, and the first key found decides. A row no key links gets the unmatched code and a
+/// duplicate, one different register identifiers share as a collision, and the first key
+/// found decides. A row no key links gets the unmatched code and a
 /// surrogate RINPERSOON derived from its first well-formed pseudonym (empty when it has none).
 /// Which key matched is counted, never written.
 public final class TableLinker {
@@ -225,7 +226,7 @@ final class LinkLookupStage: @unchecked Sendable {
     private let keyViews: [PseudonymIndexView]
     let keyDomainPrefixes: [[UInt8]]
     private let codec: PseudonymKeyCodec
-    /// Per key: rows, matched, unmatched, invalid, duplicates. Per person: linked, unlinked, without key.
+    /// Per key: rows, matched, unmatched, invalid, duplicates, collisions. Per person: linked, unlinked, without key.
     private let keyCounters: Scratch<Int>
     private let personCounters: Scratch<Int>
     private let pending, invalidRows, lo, hi: Scratch<Int32>
@@ -256,7 +257,7 @@ final class LinkLookupStage: @unchecked Sendable {
         keyDomainPrefixes = prefixes
         codec = index.codec
         let capacity = LinkRowBlock.rowCapacity
-        keyCounters = Scratch(count: keyColumns.count * 5, value: 0)
+        keyCounters = Scratch(count: keyColumns.count * LinkLookupStage.countersPerKey, value: 0)
         personCounters = Scratch(count: personCount * 3, value: 0)
         pending = Scratch(count: capacity, value: 0)
         invalidRows = Scratch(count: capacity, value: 0)
@@ -281,6 +282,8 @@ final class LinkLookupStage: @unchecked Sendable {
         let found = block.found, fallbackKey = block.fallbackKey, fallbackIndex = block.fallbackIndex
         let notFound = PseudonymIndex.notFound
         let ambiguous = PseudonymIndex.ambiguous
+        let colliding = PseudonymIndex.colliding
+        let perKey = Self.countersPerKey
         let keyCounters = self.keyCounters, personCounters = self.personCounters
         let pending = self.pending, invalidRows = self.invalidRows, keys = self.keys, lo = self.lo, hi = self.hi
         let codec = self.codec
@@ -291,14 +294,14 @@ final class LinkLookupStage: @unchecked Sendable {
             for k in keyStart[p]..<keyStart[p + 1] where pendingCount > 0 {
                 let view = keyViews[k]
                 let column = keyColumns[k]
-                keyCounters[5 * k] += pendingCount
+                keyCounters[perKey * k] += pendingCount
                 // Pass 1: parse the keys.
                 var valid = 0
                 var carried = 0
                 for i in 0..<pendingCount {
                     let r = Int(pending[i])
                     guard let value = codec.key(parsing: rowFields.field(r, column)) else {
-                        keyCounters[5 * k + 3] += 1
+                        keyCounters[perKey * k + 3] += 1
                         invalidRows[carried] = Int32(r)
                         carried += 1
                         continue
@@ -323,14 +326,17 @@ final class LinkLookupStage: @unchecked Sendable {
                 for i in 0..<valid {
                     let r = Int(pending[i])
                     let payload = view.payload(for: keys[i], from: Int(lo[i]), to: Int(hi[i]))
-                    if payload == notFound {
-                        keyCounters[5 * k + 2] += 1
-                    } else if payload == ambiguous {
-                        keyCounters[5 * k + 4] += 1
-                    } else {
-                        keyCounters[5 * k + 1] += 1
+                    // A person is below every mark: one comparison for the common case.
+                    if payload < colliding {
+                        keyCounters[perKey * k + 1] += 1
                         found[base + r] = payload
                         continue
+                    } else if payload == notFound {
+                        keyCounters[perKey * k + 2] += 1
+                    } else if payload == ambiguous {
+                        keyCounters[perKey * k + 4] += 1
+                    } else {
+                        keyCounters[perKey * k + 5] += 1
                     }
                     pending[still] = Int32(r)
                     still += 1
@@ -351,6 +357,9 @@ final class LinkLookupStage: @unchecked Sendable {
         }
     }
 
+    /// Counters per match key: rows, matched, unmatched, invalid, duplicates, collisions.
+    static let countersPerKey = 6
+
     /// Sums the stages' counters into the report's counts (after both threads have ended).
     static func copyCounts(of stages: [LinkLookupStage], into counts: inout [PersonKeyCounts], rows: Int) {
         func sum(_ counter: (LinkLookupStage) -> Int) -> Int { stages.reduce(0) { $0 + counter($1) } }
@@ -362,11 +371,13 @@ final class LinkLookupStage: @unchecked Sendable {
             counts[p].rows = rows
             for j in counts[p].keys.indices {
                 let key = k
-                counts[p].keys[j].rows = sum { $0.keyCounters[5 * key] }
-                counts[p].keys[j].matched = sum { $0.keyCounters[5 * key + 1] }
-                counts[p].keys[j].unmatched = sum { $0.keyCounters[5 * key + 2] }
-                counts[p].keys[j].invalid = sum { $0.keyCounters[5 * key + 3] }
-                counts[p].keys[j].duplicates = sum { $0.keyCounters[5 * key + 4] }
+                let base = countersPerKey * key
+                counts[p].keys[j].rows = sum { $0.keyCounters[base] }
+                counts[p].keys[j].matched = sum { $0.keyCounters[base + 1] }
+                counts[p].keys[j].unmatched = sum { $0.keyCounters[base + 2] }
+                counts[p].keys[j].invalid = sum { $0.keyCounters[base + 3] }
+                counts[p].keys[j].duplicates = sum { $0.keyCounters[base + 4] }
+                counts[p].keys[j].collisions = sum { $0.keyCounters[base + 5] }
                 k += 1
             }
         }

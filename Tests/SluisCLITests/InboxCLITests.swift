@@ -71,6 +71,7 @@ final class InboxCLITests: XCTestCase {
 
     func files(under path: String) -> [String] {
         dir.allFiles().filter { $0.hasPrefix(path + "/") }.map { String($0.dropFirst(path.count + 1)) }
+            .filter { path != "srv/work" || !$0.hasPrefix("registers/") }  // the linker's remembered register fingerprints
     }
 
     func testMixedArrivalsEachEndWhereTheyShould() throws {

@@ -153,3 +153,79 @@ final class LinkExampleCLITests: XCTestCase {
         XCTAssertGreaterThan(matched, truth.count * 8 / 10)
     }
 }
+
+/// Issue 17 end to end: under `hex:4` a register of 2 000 persons certainly has colliding
+/// pseudonyms; `sluis link` links everything else and counts them, `--check-register` reports
+/// them, and `onCollision: "stop"` (or `--on-collision stop`) keeps the old exit 3.
+final class LinkCollisionCLITests: XCTestCase {
+    func testCollisionsAreCountedNotFatal() throws {
+        let d = TemporaryDirectory("sluis-link-collisions")
+        var pipeline = try String(contentsOfFile: CLI.packageRoot + "/examples/pipeline-survey.json", encoding: .utf8)
+        pipeline = pipeline.replacingOccurrences(of: "\"decimal:17\"", with: "\"hex:4\"")
+        d.write("pipeline.json", pipeline)
+        for args in [["synth", "-o", ".", "--persons", "2000", "--rows", "3000", "--seed", "9"],
+                     ["keygen", "pseudonym", "--project", "EXAMPLE", "--unprotected", "-o", "project.key"],
+                     ["pseudonymise", "-c", "pipeline.json", "-o", "opened"],
+                     ["link", "--new-surrogate-key", "surrogate.key"]] {
+            let r = try CLI.run(args, in: d.path)
+            XCTAssertEqual(r.exitCode, 0, "\(args): \(r.stderr)")
+        }
+        let common = ["--register", "register.csv", "--pseudonym-key", "project.key", "--rendering", "hex:4"]
+
+        // --check-register: counts per domain, exit 0, no value.
+        let check = try CLI.run(["link", "--check-register", "--json"] + common, in: d.path)
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let domains = try XCTUnwrap(report["domains"] as? [[String: Any]])
+        XCTAssertEqual(domains.compactMap { $0["domain"] as? String }, ["bsn", "composite:date+housenumber+postcode+sex"])
+        let counts = domains.compactMap { $0["collisions"] as? Int }
+        XCTAssertEqual(counts.count, 2)
+        XCTAssertTrue(counts.allSatisfy { $0 > 0 }, "\(counts)")
+        XCTAssertEqual(report["collisions"] as? Int, counts.reduce(0, +))
+        XCTAssertEqual(report["rows"] as? Int, 2000)
+        let text = try CLI.run(["link", "--check-register"] + common, in: d.path)
+        XCTAssertEqual(text.exitCode, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("  bsn: \(counts[0]) collision"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("collisions: \(counts[0] + counts[1])"), text.stdout)
+
+        // Linking goes on: the report counts the register's collisions per domain.
+        let linked = try CLI.run(["link", "opened", "--surrogate-key", "surrogate.key", "-o", "linked", "--json",
+                                  "--column", "BSN_P=bsn", "--column", "DEMO_P=composite:date+housenumber+postcode+sex"] + common,
+                                 in: d.path)
+        XCTAssertEqual(linked.exitCode, 0, linked.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(linked.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["registerCollisions"] as? [String: Int], ["bsn": counts[0], "composite:date+housenumber+postcode+sex": counts[1]])
+        XCTAssertGreaterThan(json["linked"] as? Int ?? 0, 2000)
+        // Linked rows carry the generator's truth. (Not every one: in a space of 65 536 pseudonyms a
+        // person outside the register, or a row with messy identifiers, can meet a registered
+        // person's pseudonym by chance — the reason real projects use 17 digits or more. The
+        // library's CollisionTests check each row exactly.)
+        let truth = String(decoding: d.read("survey.truth.csv"), as: UTF8.self).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).last.map(String.init) ?? "" }
+        let rows = String(decoding: d.read("linked/survey.csv"), as: UTF8.self).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, truth.count)
+        var right = 0, wrong = 0
+        for (row, want) in zip(rows, truth) {
+            let fields = row.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            if fields[0] == "R" { if fields[1] == want { right += 1 } else { wrong += 1 } }
+        }
+        XCTAssertGreaterThan(right, 2000)
+        XCTAssertLessThan(wrong * 20, right, "\(wrong) rows linked to another person")
+
+        // The old behaviour on request: exit 3 naming lines, nothing written.
+        let stop = try CLI.run(["link", "opened", "--surrogate-key", "surrogate.key", "-o", "stopped", "--on-collision", "stop",
+                                "--column", "BSN_P=bsn"] + common, in: d.path)
+        XCTAssertEqual(stop.exitCode, 3, stop.stderr)
+        XCTAssertTrue(stop.stderr.contains("onCollision is \"stop\""), stop.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: d.file("stopped/survey.csv")))
+        let register = String(decoding: d.read("register.csv"), as: UTF8.self)
+        for line in register.split(separator: "\n").dropFirst() {
+            let bsn = String(line.split(separator: ",")[0])
+            XCTAssertFalse(stop.stderr.contains(bsn) || check.stdout.contains(bsn) || linked.stdout.contains(bsn))
+        }
+        d.write("link.json", #"{"onCollision": "halt"}"#)
+        let bad = try CLI.run(["link", "-c", "link.json", "--check-register"] + common, in: d.path)
+        XCTAssertEqual(bad.exitCode, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("onCollision"), bad.stderr)
+    }
+}

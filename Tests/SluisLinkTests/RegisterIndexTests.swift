@@ -55,11 +55,13 @@ final class RegisterIndexTests: XCTestCase {
         }
     }
 
-    /// With a tiny rendering, different BSNs share a pseudonym: a collision error naming the
-    /// register lines, never the values.
+    /// With a tiny rendering, different BSNs share a pseudonym: under `onCollision: "stop"` a
+    /// collision error naming the register lines, never the values.
     func testCollisionIsCaught() throws {
         let fixture = LinkFixture(personCount: 200)
-        XCTAssertThrowsError(try fixture.buildIndex(rendering: .decimal(width: 2))) { error in
+        var builder = RegisterIndexBuilder(projectKey: fixture.projectKey, projectId: LinkFixture.projectId, rendering: .decimal(width: 2))
+        builder.onCollision = .stop
+        XCTAssertThrowsError(try builder.build(from: LinkFixture.reader(fixture.registerCSV, path: "register.csv"))) { error in
             guard case let LinkError.pseudonymCollision(file, domain, first, second) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(file, "register.csv")
             XCTAssertTrue(domain == "bsn" || domain.hasPrefix("composite:"))

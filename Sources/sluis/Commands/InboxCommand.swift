@@ -22,7 +22,7 @@ struct InboxCommand: ParsableCommand {
             let intake = try IntakeConfig.load(path: config)
             let passphrase = PassphraseSource.resolve(passphraseFile: intake.passphraseFile)
             let identity = try Identity.load(path: intake.identity, passphrase: passphrase)
-            let linker = ProjectLinker()
+            let linker = ProjectLinker(config: intake)
             let inbox = try Inbox(config: intake, identity: identity, linker: linker.link)
             let summary = try inbox.runOnce()
             if json {

@@ -63,6 +63,8 @@ struct KeygenPseudonymCommand: ParsableCommand {
     var checkRegister: String?
     @Option(help: "The pseudonym rendering the project uses, for --check-register (default decimal:17).")
     var rendering: String?
+    @Option(help: "A register column name for --check-register, as ROLE=NAME (roles: bsn rinpersoons rinpersoon sex birthdate postcode housenumber).")
+    var registerColumn: [String] = []
 
     func run() throws {
         try reportingErrors {
@@ -72,9 +74,14 @@ struct KeygenPseudonymCommand: ParsableCommand {
                 guard let rendering = PseudonymRendering(parsing: rendering ?? "decimal:17") else {
                     throw UsageError("--rendering must be decimal:N or hex:N")
                 }
+                // Only the domains the register has the columns for: a BSN-only register checks BSN pseudonyms.
+                let columns = try LinkCommand.registerColumns(registerColumn, over: RegisterColumns())
+                var domains = columns.domainsAvailable(in: try CSVReader(path: register).columnNames)
+                if domains.isEmpty { domains = [LinkDomains.bsn] }  // the check names the missing column
                 var attempts = 1
                 while let collision = try checkRegisterForCollisions(register: CSVReader(path: register), projectKey: key.secret,
-                                                                     projectId: project, rendering: rendering) {
+                                                                     projectId: project, rendering: rendering,
+                                                                     columns: columns, domains: domains) {
                     guard attempts < 20 else {
                         throw UsageError("20 keys in a row collide over \(register) (last: \(collision)); use a wider rendering")
                     }
@@ -82,7 +89,7 @@ struct KeygenPseudonymCommand: ParsableCommand {
                     key = try ProjectKey.generate(projectId: project)
                     attempts += 1
                 }
-                print("checked: no pseudonym collisions over \(register) (\(rendering))")
+                print("checked: no pseudonym collisions over \(register) (\(rendering); \(domains.map(\.label).joined(separator: ", ")))")
             }
             let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: output)
             try key.write(secretKeyFile: output, protection: protection)

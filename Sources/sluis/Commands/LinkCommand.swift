@@ -49,6 +49,10 @@ struct LinkCommand: ParsableCommand {
     var timings = false
     @Option(help: "Write a new intake surrogate key to this file (mode 0600) and stop.")
     var newSurrogateKey: String?
+    @Option(help: "What a pseudonym collision in the register does: skip (never link on it; the default) or stop.")
+    var onCollision: String?
+    @Flag(help: "Report how many pseudonym collisions the register has under the project key, and stop (needs only the register and the key).")
+    var checkRegister = false
 
     func run() throws {
         try reportingErrors {
@@ -59,7 +63,7 @@ struct LinkCommand: ParsableCommand {
             }
             var settings = try config.map { try LinkConfig.load(path: $0) } ?? LinkConfig()
             try apply(to: &settings)
-            try link(settings)
+            if checkRegister { try check(settings) } else { try link(settings) }
         }
     }
 
@@ -68,22 +72,8 @@ struct LinkCommand: ParsableCommand {
         if !inputs.isEmpty { s.inputs = inputs }
         if let register { s.register = LinkConfig.Register(path: register, columns: s.register?.columns) }
         if !registerColumn.isEmpty {
-            var columns = s.register?.columns ?? RegisterColumns()
-            for pair in registerColumn {
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw UsageError("--register-column takes ROLE=NAME, e.g. bsn=BSN") }
-                switch parts[0] {
-                case "bsn": columns.bsn = parts[1]
-                case "rinpersoons": columns.rinpersoons = parts[1]
-                case "rinpersoon": columns.rinpersoon = parts[1]
-                case "sex": columns.sex = parts[1]
-                case "birthdate": columns.birthdate = parts[1]
-                case "postcode": columns.postcode = parts[1]
-                case "housenumber": columns.housenumber = parts[1]
-                default: throw UsageError("--register-column: unknown role '\(parts[0])'; use bsn, rinpersoons, rinpersoon, sex, birthdate, postcode or housenumber")
-                }
-            }
-            s.register = LinkConfig.Register(path: s.register?.path, columns: columns)
+            s.register = LinkConfig.Register(path: s.register?.path,
+                                             columns: try Self.registerColumns(registerColumn, over: s.register?.columns ?? RegisterColumns()))
         }
         if let pseudonymKey { s.pseudonymKey = pseudonymKey }
         if let surrogateKey { s.surrogateKey = surrogateKey }
@@ -98,6 +88,56 @@ struct LinkCommand: ParsableCommand {
         }
         if let rendering { s.rendering = rendering }
         if let unmatchedCode { s.unmatchedCode = unmatchedCode }
+        if let onCollision {
+            guard CollisionPolicy(setting: onCollision) != nil else { throw UsageError("--on-collision must be skip or stop") }
+            s.onCollision = onCollision
+        }
+    }
+
+    /// `--register-column ROLE=NAME` flags over `columns` (shared with `sluis keygen pseudonym`).
+    static func registerColumns(_ flags: [String], over columns: RegisterColumns) throws -> RegisterColumns {
+        var columns = columns
+        for pair in flags {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].isEmpty else { throw UsageError("--register-column takes ROLE=NAME, e.g. bsn=BSN") }
+            guard columns.set(role: parts[0], to: parts[1]) else {
+                throw UsageError("--register-column: unknown role '\(parts[0])'; use " + RegisterColumns.roles.joined(separator: ", "))
+            }
+        }
+        return columns
+    }
+
+    /// The rendering setting, checked.
+    private static func rendering(_ s: LinkConfig) throws -> PseudonymRendering {
+        let renderingText = s.rendering ?? PseudonymRendering.default.description
+        guard let rendering = PseudonymRendering(parsing: renderingText) else {
+            throw UsageError("rendering '\(renderingText)' is not valid; use decimal:WIDTH (1-38) or hex:WIDTH (1-64)")
+        }
+        return rendering
+    }
+
+    /// `--check-register`: builds the index for the domains the inputs use (without inputs: every
+    /// domain the register has the columns for) and reports its collisions per domain.
+    private func check(_ s: LinkConfig) throws {
+        guard let registerPath = s.register?.path else { throw UsageError("give the register with --register or register.path in link.json") }
+        guard let keyPath = s.pseudonymKey else { throw UsageError("give the project's pseudonym key with --pseudonym-key or pseudonymKey in link.json") }
+        let rendering = try Self.rendering(s)
+        let columns = s.register?.columns ?? RegisterColumns()
+        let register = try CSVReader(path: registerPath)
+        var domains: [PseudonymDomain] = []
+        if let inputs = s.inputs, !inputs.isEmpty {
+            let files = try LinkFiles.expand(inputs, formats: LinkFormats.all)
+            domains = s.domainsNeeded(for: try files.map { try openedPackageLayout(of: $0) ?? s.layout(forFile: $0) })
+        }
+        if domains.isEmpty { domains = columns.domainsAvailable(in: register.columnNames) }
+        if domains.isEmpty { domains = [LinkDomains.bsn] }  // the build names the missing column
+        let projectKey = try ProjectKey.load(path: keyPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
+        let builder = RegisterIndexBuilder(projectKey: projectKey.secret, projectId: projectKey.projectId, rendering: rendering,
+                                           columns: columns, domains: domains, threads: threads)
+        let index = try builder.build(from: register)
+        let check = RegisterCheckReport(register: registerPath, project: projectKey.projectId, keyId: projectKey.keyId,
+                                        rendering: rendering.description, rows: index.rowCount, domains: index.statistics)
+        print(json ? check.json : check.text, terminator: "")
     }
 
     private func link(_ s: LinkConfig) throws {
@@ -108,17 +148,16 @@ struct LinkCommand: ParsableCommand {
             throw UsageError("give the intake's surrogate key with --surrogate-key or surrogateKey in link.json (make one with --new-surrogate-key FILE)")
         }
         guard let outputDirectory = s.output?.directory else { throw UsageError("give the output folder with -o or output.directory in link.json") }
-        let renderingText = s.rendering ?? PseudonymRendering.default.description
-        guard let rendering = PseudonymRendering(parsing: renderingText) else {
-            throw UsageError("rendering '\(renderingText)' is not valid; use decimal:WIDTH (1-38) or hex:WIDTH (1-64)")
-        }
+        let rendering = try Self.rendering(s)
         if let w = s.surrogateWidth, !(1...38).contains(w) { throw UsageError("surrogateWidth must be 1 to 38 digits") }
         if (s.unmatchedCode ?? "S").isEmpty { throw UsageError("unmatchedCode must not be empty") }
 
         let files = try LinkFiles.expand(inputs, formats: LinkFormats.all)
         let linkInputs = try files.map { LinkInput(path: $0, layout: try openedPackageLayout(of: $0) ?? s.layout(forFile: $0)) }
+        let columns = s.register?.columns ?? RegisterColumns()
+        let register = try CSVReader(path: registerPath)
         var domains = s.domainsNeeded(for: linkInputs.map(\.layout))
-        if domains.isEmpty { domains = LinkDomains.standard }
+        if domains.isEmpty { domains = columns.domainsAvailable(in: register.columnNames) }
 
         let projectKey = try ProjectKey.load(path: keyPath, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
         try checkKeyMatches(files, projectKey)
@@ -126,13 +165,14 @@ struct LinkCommand: ParsableCommand {
 
         let started = Date()
         var builder = RegisterIndexBuilder(projectKey: projectKey.secret, projectId: projectKey.projectId, rendering: rendering,
-                                           columns: s.register?.columns ?? RegisterColumns(), domains: domains, threads: threads)
+                                           columns: columns, domains: domains, threads: threads)
+        builder.onCollision = s.collisionPolicy
         if timings {
             builder.onStage = { stage, seconds in
                 printError("sluis: \(stage): " + String(format: "%.2f s (resident now %d MB)", seconds, residentMegabytes()))
             }
         }
-        let index = try builder.build(from: CSVReader(path: registerPath))
+        let index = try builder.build(from: register)
         let built = Date()
         if timings {
             printError(String(format: "sluis: register index: %d rows in %.2f s, %d MB", index.rowCount,
