@@ -39,6 +39,14 @@ final class InboxCLITests: XCTestCase {
                             "register": "data/register.csv", "surrogateKey": "keys/surrogate.key",
                             "link": { "unmatchedCode": "S" } } } }
         """)
+        try resetIntakeFolders()
+    }
+
+    /// Removes every intake folder and creates them again with `sluis inbox --init`.
+    func resetIntakeFolders() throws {
+        FileSystem.removeTree(dir.file("srv"))
+        let r = try run(["inbox", "-c", "intake.json", "--init"])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
     }
 
     @discardableResult
@@ -103,7 +111,7 @@ final class InboxCLITests: XCTestCase {
         let quarantined = files(under: "srv/quarantine")
         XCTAssertEqual(quarantined.filter { $0.hasSuffix("/package.sluis") }.count, 3)
         XCTAssertEqual(quarantined.filter { $0.hasSuffix("/reason.json") }.count, 3)
-        XCTAssertTrue(quarantined.contains { $0.hasPrefix("\(a.id)-duplicate-") })
+        XCTAssertTrue(quarantined.contains { $0.hasPrefix("\(a.id)-duplicate") })
 
         // Deliveries are readable by the project environment's group, and by nobody else.
         XCTAssertEqual(FileSystem.mode(dir.file("srv/delivery/P2026-0042/\(a.id)")), 0o750)
@@ -200,7 +208,7 @@ final class InboxCLITests: XCTestCase {
 
         var step = 1
         while true {
-            FileSystem.removeTree(dir.file("srv"))
+            try resetIntakeFolders()
             try upload(a.path, as: "a.sluis")
             try upload(b.path, as: "b.sluis")
             let crashed = try run(["inbox", "-c", "intake.json"], environment: ["SLUIS_INBOX_CRASH_AT": String(step)])
@@ -233,7 +241,7 @@ final class InboxCLITests: XCTestCase {
 
         var killedMidRun = 0
         for k in 1...10 {
-            FileSystem.removeTree(dir.file("srv"))
+            try resetIntakeFolders()
             try upload(a.path, as: "a.sluis")
             try upload(b.path, as: "b.sluis")
             let p = Process()
