@@ -85,10 +85,20 @@ public enum IntakeCheck {
 
     /// Unlocks every key (Argon2id) with its passphrase file, as a run with a package would:
     /// for `--check`, so a wrong passphrase is found before the first upload arrives.
+    /// Every failure is a configuration error (exit 2), a wrong passphrase included.
     public static func checkKeys(_ config: IntakeConfig) throws {
-        _ = try Identity.load(path: config.identity, passphrase: PassphraseSource.resolve(passphraseFile: config.passphraseFile))
+        func unwrap(_ error: any Error) -> any Error { (error as? IntakeFault.Raised)?.underlying ?? error }
+        do {
+            _ = try Identity.load(path: config.identity, passphrase: PassphraseSource.resolve(passphraseFile: config.passphraseFile))
+        } catch {
+            throw InboxError.config(path: config.path, jsonPath: "identity", problem: IntakeFault.message(error))
+        }
         for project in config.projects.values.sorted(by: { $0.id < $1.id }) {
-            _ = try ProjectResources.prepare(project, config: config)
+            do { _ = try ProjectResources.prepare(project, config: config) } catch {
+                let inner = unwrap(error)
+                if let e = inner as? InboxError, case .config = e { throw e }
+                throw InboxError.config(path: config.path, jsonPath: "projects.\(project.id)", problem: IntakeFault.message(inner))
+            }
         }
     }
 
