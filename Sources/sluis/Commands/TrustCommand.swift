@@ -23,7 +23,7 @@ struct TrustCommand: ParsableCommand {
         @Argument(help: "The researcher's public key (.pub).") var publicKey: String
         @Option(help: "Trust it for this project only (the key goes into DIR/PROJECT/); omit to trust it for every project.") var project: String?
         @Option(name: .customLong("trust"), help: "The trust folder (created if missing).") var folder: String
-        @Option(help: "The fingerprint you compared out of band (spaces ignored); needed without a terminal.") var fingerprint: String?
+        @Option(help: "The fingerprint you compared out of band (spaces and dashes ignored); needed without a terminal.") var fingerprint: String?
 
         func run() throws {
             try reportingErrors {
@@ -54,7 +54,7 @@ struct TrustCommand: ParsableCommand {
         }
 
         private func confirm(_ key: Recipient) throws {
-            func squeezed(_ s: String) -> String { s.lowercased().filter { !$0.isWhitespace } }
+            func squeezed(_ s: String) -> String { s.lowercased().filter { !$0.isWhitespace && $0 != "-" && $0 != ":" } }
             if let fingerprint {
                 guard squeezed(fingerprint) == squeezed(key.fingerprint) else {
                     throw UsageError("the fingerprint given does not match \(publicKey)'s; nothing was trusted")
