@@ -100,6 +100,6 @@ struct InboxCommand: ParsableCommand {
     private func requeue(_ entry: String, _ intake: IntakeConfig) throws {
         try IntakeCheck.checkLayout(intake)
         let path = try InboxShelf.requeue(intake, entry: entry)
-        print("sluis inbox: requeued \(entry) as \(path); the next run takes it")
+        print("sluis inbox: requeued \(RecordedText.safe(entry)) as \(path); the next run takes it")
     }
 }
