@@ -13,11 +13,13 @@ public enum KeyFileRewrap {
         }
     }
 
-    /// Opens the key file with its current passphrase and writes it again, atomically in place,
-    /// under `protection`: the same secret and public lines, so the key id and fingerprint stay.
-    public static func changeProtection(path: String, current: PassphraseSource, to protection: KeyProtection) throws {
+    /// Opens the key file with its current passphrase, then (only then, so a terminal asks for
+    /// the current passphrase first) asks `newProtection` and writes the file again, atomically
+    /// in place: the same secret and public lines, so the key id and fingerprint stay.
+    public static func changeProtection(path: String, current: PassphraseSource, to newProtection: () throws -> KeyProtection) throws {
         let file = try SecretKeyFile.read(path: path)
         let secret = try file.openSecret(passphrase: current)
+        let protection = try newProtection()
         try SecretKeyFile.write(path: path, kind: file.kind, publicFields: file.publicFields, secret: secret,
                                 protection: protection, overwrite: true)
     }

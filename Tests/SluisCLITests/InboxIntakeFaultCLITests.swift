@@ -17,8 +17,8 @@ final class InboxIntakeFaultCLITests: InboxCLITestCase {
         XCTAssertEqual(early.exitCode, 2, early.stderr)
         XCTAssertTrue(early.stderr.contains("projects.P2026-0042.register"), early.stderr)
         XCTAssertEqual(files(under: "srv/inbox"), ["a.sluis"])
-        // Missing between the start check and the package (removed while the run works): the
-        // package is claimed, the run stops, nothing is quarantined.
+        // A package already claimed (a run killed after claiming it) with the register gone: the
+        // next run stops at its start check without touching the claim, and nothing is quarantined.
         try FileSystem.rename(dir.file("data/register.moved"), dir.file("data/register.csv"))
         let signal = dir.file("paused")
         let p = try startInbox(environment: ["SLUIS_INBOX_PAUSE_AT": "1", "SLUIS_INBOX_SIGNAL": signal])

@@ -21,8 +21,9 @@ struct PassphraseCommand: ParsableCommand {
         try reportingErrors {
             let what = try KeyFileRewrap.describe(path: keyFile)
             let current = PassphraseSource.resolve(passphraseFile: passphraseFile)
-            let protection = try checkedNewProtection(unprotected: unprotected, passphraseFile: newPassphraseFile, keyPath: keyFile, force: force)
-            try KeyFileRewrap.changeProtection(path: keyFile, current: current, to: protection)
+            try KeyFileRewrap.changeProtection(path: keyFile, current: current) {
+                try checkedNewProtection(unprotected: unprotected, passphraseFile: newPassphraseFile, keyPath: keyFile, force: force)
+            }
             print("\(keyFile): \(what): passphrase " + (unprotected ? "removed" : "changed"))
         }
     }
