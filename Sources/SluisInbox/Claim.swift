@@ -66,6 +66,9 @@ final class Claim {
             let e = errno
             if e == ENOENT { return .gone }
             if e == ELOOP { return .refused(kind: "a symbolic link") }
+            // An upload the job may not read would otherwise block every upload behind it.
+            if e == EACCES || e == EPERM { return .refused(kind: "a file the intake may not read (check the upload service's modes)") }
+            if e == ENXIO || e == ENODEV { return .refused(kind: "a special file (device, pipe or socket)") }
             throw IOError.cannotOpen(path: source, errno: e)
         }
         var before = stat()

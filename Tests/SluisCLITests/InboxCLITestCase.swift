@@ -111,6 +111,7 @@ extension InboxCLITestCase {
         XCTAssertTrue(r.stderr.contains("the intake could not run"), r.stderr, file: file, line: line)
         XCTAssertTrue(r.stderr.lowercased().contains(fault), "\(fault) not in: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stdout.contains(" deferred "), r.stdout, file: file, line: line)
+        assertNoIdentifiers(r.stdout + r.stderr, file: file, line: line)
         XCTAssertEqual(files(under: "srv/quarantine"), [], "nothing quarantined", file: file, line: line)
         XCTAssertEqual(files(under: "srv/delivery"), [], "nothing delivered", file: file, line: line)
         let claimed = claims()
@@ -170,6 +171,19 @@ extension InboxCLITestCase {
                 throw XCTSkip("no signal")
             }
             usleep(10_000)
+        }
+    }
+}
+
+extension InboxCLITestCase {
+    /// No BSN or RINPERSOON of the synthetic register (the persons in every package) appears in `text`.
+    func assertNoIdentifiers(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        let register = String(decoding: dir.read("data/register.csv"), as: UTF8.self)
+        for row in register.split(separator: "\n").dropFirst().prefix(200) {
+            let fields = row.split(separator: ",")
+            for value in [fields[0], fields[2]] where value.count >= 6 {
+                XCTAssertFalse(text.contains(String(value)), "an identifier appears in the output", file: file, line: line)
+            }
         }
     }
 }

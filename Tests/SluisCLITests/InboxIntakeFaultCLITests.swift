@@ -150,7 +150,7 @@ final class InboxIntakeFaultCLITests: InboxCLITestCase {
         XCTAssertEqual(statvfs(dir.file("srv"), &vfs), 0)
         let free = Int(vfs.f_bavail) * Int(vfs.f_bsize)
         XCTAssertGreaterThan(free, target)
-        FileManager.default.createFile(atPath: dir.file("srv/filler"), contents: Data(count: free - target))
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("srv/filler"), contents: Data(count: free - target)))
 
         let r = try run(["inbox", "-c", "intake.json"])
         assertDeferred(r, code: 5, fault: "no space left on device")

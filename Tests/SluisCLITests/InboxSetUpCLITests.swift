@@ -90,6 +90,7 @@ final class InboxSetUpCLITests: InboxCLITestCase {
         let listedJSON = try run(["inbox", "-c", "intake.json", "--list", "--json"])
         let listing = try JSONSerialization.jsonObject(with: Data(listedJSON.stdout.utf8)) as? [String: Any]
         XCTAssertEqual((listing?["quarantine"] as? [[String: Any]])?.first?["entry"] as? String, entry)
+        assertNoIdentifiers(r.stdout + r.stderr + listed.stdout + listedJSON.stdout)
 
         // Fixed: requeue, run, delivered once.
         editConfig("\"trust\": [\"keys/researcher2.pub\"]", "\"trust\": [\"keys/researcher.pub\"]")
