@@ -169,7 +169,9 @@ public final class Inbox {
             guard let project = config.projects[peek] else { throw InboxError.unknownProject(project: peek) }
             base.project = project.id
             registers = [project.register]
+            stage = "prepare"  // the intake's own keys, trust list and register for this project
             let trust = try prepared(project).trust
+            stage = "verify"
             let verified = try PackageVerifier.verify(path: claim.packagePath, trust: trust, expectedProject: project.id)
             let manifest = verified.manifest
             base.packageId = manifest.packageId
@@ -193,12 +195,11 @@ public final class Inbox {
             }
 
             stage = "archive"
-            let archivePath = try archive(claim, project: project, packageId: manifest.packageId, base: base)
+            try archive(claim, project: project, packageId: manifest.packageId, base: base)
             summary.delivered += 1
             summary.packages.append(PackageResult(time: PackageTime.now(), outcome: "delivered", upload: base.upload.map { RecordedText.safe($0) },
                                                   claim: claim.id, packageId: manifest.packageId, project: project.id,
                                                   path: deliveryDir, stage: nil, reason: nil))
-            _ = archivePath
         } catch let stop as Stop {
             throw stop
         } catch {
@@ -270,7 +271,7 @@ public final class Inbox {
     /// Renames the package into the archive. Which file it becomes is written into the claim
     /// first, so that a run killed right after the rename still gets its `archived` event written
     /// by the next run (`reconcileArchived`).
-    private func archive(_ claim: Claim, project: IntakeConfig.Project, packageId: String, base: AuditEvent) throws -> String {
+    private func archive(_ claim: Claim, project: IntakeConfig.Project, packageId: String, base: AuditEvent) throws {
         FileSystem.removeTree(claim.openedPath)
         FileSystem.removeTree(claim.linkingPath)
         let archiveDir = config.archive + "/" + project.id
@@ -283,7 +284,6 @@ public final class Inbox {
         crash.step("archived")
         try log(base, "archived")
         claim.remove()
-        return target
     }
 
     /// A claim without its package: a run died after archiving it. Writes the `archived` event
