@@ -16,7 +16,10 @@ extension Inbox {
     /// that resumes) keeps writing into the unlinked original, not into the quarantine. A refused
     /// entry is moved as it is (as `upload`) and never read. A package quarantined again under
     /// the same name replaces its earlier entry, so a requeued package does not pile up copies.
-    func quarantine(_ claim: Claim, stage: String, error: any Error, base: AuditEvent, summary: inout InboxSummary) {
+    ///
+    /// When the quarantine itself cannot be written (the disk is full), that is the intake's
+    /// fault: the package stays claimed and the run stops (`Stop`).
+    func quarantine(_ claim: Claim, stage: String, error: any Error, base: AuditEvent, summary: inout InboxSummary) throws {
         let message = (error as? SluisError)?.description ?? "internal error (\(type(of: error)))"
         let isDuplicate = (error as? InboxError).map { if case .duplicate = $0 { return true } else { return false } } ?? false
         let refusedKind = claim.refusedKind
@@ -52,9 +55,13 @@ extension Inbox {
             try FileSystem.rename(staging, target)
             try syncDirectory(at: config.quarantine)
             claim.remove()
-        } catch {
+        } catch let failure {
             // Leave the claim in place: the package is not lost, and the next run retries.
-            writeStandardError("sluis: cannot quarantine claim \(claim.id): \((error as? SluisError)?.description ?? "internal error")")
+            // Only while the package is still in the claim: once moved, the staging folder holds it,
+            // and the next run finishes the move (`recoverInterruptedQuarantines`).
+            if FileSystem.exists(claim.packagePath) { FileSystem.removeTree(config.quarantine + "/.tmp-" + claim.id) }
+            throw deferClaim(claim, stage: "quarantine", reason: "cannot quarantine the package (\(message)): " + IntakeFault.message(failure),
+                             category: .io, base: base, summary: &summary)
         }
         var e = base
         e.outcome = isDuplicate ? "duplicate" : (refusedKind != nil ? "refused" : "failed")

@@ -98,7 +98,7 @@ public final class Inbox {
             if attempts > Self.maximumAttempts {
                 var base = AuditEvent(event: "", claim: claim.id)
                 base.upload = claim.uploadName
-                quarantine(claim, stage: "resume", error: InboxError.interruptedTooOften(times: attempts - 1), base: base, summary: &summary)
+                try quarantine(claim, stage: "resume", error: InboxError.interruptedTooOften(times: attempts - 1), base: base, summary: &summary)
                 continue
             }
             try process(claim, into: &summary)
@@ -135,7 +135,7 @@ public final class Inbox {
             if let kind = claim.refusedKind {
                 var base = AuditEvent(event: "", claim: claim.id)
                 base.upload = name
-                quarantine(claim, stage: "claim", error: InboxError.notARegularUpload(kind: kind), base: base, summary: &summary)
+                try quarantine(claim, stage: "claim", error: InboxError.notARegularUpload(kind: kind), base: base, summary: &summary)
                 continue
             }
             try process(claim, into: &summary)
@@ -206,7 +206,7 @@ public final class Inbox {
             if let reading = IntakeFault.classify(error, registers: registers) {
                 throw deferClaim(claim, stage: stage, reason: reading.reason, category: reading.category, base: base, summary: &summary)
             }
-            quarantine(claim, stage: stage, error: error, base: base, summary: &summary)
+            try quarantine(claim, stage: stage, error: error, base: base, summary: &summary)
         }
     }
 
@@ -318,7 +318,7 @@ public final class Inbox {
 
     /// An intake fault while working on `claim`: removes its plaintext, leaves the package claimed
     /// (the attempt does not count as an interrupted one), records it, and returns the `Stop`.
-    private func deferClaim(_ claim: Claim, stage: String, reason: String, category: FailureCategory, base: AuditEvent,
+    func deferClaim(_ claim: Claim, stage: String, reason: String, category: FailureCategory, base: AuditEvent,
                          summary: inout InboxSummary) -> Stop {
         FileSystem.removeTree(claim.openedPath)
         FileSystem.removeTree(claim.linkingPath)

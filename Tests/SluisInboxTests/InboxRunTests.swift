@@ -136,3 +136,27 @@ final class InboxRunTests: XCTestCase {
         XCTAssertFalse(FileSystem.exists(config.archive), "never created by a run")
     }
 }
+
+extension InboxRunTests {
+    /// A quarantine that cannot be written (here: the quarantine folder made unwritable after the
+    /// start check) is the intake's fault: the package stays claimed and the run stops.
+    func testAQuarantineThatCannotBeWrittenDefersThePackage() throws {
+        upload("a.sluis")
+        let quarantine = config.quarantine, dir = self.dir!
+        // Root ignores modes: the quarantine is made unusable by replacing it with a file, while
+        // the package is being linked (after the run's start check).
+        let run = try inbox { _, _, _ in
+            FileSystem.removeTree(quarantine)
+            _ = dir.write("srv/quarantine", "not a folder")
+            throw LinkError.pseudonymColumnMissing(file: "survey.csv", column: "PSEUDO_BSN")
+        }
+        let summary = try run.runOnce()
+        XCTAssertEqual(summary.stoppedExitCode, 5, summary.stopped ?? "")
+        XCTAssertEqual(summary.packages.map(\.outcome), ["deferred"])
+        XCTAssertEqual(summary.packages.first?.stage, "quarantine")
+        XCTAssertEqual(try FileSystem.list(config.work).count, 1, "still claimed")
+        FileSystem.removeTree(config.quarantine)
+        XCTAssertEqual(try IntakeCheck.initialise(config), [config.quarantine])
+        XCTAssertEqual(try inbox(goodLinker).runOnce().delivered, 1)
+    }
+}
