@@ -122,3 +122,16 @@ final class KeyLifecycleCLITests: XCTestCase {
         try run(["verify", "p.sluis", "--trust", "trust"])
     }
 }
+
+extension KeyLifecycleCLITests {
+    /// New keys from keygen obey the same minimum passphrase length, unless forced.
+    func testKeygenRefusesAShortPassphraseUnlessForced() throws {
+        let r = try run(["keygen", "identity", "-o", "weak", "--passphrase-file", "short.passphrase"], expect: 2)
+        XCTAssertTrue(r.stderr.contains("12 characters"), r.stderr)
+        XCTAssertFalse(FileSystem.exists(dir.file("weak.key")) || FileSystem.exists(dir.file("weak.pub")))
+        try run(["keygen", "pseudonym", "--project", "P1", "-o", "weak.pkey", "--passphrase-file", "short.passphrase"], expect: 2)
+        XCTAssertFalse(FileSystem.exists(dir.file("weak.pkey")))
+        try run(["keygen", "identity", "-o", "weak", "--passphrase-file", "short.passphrase", "--force"])
+        XCTAssertTrue(FileSystem.exists(dir.file("weak.key")))
+    }
+}

@@ -73,10 +73,20 @@ func checkedNewProtection(unprotected: Bool, passphraseFile: String?, keyPath: S
     if unprotected { return try newKeyProtection(unprotected: true, passphraseFile: nil, keyPath: keyPath) }
     let source: PassphraseSource = passphraseFile.map { .file(path: $0) } ?? .terminal
     let words = try source.passphrase(prompt: "new passphrase for \(keyPath)", confirm: true)
-    let characters = words.withUnsafeBytes { String(decoding: $0, as: UTF8.self).count }
+    try refuseShortPassphrase(words, force: force)
+    return .passphrase(words)
+}
+
+/// Refuses a new passphrase of fewer than `minimumPassphraseCharacterCount` characters unless `force`.
+func refuseShortPassphrase(_ words: SecretBytes, force: Bool) throws {
+    // Counted in place, without a copy (a Swift string or array cannot be wiped): UTF-8 lead bytes.
+    let characters = words.withUnsafeBytes { bytes in
+        var n = 0
+        for b in bytes where b & 0xC0 != 0x80 { n += 1 }
+        return n
+    }
     if characters < minimumPassphraseCharacterCount && !force {
         throw UsageError("the new passphrase has fewer than \(minimumPassphraseCharacterCount) characters; "
                          + "choose a longer one (or give --force); nothing was written")
     }
-    return .passphrase(words)
 }
