@@ -41,6 +41,9 @@ public enum InboxError: SluisError, Equatable {
             return "the intake was interrupted \(n) times while processing this package (a crash, a kill, a power cut); "
                 + "set aside so that it does not hold up later uploads — see the audit log, then open it by hand"
         case let .couldNotRun(claim, reason, _):
+            if claim.isEmpty {
+                return "the intake could not run: \(reason); nothing was taken, and the next run after the fault is fixed takes the uploads"
+            }
             return "the intake could not run: \(reason); the package stays in work/claim-\(claim) "
                 + "and the next run after the fault is fixed delivers it"
         case let .notARegularUpload(kind):

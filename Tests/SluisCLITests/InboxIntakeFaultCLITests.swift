@@ -97,7 +97,7 @@ final class InboxIntakeFaultCLITests: InboxCLITestCase {
         try upload(a.path, as: "a.sluis")
         let r = try run(["inbox", "-c", "intake.json"])
         XCTAssertEqual(r.exitCode, 2, r.stderr)
-        XCTAssertTrue(r.stderr.contains("wrong passphrase"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("wrong passphrase") && r.stderr.contains("nothing was taken"), r.stderr)
         XCTAssertEqual(files(under: "srv/inbox"), ["a.sluis"])
         // --check unlocks every key, so it finds the wrong passphrase with an empty inbox too.
         FileSystem.removeTree(dir.file("srv/inbox/a.sluis"))
