@@ -87,6 +87,9 @@ public enum InboxShelf {
             if errno == EEXIST { throw InboxError.requeueTargetExists(path: target) }
             throw IOError.renameFailed(from: package, to: target, errno: errno)
         }
+        // It is complete: dated back past `settleSeconds`, so the next run takes it at once.
+        let settled = timeval(tv_sec: time(nil) - Int(config.settleSeconds) - 1, tv_usec: 0)
+        _ = utimes(target, [settled, settled])
         try syncDirectory(at: config.inbox)
         try syncDirectory(at: dir)
         let audit = try AuditLog(path: config.auditLog)
