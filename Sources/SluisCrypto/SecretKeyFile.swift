@@ -52,7 +52,7 @@ struct SecretKeyFile {
     /// Serialises a secret and writes it with mode 0600, never over an existing file.
     static func write(path: String, kind: Kind, publicFields: [(key: String, value: String)], secret: SecretBytes,
                       protection: KeyProtection, cost: Argon2Cost = .moderate,
-                      randomness: any RandomSource = SystemRandomSource()) throws {
+                      randomness: any RandomSource = SystemRandomSource(), overwrite: Bool = false) throws {
         var header = firstLine + "\n" + "kind: \(kind.rawValue)\n"
         for f in publicFields { header += "\(f.key): \(f.value)\n" }
         var body: [UInt8]
@@ -76,7 +76,7 @@ struct SecretKeyFile {
         }
         body.append(10)
         defer { body.withUnsafeMutableBytes { Sodium.zero($0) } }
-        let file = try AtomicFile(path: path, mode: 0o600, overwrite: false)
+        let file = try AtomicFile(path: path, mode: 0o600, overwrite: overwrite)
         try file.write(body)
         try file.commit()
     }

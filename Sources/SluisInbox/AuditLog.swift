@@ -9,7 +9,7 @@ import Glibc
 /// identifiers, pseudonyms or data values, and never file or column names from inside a package.
 public struct AuditEvent: Codable, Equatable, Sendable {
     public var time: String
-    /// claimed, resumed, verified, opened, linked, delivered, archived, quarantined, skipped
+    /// claimed, resumed, verified, opened, linked, delivered, archived, quarantined, refused, deferred, requeued
     public var event: String
     /// The claim folder's id (known before the package id is trusted).
     public var claim: String
@@ -56,6 +56,13 @@ public final class AuditLog {
     }
 
     public func append(_ event: AuditEvent) throws {
+        // Upload names and error messages may quote sender-written text: bound and escape it.
+        var event = event
+        event.upload = event.upload.map { RecordedText.safe($0) }
+        event.project = event.project.map { RecordedText.safe($0) }
+        event.packageId = event.packageId.map { RecordedText.safe($0) }
+        event.error = event.error.map { RecordedText.safe($0, limit: 1024) }
+        event.stage = event.stage.map { RecordedText.safe($0) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = Array(try encoder.encode(event))

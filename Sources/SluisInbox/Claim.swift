@@ -21,6 +21,12 @@ final class Claim {
     var linkingPath: String { directory + "/.linking" }
     /// The inbox file name, recorded at claim time.
     var uploadName: String?
+    /// Set when the claimed name turned out not to be a regular file with one link (swapped in
+    /// the moment between the check and the rename): it is set aside unread.
+    var refusedKind: String?
+    /// Written before the package is renamed into the archive: which archive file it becomes, so
+    /// that a run killed right after that rename can still write the `archived` audit event.
+    var archivingPath: String { directory + "/archiving" }
 
     private init(id: String, directory: String, lockFD: Int32) {
         self.id = id
@@ -33,27 +39,67 @@ final class Claim {
         close(lockFD)
     }
 
-    /// Claims `inbox/name` by renaming it into a new claim folder. Returns nil when another run
-    /// took it first (the rename found nothing).
-    static func take(upload name: String, inbox: String, work: String) throws -> Claim? {
-        let id = PackageTime.now().filter { $0.isNumber } + "-" + Hex.encode(Sodium.randomBytes(count: 4))
+    /// What became of an attempt to take an upload.
+    enum Taken {
+        case claimed(Claim)
+        /// Another run took it first (the name was gone).
+        case gone
+        /// The entry is not a regular file with one link: it was not read; the caller sets it aside.
+        case refused(kind: String)
+    }
+
+    /// A new claim id: the UTC time and 4 random bytes.
+    static func newId() -> String {
+        PackageTime.now().filter { $0.isNumber } + "-" + Hex.encode(Sodium.randomBytes(count: 4))
+    }
+
+    /// Claims `inbox/name` by renaming it into a new claim folder.
+    ///
+    /// The entry is first opened with `O_NOFOLLOW | O_NONBLOCK` (a link is refused, a pipe cannot
+    /// block the job) and `fstat`ed; after the rename the claimed name must still be that same
+    /// regular, singly linked file — so an entry swapped for a link between the look and the
+    /// rename is caught, and the job never reads through a link.
+    static func take(upload name: String, inbox: String, work: String) throws -> Taken {
+        let source = inbox + "/" + name
+        let fd = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            let e = errno
+            if e == ENOENT { return .gone }
+            if e == ELOOP { return .refused(kind: "a symbolic link") }
+            // An upload the job may not read would otherwise block every upload behind it.
+            if e == EACCES || e == EPERM { return .refused(kind: "a file the intake may not read (check the upload service's modes)") }
+            if e == ENXIO || e == ENODEV { return .refused(kind: "a special file (device, pipe or socket)") }
+            throw IOError.cannotOpen(path: source, errno: e)
+        }
+        var before = stat()
+        let statted = fstat(fd, &before)
+        close(fd)
+        guard statted == 0 else { throw IOError.readFailed(path: source, errno: errno) }
+        if let kind = InboxEntry.irregularKind(before) { return .refused(kind: kind) }
+
+        let id = newId()
         let dir = work + "/claim-" + id
         guard mkdir(dir, 0o700) == 0 else { throw IOError.cannotCreate(path: dir, errno: errno) }
         guard let claim = try lock(id: id, directory: dir, wait: false) else {
             FileSystem.removeTree(dir)
-            return nil
+            return .gone
         }
         try FileSystem.writeAtomically(Array(name.utf8), to: dir + "/upload-name", mode: 0o600)
-        if rename(inbox + "/" + name, claim.packagePath) != 0 {
+        if rename(source, claim.packagePath) != 0 {
             let e = errno
             FileSystem.removeTree(dir)
-            if e == ENOENT { return nil }
-            throw IOError.renameFailed(from: inbox + "/" + name, to: claim.packagePath, errno: e)
+            if e == ENOENT { return .gone }
+            throw IOError.renameFailed(from: source, to: claim.packagePath, errno: e)
         }
         try syncDirectory(at: dir)
         try syncDirectory(at: inbox)
         claim.uploadName = name
-        return claim
+        var after = stat()
+        guard lstat(claim.packagePath, &after) == 0 else { throw IOError.cannotOpen(path: claim.packagePath, errno: errno) }
+        if after.st_ino != before.st_ino || after.st_dev != before.st_dev || InboxEntry.irregularKind(after) != nil {
+            claim.refusedKind = InboxEntry.irregularKind(after) ?? "a file that was replaced while it was being taken"
+        }
+        return .claimed(claim)
     }
 
     /// Locks an existing claim folder left by an earlier run; nil when a live run holds it.
@@ -93,6 +139,14 @@ final class Claim {
         let previous = (try? FileSystem.readAll(path, limitByteCount: 32)).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
         try FileSystem.writeAtomically(Array(String(previous + 1).utf8), to: path, mode: 0o600)
         return previous + 1
+    }
+
+    /// Takes back the count of `recordAttempt` when the attempt ended in an orderly way (an intake
+    /// fault stopped the run): only runs that died count towards `Inbox.maximumAttempts`.
+    func undoAttempt() {
+        let path = directory + "/attempts"
+        let previous = (try? FileSystem.readAll(path, limitByteCount: 32)).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 1
+        try? FileSystem.writeAtomically(Array(String(max(previous - 1, 0)).utf8), to: path, mode: 0o600)
     }
 
     /// Removes the claim folder (plaintext first), while still holding the lock.

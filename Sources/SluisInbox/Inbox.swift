@@ -27,16 +27,6 @@ public struct LinkOutcome: Sendable {
 /// Links an opened package folder into `outputDirectory` (which exists and is empty) for a project.
 public typealias InboxLinker = (_ opened: OpenedPackage, _ outputDirectory: String, _ project: IntakeConfig.Project) throws -> LinkOutcome
 
-/// The totals of one run, for the summary line and the exit code.
-public struct InboxSummary: Codable, Sendable {
-    public var delivered = 0
-    public var quarantined = 0
-    public var duplicates = 0
-    public var waiting = 0
-    public var busy = 0
-    public init() {}
-}
-
 /// `sluis inbox`: takes every complete upload, verifies, opens, links and delivers it, and sets
 /// aside what fails — without losing, duplicating or half-delivering anything (docs/intake.md).
 ///
@@ -48,20 +38,26 @@ public struct InboxSummary: Codable, Sendable {
 ///
 /// Every arrow is one atomic rename. The delivered folder carries `sluis-delivery.json` naming
 /// its claim, which is how a resumed run tells "I delivered this before I died" from a replay.
+///
+/// A fault of the package quarantines it; a fault of the intake (`IntakeFault`) stops the run and
+/// leaves the package claimed, to be delivered by the next run after the fix.
 public final class Inbox {
     public let config: IntakeConfig
-    private let identity: Identity
-    private let audit: AuditLog
+    private let loadIdentity: () throws -> Identity
+    private var loadedIdentity: Identity?
+    private var resources: [String: ProjectResources] = [:]
+    let audit: AuditLog
     private let linker: InboxLinker
-    private let crash: CrashInjection
+    let crash: CrashInjection
 
-    public init(config: IntakeConfig, identity: Identity, linker: @escaping InboxLinker) throws {
+    /// Checks the layout (folders, modes, one file system, key and register files) before
+    /// anything is touched. `identity` is called only when there is a package to take, so an empty
+    /// inbox never unlocks a key.
+    public init(config: IntakeConfig, identity: @escaping () throws -> Identity, linker: @escaping InboxLinker) throws {
+        try IntakeCheck.checkLayout(config)
         self.config = config
-        self.identity = identity
+        self.loadIdentity = identity
         self.linker = linker
-        for dir in [config.inbox, config.work, config.delivery, config.archive, config.quarantine] {
-            try FileSystem.makeDirectories(dir, mode: 0o700)
-        }
         self.audit = try AuditLog(path: config.auditLog)
         self.crash = CrashInjection()
     }
@@ -69,13 +65,36 @@ public final class Inbox {
     /// How many runs may die while processing one package before it is quarantined.
     public static let maximumAttempts = 3
 
+    /// Thrown inside a run when an intake fault must stop it.
+    struct Stop: Error {
+        let fault: InboxError
+    }
+
     /// One pass over the work folder (interrupted claims first) and the inbox.
     public func runOnce() throws -> InboxSummary {
         var summary = InboxSummary()
-        try recoverInterruptedQuarantines()
+        summary.started = PackageTime.now()
+        do {
+            try recoverInterruptedQuarantines()
+            try resumeClaims(into: &summary)
+            try takeUploads(into: &summary)
+        } catch let stop as Stop {
+            summary.stopped = stop.fault.description
+            summary.stoppedExitCode = stop.fault.category.rawValue
+        }
+        summary.finished = PackageTime.now()
+        return summary
+    }
+
+    private func resumeClaims(into summary: inout InboxSummary) throws {
         for name in try FileSystem.list(config.work) where name.hasPrefix("claim-") {
             guard let claim = try Claim.resume(directory: config.work + "/" + name) else { summary.busy += 1; continue }
-            guard FileSystem.exists(claim.packagePath) else { claim.remove(); continue }
+            guard FileSystem.exists(claim.packagePath) else {
+                try reconcileArchived(claim)
+                claim.remove()
+                continue
+            }
+            try unlockIdentity(claim: claim.id)
             var event = AuditEvent(event: "resumed", claim: claim.id)
             event.upload = claim.uploadName
             try audit.append(event)
@@ -85,75 +104,80 @@ public final class Inbox {
             if attempts > Self.maximumAttempts {
                 var base = AuditEvent(event: "", claim: claim.id)
                 base.upload = claim.uploadName
-                quarantine(claim, stage: "resume", error: InboxError.interruptedTooOften(times: attempts - 1), base: base, summary: &summary)
+                try quarantine(claim, stage: "resume", error: InboxError.interruptedTooOften(times: attempts - 1), base: base, summary: &summary)
                 continue
             }
-            process(claim, into: &summary)
+            try process(claim, into: &summary)
         }
-        for name in try FileSystem.list(config.inbox) {
-            guard isCandidate(name) else {
-                if name.hasSuffix(".part") || name.hasPrefix(".") { summary.waiting += 1 }
+    }
+
+    private func takeUploads(into summary: inout InboxSummary) throws {
+        for entry in try InboxEntry.scan(config.inbox, settleSeconds: config.settleSeconds, staleSeconds: config.staleSeconds) {
+            switch entry.state {
+            case .ignored: continue
+            case .uploading: summary.waiting += 1; continue
+            case .stale:
+                summary.stale += 1
+                summary.staleUploads.append(StaleUpload(name: entry.display, byteCount: entry.byteCount, ageSeconds: Int(entry.ageSeconds)))
                 continue
+            case let .refused(kind):
+                refuse(entry, kind: kind, summary: &summary)
+                continue
+            case .ready: break
             }
-            guard isSettled(config.inbox + "/" + name) else { summary.waiting += 1; continue }
-            guard let claim = try Claim.take(upload: name, inbox: config.inbox, work: config.work) else { continue }
+            guard let name = entry.name, entry.isStable(in: config.inbox) else { summary.waiting += 1; continue }
+            try unlockIdentity(claim: nil)
+            let claim: Claim
+            switch try Claim.take(upload: name, inbox: config.inbox, work: config.work) {
+            case .gone: continue
+            case let .refused(kind): refuse(entry, kind: kind, summary: &summary); continue
+            case let .claimed(c): claim = c
+            }
             var event = AuditEvent(event: "claimed", claim: claim.id)
             event.upload = name
             try audit.append(event)
             _ = try claim.recordAttempt()
             crash.step("claimed")
-            process(claim, into: &summary)
-        }
-        return summary
-    }
-
-    /// A run that died while quarantining may have moved a package into a hidden staging folder
-    /// (`quarantine/.tmp-<claim>`) without renaming that folder into place: finish the rename, so
-    /// the package is visible, unless its claim is still alive.
-    func recoverInterruptedQuarantines() throws {
-        for name in try FileSystem.list(config.quarantine) where name.hasPrefix(".tmp-") {
-            let claimId = String(name.dropFirst(5))
-            let staging = config.quarantine + "/" + name
-            guard FileSystem.exists(staging + "/package.sluis") else { continue }
-            if let claim = try Claim.resume(directory: config.work + "/claim-" + claimId) {
-                // The claim's lock was free: its run is gone. It has no package left, so it is done with.
-                claim.remove()
-            } else if FileSystem.isDirectory(config.work + "/claim-" + claimId) {
-                continue  // a live run is quarantining it right now
+            if let kind = claim.refusedKind {
+                var base = AuditEvent(event: "", claim: claim.id)
+                base.upload = name
+                try quarantine(claim, stage: "claim", error: InboxError.notARegularUpload(kind: kind), base: base, summary: &summary)
+                continue
             }
-            try FileSystem.rename(staging, config.quarantine + "/recovered-" + claimId)
-            try syncDirectory(at: config.quarantine)
+            try process(claim, into: &summary)
         }
     }
 
-    /// An upload is a visible `*.sluis` file; `.part` files and hidden temporary files are uploads in progress.
-    func isCandidate(_ name: String) -> Bool {
-        !name.hasPrefix(".") && name.hasSuffix(".sluis") && !name.hasSuffix(".part")
+    /// Unlocks the intake identity (Argon2id) the first time a run has a package to work on.
+    private func unlockIdentity(claim: String?) throws {
+        guard loadedIdentity == nil else { return }
+        do { loadedIdentity = try loadIdentity() } catch {
+            let reading = IntakeFault.classify(IntakeFault.Raised(underlying: error)) ?? (IntakeFault.message(error), .usage)
+            throw Stop(fault: .couldNotRun(claim: claim ?? "", reason: reading.reason, category: reading.category))
+        }
     }
 
-    /// The file's modification time is at least `settleSeconds` old, and its size did not change
-    /// across a short second look.
-    func isSettled(_ path: String) -> Bool {
-        var first = stat()
-        guard stat(path, &first) == 0, (first.st_mode & S_IFMT) == S_IFREG else { return false }
-        let age = Date().timeIntervalSince1970 - Double(first.st_mtim.tv_sec)
-        guard age >= config.settleSeconds else { return false }
-        usleep(50_000)
-        var second = stat()
-        guard stat(path, &second) == 0 else { return false }
-        return first.st_size == second.st_size && first.st_mtim.tv_sec == second.st_mtim.tv_sec
-            && first.st_mtim.tv_nsec == second.st_mtim.tv_nsec
+    /// The project's trust list and keys, prepared once per run (an intake fault when they fail).
+    private func prepared(_ project: IntakeConfig.Project) throws -> ProjectResources {
+        if let r = resources[project.id] { return r }
+        let r = try ProjectResources.prepare(project, config: config)
+        resources[project.id] = r
+        return r
     }
 
-    private func process(_ claim: Claim, into summary: inout InboxSummary) {
+    private func process(_ claim: Claim, into summary: inout InboxSummary) throws {
         var stage = "verify"
         var base = AuditEvent(event: "", claim: claim.id)
         base.upload = claim.uploadName
+        var registers: [String] = []
         do {
             let peek = try PackagePeek.project(of: claim.packagePath)
             guard let project = config.projects[peek] else { throw InboxError.unknownProject(project: peek) }
             base.project = project.id
-            let trust = try TrustStore(publicKeyFiles: project.trust, project: project.id)
+            registers = [project.register]
+            stage = "prepare"  // the intake's own keys, trust list and register for this project
+            let trust = try prepared(project).trust
+            stage = "verify"
             let verified = try PackageVerifier.verify(path: claim.packagePath, trust: trust, expectedProject: project.id)
             let manifest = verified.manifest
             base.packageId = manifest.packageId
@@ -166,69 +190,129 @@ public final class Inbox {
             stage = "deliver"
             if let owner = deliveredBy(deliveryDir) {
                 guard owner == claim.id else { throw InboxError.duplicate(packageId: manifest.packageId) }
+                // Delivered by this claim before the run died: the `delivered` event may be missing.
+                if !auditHas(claim: claim.id, event: "delivered") { try log(base, "delivered") }
             } else {
                 if FileSystem.exists(config.archive + "/" + project.id + "/" + manifest.packageId + ".sluis") {
                     throw InboxError.duplicate(packageId: manifest.packageId)
                 }
-                var e = base
-                // `linked/` appears by one rename only when linking completed: a run that died
-                // after it goes straight on to delivery; anything less is redone from the package.
-                if !FileSystem.isDirectory(claim.linkedPath) {
-                    stage = "open"
-                    FileSystem.removeTree(claim.linkingPath)
-                    FileSystem.removeTree(claim.openedPath)
-                    let opened = try PackageOpener.open(path: claim.packagePath, identity: identity, trust: trust,
-                                                        expectedProject: project.id, outputDirectory: claim.openedPath)
-                    e.rows = opened.inner.files.reduce(0) { $0 + $1.rows }
-                    try log(e, "opened")
-                    crash.step("opened")
-
-                    stage = "link"
-                    guard mkdir(claim.linkingPath, 0o700) == 0 else { throw IOError.cannotCreate(path: claim.linkingPath, errno: errno) }
-                    let outcome = try linker(opened, claim.linkingPath, project)
-                    let marker = DeliveryMarker(claim: claim.id, packageId: manifest.packageId, project: project.id,
-                                                signer: verified.signer.fingerprint, deliveredAt: PackageTime.now())
-                    try FileSystem.writeAtomically(try JSONEncoder().encode(marker).map { $0 } + [0x0A],
-                                                   to: claim.linkingPath + "/" + DeliveryMarker.fileName, mode: 0o640)
-                    // The project environment's group reads deliveries (docs/intake.md): 0750/0640.
-                    for name in try FileSystem.list(claim.linkingPath) { chmod(claim.linkingPath + "/" + name, 0o640) }
-                    chmod(claim.linkingPath, 0o750)
-                    try syncDirectory(at: claim.linkingPath)
-                    try FileSystem.rename(claim.linkingPath, claim.linkedPath)
-                    try syncDirectory(at: claim.directory)
-                    FileSystem.removeTree(claim.openedPath)
-                    e.rows = outcome.rows
-                    e.linkRate = outcome.linkRate
-                    e.collisions = outcome.collisions
-                    e.registerChanged = outcome.registerChanged
-                    try log(e, "linked")
-                    crash.step("linked")
-                }
-
-                stage = "deliver"
-                try FileSystem.makeDirectories(config.delivery + "/" + project.id, mode: 0o750)
-                if rename(claim.linkedPath, deliveryDir) != 0 {
-                    // Someone delivered the same package id in the meantime: a replay.
-                    throw InboxError.duplicate(packageId: manifest.packageId)
-                }
-                try syncDirectory(at: config.delivery + "/" + project.id)
-                try log(e, "delivered")
-                crash.step("delivered")
+                try openAndLink(claim, verified: verified, project: project, trust: trust, deliveryDir: deliveryDir,
+                                base: base, stage: &stage)
             }
 
             stage = "archive"
-            FileSystem.removeTree(claim.openedPath)
-            FileSystem.removeTree(claim.linkingPath)
-            let archiveDir = config.archive + "/" + project.id
-            try FileSystem.makeDirectories(archiveDir, mode: 0o700)
-            try FileSystem.rename(claim.packagePath, archiveDir + "/" + manifest.packageId + ".sluis")
-            try syncDirectory(at: archiveDir)
-            crash.step("archived")
-            claim.remove()
-            try log(base, "archived")
+            try archive(claim, project: project, packageId: manifest.packageId, base: base)
             summary.delivered += 1
+            summary.packages.append(PackageResult(time: PackageTime.now(), outcome: "delivered", upload: base.upload.map { RecordedText.safe($0) },
+                                                  claim: claim.id, packageId: manifest.packageId, project: project.id,
+                                                  path: deliveryDir, stage: nil, reason: nil))
+        } catch let stop as Stop {
+            throw stop
         } catch {
-            quarantine(claim, stage: stage, error: error, base: base, summary: &summary)
+            if let reading = IntakeFault.classify(error, registers: registers) {
+                throw deferClaim(claim, stage: stage, reason: reading.reason, category: reading.category, base: base, summary: &summary)
+            }
+            try quarantine(claim, stage: stage, error: error, base: base, summary: &summary)
+        }
+    }
+
+    /// Opens the package into the claim folder and links it into `linked/` (skipped when a run
+    /// that died had finished linking), then delivers it by one rename.
+    private func openAndLink(_ claim: Claim, verified: VerifiedPackage, project: IntakeConfig.Project, trust: TrustStore,
+                             deliveryDir: String, base: AuditEvent, stage: inout String) throws {
+        let manifest = verified.manifest
+        var e = base
+        // `linked/` appears by one rename only when linking completed: a run that died
+        // after it goes straight on to delivery; anything less is redone from the package.
+        if !FileSystem.isDirectory(claim.linkedPath) {
+            stage = "open"
+            FileSystem.removeTree(claim.linkingPath)
+            FileSystem.removeTree(claim.openedPath)
+            guard let identity = loadedIdentity else { throw InboxError.locked(path: config.identity) }
+            let opened = try PackageOpener.open(path: claim.packagePath, identity: identity, trust: trust,
+                                                expectedProject: project.id, outputDirectory: claim.openedPath)
+            e.rows = opened.inner.files.reduce(0) { $0 + $1.rows }
+            try log(e, "opened")
+            crash.step("opened")
+
+            stage = "link"
+            guard mkdir(claim.linkingPath, 0o700) == 0 else { throw IOError.cannotCreate(path: claim.linkingPath, errno: errno) }
+            let outcome = try linker(opened, claim.linkingPath, project)
+            try LinkReportPaths.rewrite(in: claim.linkingPath, opened: claim.openedPath, deliveredTo: deliveryDir,
+                                        archive: archivePath(project.id, manifest.packageId))
+            let marker = DeliveryMarker(claim: claim.id, packageId: manifest.packageId, project: project.id,
+                                        signer: verified.signer.fingerprint, deliveredAt: PackageTime.now())
+            try FileSystem.writeAtomically(try JSONEncoder().encode(marker).map { $0 } + [0x0A],
+                                           to: claim.linkingPath + "/" + DeliveryMarker.fileName, mode: 0o640)
+            // The project environment's group reads deliveries (docs/intake.md): 0750/0640.
+            for name in try FileSystem.list(claim.linkingPath) { chmod(claim.linkingPath + "/" + name, 0o640) }
+            chmod(claim.linkingPath, 0o750)
+            try syncDirectory(at: claim.linkingPath)
+            try FileSystem.rename(claim.linkingPath, claim.linkedPath)
+            try syncDirectory(at: claim.directory)
+            FileSystem.removeTree(claim.openedPath)
+            e.rows = outcome.rows
+            e.linkRate = outcome.linkRate
+            e.collisions = outcome.collisions
+            e.registerChanged = outcome.registerChanged
+            try log(e, "linked")
+            crash.step("linked")
+        }
+
+        stage = "deliver"
+        try FileSystem.makeDirectories(config.delivery + "/" + project.id, mode: 0o750)
+        if rename(claim.linkedPath, deliveryDir) != 0 {
+            let code = errno
+            // Someone delivered the same package id in the meantime: a replay.
+            if code == EEXIST || code == ENOTEMPTY { throw InboxError.duplicate(packageId: manifest.packageId) }
+            throw IOError.renameFailed(from: claim.linkedPath, to: deliveryDir, errno: code)
+        }
+        try syncDirectory(at: config.delivery + "/" + project.id)
+        try log(e, "delivered")
+        crash.step("delivered")
+    }
+
+    func archivePath(_ project: String, _ packageId: String) -> String {
+        config.archive + "/" + project + "/" + packageId + ".sluis"
+    }
+
+    /// Renames the package into the archive. Which file it becomes is written into the claim
+    /// first, so that a run killed right after the rename still gets its `archived` event written
+    /// by the next run (`reconcileArchived`).
+    private func archive(_ claim: Claim, project: IntakeConfig.Project, packageId: String, base: AuditEvent) throws {
+        FileSystem.removeTree(claim.openedPath)
+        FileSystem.removeTree(claim.linkingPath)
+        let archiveDir = config.archive + "/" + project.id
+        let target = archivePath(project.id, packageId)
+        try FileSystem.makeDirectories(archiveDir, mode: 0o700)
+        let pending = PendingArchive(path: target, event: base)
+        try FileSystem.writeAtomically(try JSONEncoder().encode(pending).map { $0 }, to: claim.archivingPath, mode: 0o600)
+        try FileSystem.rename(claim.packagePath, target)
+        try syncDirectory(at: archiveDir)
+        crash.step("archived")
+        try log(base, "archived")
+        claim.remove()
+    }
+
+    /// A claim without its package: a run died after archiving it. Writes the `archived` event
+    /// that run may not have written.
+    func reconcileArchived(_ claim: Claim) throws {
+        guard let bytes = try? FileSystem.readAll(claim.archivingPath, limitByteCount: 1 << 16),
+              let pending = try? JSONDecoder().decode(PendingArchive.self, from: Data(bytes)),
+              FileSystem.exists(pending.path), !auditHas(claim: claim.id, event: "archived") else { return }
+        try log(pending.event, "archived")
+    }
+
+    /// Whether the audit log's recent part (the last 8 MiB) holds `event` for `claim`: only asked
+    /// when resuming a claim a dead run left, whose events are recent.
+    func auditHas(claim: String, event: String) -> Bool {
+        guard let input = try? FileInput(path: config.auditLog), let size = input.size() else { return false }
+        let count = Int(min(size, 8 << 20))
+        guard let tail = try? FileRangeSource.readExactly(input, offset: size - UInt64(count), count: count) else { return false }
+        let claimField = "\"claim\":\"\(claim)\"", eventField = "\"event\":\"\(event)\""
+        return tail.split(separator: 0x0A).contains { line in
+            let text = String(decoding: line, as: UTF8.self)
+            return text.contains(claimField) && text.contains(eventField)
         }
     }
 
@@ -240,43 +324,26 @@ public final class Inbox {
         return marker.claim
     }
 
-    private func quarantine(_ claim: Claim, stage: String, error: any Error, base: AuditEvent, summary: inout InboxSummary) {
-        let message = (error as? SluisError)?.description ?? "internal error (\(type(of: error)))"
-        let isDuplicate = (error as? InboxError).map { if case .duplicate = $0 { return true } else { return false } } ?? false
-        // A verified package id names the folder; an unverified one could be forged, so the claim id does.
-        let name = base.packageId.map { $0 + (isDuplicate ? "-duplicate-" + claim.id : "") } ?? "unverified-" + claim.id
-        let target = config.quarantine + "/" + name
+    /// An intake fault while working on `claim`: removes its plaintext, leaves the package claimed
+    /// (the attempt does not count as an interrupted one), records it, and returns the `Stop`.
+    func deferClaim(_ claim: Claim, stage: String, reason: String, category: FailureCategory, base: AuditEvent,
+                         summary: inout InboxSummary) -> Stop {
         FileSystem.removeTree(claim.openedPath)
         FileSystem.removeTree(claim.linkingPath)
-        FileSystem.removeTree(claim.linkedPath)
-        do {
-            let staging = config.quarantine + "/.tmp-" + claim.id
-            FileSystem.removeTree(staging)
-            try FileSystem.makeDirectories(staging, mode: 0o700)
-            let reason = QuarantineReason(stage: stage, error: message, time: PackageTime.now(), claim: claim.id,
-                                          upload: claim.uploadName, packageId: base.packageId, project: base.project,
-                                          signer: base.signer, duplicate: isDuplicate)
-            try FileSystem.writeAtomically(try CanonicalJSON.bytes(reason), to: staging + "/reason.json", mode: 0o640)
-            try FileSystem.rename(claim.packagePath, staging + "/package.sluis")
-            try syncDirectory(at: staging)
-            crash.step("quarantining")
-            try FileSystem.rename(staging, FileSystem.exists(target) ? target + "-" + claim.id : target)
-            try syncDirectory(at: config.quarantine)
-            claim.remove()
-        } catch {
-            // Leave the claim in place: the package is not lost, and the next run retries.
-            writeStandardError("sluis: cannot quarantine claim \(claim.id): \((error as? SluisError)?.description ?? "internal error")")
-        }
+        claim.undoAttempt()
+        let fault = InboxError.couldNotRun(claim: claim.id, reason: reason, category: category)
         var e = base
-        e.outcome = isDuplicate ? "duplicate" : "failed"
+        e.outcome = "deferred"
         e.stage = stage
-        e.error = message
-        try? log(e, "quarantined")
-        if isDuplicate { summary.duplicates += 1 }
-        summary.quarantined += 1
+        e.error = fault.description
+        try? log(e, "deferred")
+        summary.packages.append(PackageResult(time: PackageTime.now(), outcome: "deferred", upload: base.upload.map { RecordedText.safe($0) },
+                                              claim: claim.id, packageId: base.packageId, project: base.project,
+                                              path: claim.directory, stage: stage, reason: RecordedText.safe(reason, limit: 1024)))
+        return Stop(fault: fault)
     }
 
-    private func log(_ base: AuditEvent, _ event: String) throws {
+    func log(_ base: AuditEvent, _ event: String) throws {
         var e = base
         e.event = event
         e.time = PackageTime.now()
@@ -294,29 +361,9 @@ struct DeliveryMarker: Codable {
     var deliveredAt: String
 }
 
-/// `quarantine/<id>/reason.json`: why a package was set aside. Never data values.
-struct QuarantineReason: Codable {
-    var stage: String
-    var error: String
-    var time: String
-    var claim: String
-    var upload: String?
-    var packageId: String?
-    var project: String?
-    var signer: String?
-    var duplicate: Bool
+/// `work/claim-ID/archiving`: the archive file the package is about to become, and the audit
+/// event to write for it.
+struct PendingArchive: Codable {
+    var path: String
+    var event: AuditEvent
 }
-
-/// Test hook: `SLUIS_INBOX_CRASH_AT=N` makes the process exit abruptly (as kill -9 would leave
-/// things) at the Nth step it reaches. Steps: claimed, verified, opened, linked, delivered, archived.
-final class CrashInjection {
-    private let target: Int?
-    private var count = 0
-    init() { target = ProcessInfo.processInfo.environment["SLUIS_INBOX_CRASH_AT"].flatMap(Int.init) }
-    func step(_ name: String) {
-        count += 1
-        if let target, count == target { _exit(137) }
-    }
-}
-
-

@@ -17,6 +17,8 @@ public struct IntakeConfig: Sendable {
     public var auditLog: String
     /// An upload is taken only when its modification time is at least this many seconds old.
     public var settleSeconds: Double
+    /// A hidden or `.part` upload unchanged for this many seconds is reported as stale.
+    public var staleSeconds: Double = 86_400
     public var projects: [String: Project]
 
     public struct Project: Sendable {
@@ -33,7 +35,7 @@ public struct IntakeConfig: Sendable {
     }
 
     static let topKeys: Set<String> = ["version", "inbox", "work", "delivery", "archive", "quarantine", "identity",
-                                       "passphraseFile", "auditLog", "settleSeconds", "projects"]
+                                       "passphraseFile", "auditLog", "settleSeconds", "staleSeconds", "projects"]
     /// The link.json settings that apply per project (paths and layouts come from elsewhere).
     static let linkKeys: Set<String> = ["register", "output", "unmatchedCode", "surrogateWidth", "rendering", "onCollision", "comment"]
     static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "surrogateKey", "link"]
@@ -78,6 +80,10 @@ public struct IntakeConfig: Sendable {
         if let s = root["settleSeconds"] {
             guard let n = s as? Double, n >= 0 else { throw fail("settleSeconds", "must be a number ≥ 0") }
             config.settleSeconds = n
+        }
+        if let s = root["staleSeconds"] {
+            guard let n = s as? Double, n >= 0 else { throw fail("staleSeconds", "must be a number ≥ 0") }
+            config.staleSeconds = n
         }
         guard let projects = root["projects"] as? [String: Any], !projects.isEmpty else {
             throw fail("projects", "must be an object with at least one project")

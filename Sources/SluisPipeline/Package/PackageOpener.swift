@@ -22,7 +22,8 @@ public struct OpenedPackage {
 /// row count in the inner manifest before it gets its name in the staging folder. Only then is the
 /// staging folder renamed to the target in one step; on any failure it is removed, so no plaintext
 /// remains — and a process killed outright leaves at most checked files in a hidden folder, which
-/// the next `open` beside it removes (stale staging folders go first).
+/// the next `open` into the same parent folder removes, whatever its output name (a staging folder
+/// is `flock`ed while its open runs, so only those of dead processes are removed).
 public enum PackageOpener {
     /// The name of the metadata file written beside the data files.
     public static let metadataFileName = "sluis-manifest.json"
@@ -37,9 +38,13 @@ public enum PackageOpener {
 
         let (parent, base) = splitPath(target)
         try FileSystem.makeDirectories(parent)
-        removeStaleStaging(parent: parent, base: base)
+        removeStaleStaging(parent: parent)
         let staging = parent + "/." + base + ".sluis-open-" + Hex.encode(Sodium.randomBytes(count: 6))
         guard mkdir(staging, 0o700) == 0 else { throw IOError.cannotCreate(path: staging, errno: errno) }
+        // Held while this open works: a staging folder whose lock is free belongs to a dead process.
+        let stagingLock = Glibc.open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if stagingLock >= 0 { flock(stagingLock, LOCK_EX) }
+        defer { if stagingLock >= 0 { close(stagingLock) } }
         var committed = false
         defer { if !committed { FileSystem.removeTree(staging) } }
 
@@ -169,10 +174,15 @@ public enum PackageOpener {
         try FileSystem.writeAtomically(bytes, to: path, mode: 0o600)
     }
 
-    static func removeStaleStaging(parent: String, base: String) {
-        let prefix = "." + base + ".sluis-open-"
-        for name in (try? FileSystem.list(parent)) ?? [] where name.hasPrefix(prefix) {
-            FileSystem.removeTree(parent + "/" + name)
+    /// Removes the staging folders a killed `open` left in `parent` — for any output name, not
+    /// only this one — skipping those a live `open` holds locked.
+    static func removeStaleStaging(parent: String) {
+        for name in (try? FileSystem.list(parent)) ?? [] where name.hasPrefix(".") && name.contains(".sluis-open-") {
+            let path = parent + "/" + name
+            let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { FileSystem.removeTree(path) }
+            close(fd)
         }
     }
 }

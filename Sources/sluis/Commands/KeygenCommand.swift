@@ -26,13 +26,15 @@ struct KeygenIdentityCommand: ParsableCommand {
     var unprotected = false
     @Option(help: "Read the new passphrase from this file (mode 0600) instead of the terminal.")
     var passphraseFile: String?
+    @Flag(help: "Accept a passphrase shorter than 12 characters.")
+    var force = false
 
     func run() throws {
         try reportingErrors {
             let pubPath = output + ".pub", keyPath = output + ".key"
             for p in [pubPath, keyPath] where FileSystem.exists(p) { throw IOError.alreadyExists(path: p) }
             let identity = try Identity.generate(comment: comment)
-            let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: keyPath)
+            let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: keyPath, force: force)
             try identity.write(secretKeyFile: keyPath, protection: protection)
             do {
                 try identity.write(publicKeyFile: pubPath)
@@ -59,6 +61,8 @@ struct KeygenPseudonymCommand: ParsableCommand {
     var unprotected = false
     @Option(help: "Read the new passphrase from this file (mode 0600) instead of the terminal.")
     var passphraseFile: String?
+    @Flag(help: "Accept a passphrase shorter than 12 characters.")
+    var force = false
     @Option(help: "Make a key whose pseudonyms are free of collisions over this register (CSV, as for sluis link); retries with a new key when needed.")
     var checkRegister: String?
     @Option(help: "The pseudonym rendering the project uses, for --check-register (default decimal:17).")
@@ -91,7 +95,7 @@ struct KeygenPseudonymCommand: ParsableCommand {
                 }
                 print("checked: no pseudonym collisions over \(register) (\(rendering); \(domains.map(\.label).joined(separator: ", ")))")
             }
-            let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: output)
+            let protection = try newKeyProtection(unprotected: unprotected, passphraseFile: passphraseFile, keyPath: output, force: force)
             try key.write(secretKeyFile: output, protection: protection)
             print("wrote \(output) (keep it private)")
             print("project: \(key.projectId)")
@@ -101,12 +105,15 @@ struct KeygenPseudonymCommand: ParsableCommand {
 }
 
 /// The protection for a new key: a passphrase (asked twice on a terminal) or, with a loud warning, none.
-func newKeyProtection(unprotected: Bool, passphraseFile: String?, keyPath: String) throws -> KeyProtection {
+/// A passphrase shorter than 12 characters is refused unless `force`.
+func newKeyProtection(unprotected: Bool, passphraseFile: String?, keyPath: String, force: Bool = false) throws -> KeyProtection {
     if unprotected {
         printError("sluis: WARNING: \(keyPath) is NOT protected by a passphrase: anyone who can read it can use it. "
             + "Use unprotected keys only for demos and tests.")
         return .none
     }
     let source = PassphraseSource.resolve(passphraseFile: passphraseFile)
-    return .passphrase(try source.passphrase(prompt: "new passphrase for \(keyPath)", confirm: true))
+    let words = try source.passphrase(prompt: "new passphrase for \(keyPath)", confirm: true)
+    try refuseShortPassphrase(words, force: force)
+    return .passphrase(words)
 }
