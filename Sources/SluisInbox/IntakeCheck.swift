@@ -119,7 +119,7 @@ public enum IntakeCheck {
     /// The register's header has the columns linking needs: RINPERSOONS and RINPERSOON, and a
     /// BSN column or all four demographic columns (the domains a package can be linked on).
     static func checkRegisterColumns(_ project: IntakeConfig.Project, _ config: IntakeConfig) throws {
-        let columns = (try? ProjectLinker.settings(project))?.register?.columns ?? RegisterColumns()
+        let columns = try ProjectLinker.checkSettings(of: project, configPath: config.path).register?.columns ?? RegisterColumns()
         let jsonPath = "projects.\(project.id).register"
         let header: Set<String>
         do { header = Set(try CSVReader(path: project.register).columnNames) } catch {

@@ -43,7 +43,8 @@ final class LoadedPipelineTests: PipelineTestCase {
         XCTAssertThrowsError(try p.pseudonymiseAll(key: key, into: out)) { error in
             XCTAssertTrue((error as? SluisError)?.description.contains("data.csv:3") ?? false)
         }
-        XCTAssertEqual(try FileSystem.list(out), [])
+        XCTAssertFalse(FileSystem.exists(out), "no output folder appears")
+        XCTAssertEqual(try FileSystem.list(dir.path).filter { $0.hasPrefix(".") }, [], "no staging folder is left")
     }
 
     func testPseudonymiseAllWritesOutputsAndReport() throws {
