@@ -88,7 +88,7 @@ public struct LoadedPipeline: Sendable {
             header = reader.columnNames
             _ = try codedFile(index, metadata: reader.metadata)
         } else if try isEmptyCSV(index) {
-            header = file.columns.map(\.name)
+            header = try columnNames(of: index)  // refuses it: a 0-byte file has no header (docs/pipeline.md)
         } else {
             let reader = try openSource(index)
             header = reader.columnNames

@@ -33,12 +33,7 @@ extension LoadedPipeline {
     public func run(_ index: Int, key: PseudonymKey?, sink: ByteSink?) throws -> FileReport {
         if inputFormat(index).isStatistical { return try runStatistical(index, key: key, sink: sink) }
         let file = config.files[index]
-        if try isEmptyCSV(index) {
-            let pipeline = FilePipeline(file: file, columnNames: file.columns.map(\.name), project: config.project,
-                                        rendering: config.rendering, key: key, displayPath: file.path)
-            pipeline.describe(inputDialect: "empty file", outputDialect: sink == nil ? "" : "empty file", bytesIn: 0, bytesOut: 0)
-            return pipeline.report
-        }
+        if try isEmptyCSV(index) { _ = try columnNames(of: index) }  // refuses a 0-byte file (no header)
         let reader = try openSource(index)
         let pipeline = FilePipeline(file: file, columnNames: reader.columnNames, project: config.project,
                                     rendering: config.rendering, key: key, displayPath: file.path,

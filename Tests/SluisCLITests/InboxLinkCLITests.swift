@@ -26,6 +26,11 @@ final class InboxLinkCLITests: XCTestCase {
 
     @discardableResult
     func run(_ args: [String]) throws -> CLIResult {
+        if args.first == "inbox", !FileSystem.isDirectory(dir.file("srv/work")) {
+            // Runs never create the intake's folders; the operator's set-up step does.
+            let initialised = try CLI.run(["inbox", "--init", "-c", "intake.json"], in: dir.path)
+            XCTAssertEqual(initialised.exitCode, 0, initialised.stderr)
+        }
         let r = try CLI.run(args, in: dir.path)
         if args.first != "inbox" { XCTAssertEqual(r.exitCode, 0, "\(args): \(r.stderr)") }
         return r
