@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(name: "CReadStat"),
+        // GLPK (libglpk-dev): the linear and integer programs of secondary suppression and its audit.
+        .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]),
 
         // Pure value types: identifiers, normalisers, pseudonym rendering, config and manifest models.
         .target(name: "SluisCore", swiftSettings: settings),
@@ -42,9 +44,13 @@ let package = Package(
         // The unattended intake job.
         .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
                 swiftSettings: settings),
+        // Output control: disclosure rules, tables and models with evidence, check and release.
+        .target(name: "SluisOutput", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "CGLPK"],
+                swiftSettings: settings),
         .executableTarget(
             name: "sluis",
             dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
+                           "SluisOutput",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
@@ -67,6 +73,7 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisOutputTests", dependencies: ["SluisOutput", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
