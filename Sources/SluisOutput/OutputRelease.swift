@@ -71,7 +71,7 @@ public enum OutputRelease {
             files: files.map { .init(file: $0.file, sha256: $0.sha256) }, approvedAt: OutputClock.now(),
             checker: checker.recipient.publicKeyText, checkerFingerprint: checker.recipient.fingerprint)
         let approval = try Approval.sign(statement, with: checker)
-        try FileSystem.writeAtomically(try CanonicalJSON.bytes(approval) + [0x0A], to: output, mode: 0o644, overwrite: false)
+        try FileSystem.writeAtomically(try CanonicalJSON.bytes(approval), to: output, mode: 0o644, overwrite: false)
         return approval
     }
 
@@ -118,7 +118,7 @@ public enum OutputRelease {
             var evidenceName: String?
             if let e = f.evidence {
                 let evidence = try EvidenceCheck.read(r.folder + "/" + e)
-                let bytes = try CanonicalJSON.bytes(ReleasedEvidence(evidence)) + [0x0A]
+                let bytes = try CanonicalJSON.bytes(ReleasedEvidence(evidence))
                 evidenceName = releasedAs + Evidence.fileSuffix
                 sources.append(bytesSource(name: evidenceName!, sourcePath: e, bytes: bytes))
             }
@@ -130,7 +130,7 @@ public enum OutputRelease {
         let log = DecisionLog(format: DecisionLog.formatName, version: 1, request: request, policy: r.policy.reference,
                               requiredApprovals: r.policy.release.requiredApprovals, decidedAt: now, checkers: checkers,
                               decisions: decisions, notReleased: notReleased)
-        let logBytes = try CanonicalJSON.bytes(log) + [0x0A]
+        let logBytes = try CanonicalJSON.bytes(log)
         sources.append(bytesSource(name: DecisionLog.fileName, sourcePath: DecisionLog.fileName, bytes: logBytes))
         let result = try PackageSealer.seal(SealRequest(
             project: r.project, pseudonymKeyId: "none", recipients: r.recipients, signer: r.checker,

@@ -70,7 +70,7 @@ public enum TableOutput {
 /// cannot be written the output is removed again, so no output stands without its evidence.
 enum OutputFiles {
     static func writePair(output: [UInt8], to outputPath: String, evidence: Evidence, to evidencePath: String) throws {
-        let evidenceBytes = try CanonicalJSON.bytes(evidence) + [0x0A]
+        let evidenceBytes = try CanonicalJSON.bytes(evidence)
         try FileSystem.writeAtomically(output, to: outputPath, mode: 0o644, overwrite: false)
         do {
             try FileSystem.writeAtomically(evidenceBytes, to: evidencePath, mode: 0o644, overwrite: false)
