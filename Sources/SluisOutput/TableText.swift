@@ -61,12 +61,12 @@ enum TableText {
             let p = position(t, cell: i, rowFieldCount: specification.rows.count)
             let magnitude = specification.isMagnitude
             return Evidence.CellEvidence(
-                kind: c.kind, row: c.row.map { t.rowLabels[$0] }, column: c.column.map { t.columnLabels[$0] },
+                kind: c.kind, row: c.row.map { t.rowLabels[$0] }, column: t.twoWay ? c.column.map { t.columnLabels[$0] } : nil,
                 line: p.line, field: p.field, n: c.statistics.count, weightedN: c.weightedCount,
                 largest: magnitude ? c.statistics.largest : nil, absoluteTotal: magnitude ? c.statistics.absoluteTotal : nil,
                 negativeValues: magnitude ? c.statistics.negativeCount : nil, groupShare: c.statistics.groupShare,
                 institutions: c.statistics.institutionCount, findings: c.findings, status: c.status,
-                interval: c.interval, intervalWidth: c.interval.map { $0.width ?? .infinity })
+                interval: c.interval, intervalWidth: c.interval.flatMap(\.width))
         }
     }
 
