@@ -227,3 +227,122 @@ final class OutputCLITests: XCTestCase {
         return String(String(decoding: out, as: UTF8.self).prefix(64))
     }
 }
+
+/// `sluis output release` and `approve`: a release is a package the researcher opens with `sluis open`.
+final class OutputReleaseCLITests: XCTestCase {
+    var dir: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        dir = TemporaryDirectory("sluis-output-release")
+        // The checker is the intake officer of keys-example; the researcher receives the release.
+        try dir.installExampleKeys(["researcher.key", "researcher.pub", "intake.key", "intake.pub"], into: "keys")
+        let second = try CLI.run(["keygen", "identity", "-o", "keys/checker2", "--unprotected"], in: dir.path)
+        XCTAssertEqual(second.exitCode, 0, second.stderr)
+        try FileSystem.makeDirectories(dir.file("request"))
+        var csv = "region,sex\n"
+        for (region, f, m) in [("A", 20, 25), ("B", 30, 18), ("C", 15, 22)] {
+            for i in 0..<(f + m) { csv += "\(region),\(i < f ? "f" : "m")\n" }
+        }
+        dir.write("data.csv", csv)
+        let t = try CLI.run(["output", "table", "data.csv", "--rows", "region", "--cols", "sex", "-o", "request/table.csv"], in: dir.path)
+        XCTAssertEqual(t.exitCode, 0, t.stderr)
+        dir.write("request/readme.txt", "What the table shows.\n")
+    }
+
+    func run(_ args: [String]) throws -> CLIResult { try CLI.run(args, in: dir.path) }
+
+    func release(_ extra: [String] = [], files: [String] = ["table.csv", "readme.txt"]) throws -> CLIResult {
+        try run(["output", "release", "request", "--approve"] + files
+                + ["--identity", "keys/intake.key", "-r", "keys/researcher.pub", "-o", "release.sluis"] + extra)
+    }
+
+    func testAReleaseOpensWithSluisOpenAndNamesItsChecker() throws {
+        let r = try release()
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let verified = try run(["verify", "release.sluis", "--trust", "keys/intake.pub", "--json"])
+        XCTAssertEqual(verified.exitCode, 0, verified.stderr)
+        let wrongTrust = try run(["verify", "release.sluis", "--trust", "keys/researcher.pub"])
+        XCTAssertEqual(wrongTrust.exitCode, 4, "released by the checker, not by anyone else")
+        let opened = try run(["open", "release.sluis", "-i", "keys/researcher.key", "--trust", "keys/intake.pub", "-o", "out"])
+        XCTAssertEqual(opened.exitCode, 0, opened.stderr)
+        XCTAssertEqual(try FileSystem.list(dir.file("out")).sorted(),
+                       ["decision-log.json", "readme.txt", "sluis-manifest.json", "table.csv", "table.csv.evidence.json"])
+        XCTAssertEqual(dir.read("out/table.csv"), dir.read("request/table.csv"))
+        let log = try JSONSerialization.jsonObject(with: Data(dir.read("out/decision-log.json"))) as? [String: Any]
+        XCTAssertEqual((log?["policy"] as? [String: Any])?["version"] as? String, "1")
+        let decisions = log?["decisions"] as? [[String: Any]] ?? []
+        XCTAssertEqual(decisions.map { $0["check"] as? String }, ["pass", "needs-review"])
+        let checkers = log?["checkers"] as? [[String: Any]] ?? []
+        XCTAssertEqual(checkers.first?["role"] as? String, "releaser")
+        // The released evidence carries statuses, not counts.
+        let released = String(decoding: dir.read("out/table.csv.evidence.json"), as: UTF8.self)
+        XCTAssertTrue(released.contains("sluis-output-released-evidence"))
+        XCTAssertFalse(released.contains("\"n\""))
+        let audit = String(decoding: dir.read("sluis-output-audit.log"), as: UTF8.self)
+        XCTAssertTrue(audit.contains("\"event\":\"release\"") && audit.contains("\"outcome\":\"ok\""), audit)
+    }
+
+    func testAFailingFileIsNotReleased() throws {
+        dir.write("request/list.txt", "person 123456789\n")
+        let r = try release(files: ["table.csv", "list.txt"])
+        XCTAssertEqual(r.exitCode, 3)
+        XCTAssertTrue(r.stderr.contains("cannot approve list.txt: the check says fail"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("123456789"))
+        XCTAssertFalse(FileSystem.exists(dir.file("release.sluis")))
+        XCTAssertTrue(String(decoding: dir.read("sluis-output-audit.log"), as: UTF8.self).contains("\"outcome\":\"refused\""))
+    }
+
+    func testTwoCheckersWhenThePolicySaysSo() throws {
+        let policy = try String(contentsOfFile: CLI.packageRoot + "/examples/output-policy.json", encoding: .utf8)
+            .replacingOccurrences(of: "\"requiredApprovals\": 1", with: "\"requiredApprovals\": 2")
+        dir.write("two.json", policy)
+        let alone = try release(["--policy", "two.json"])
+        XCTAssertEqual(alone.exitCode, 2)
+        XCTAssertTrue(alone.stderr.contains("requires 2 different checkers"), alone.stderr)
+
+        // The first checker cannot countersign their own release.
+        let own = try run(["output", "approve", "request", "--approve", "table.csv", "readme.txt", "--identity", "keys/intake.key",
+                           "--policy", "two.json", "-o", "own.json"])
+        XCTAssertEqual(own.exitCode, 0, own.stderr)
+        let selfSigned = try release(["--policy", "two.json", "--countersign", "own.json", "--checkers", "keys/intake.pub"])
+        XCTAssertEqual(selfSigned.exitCode, 4)
+        XCTAssertTrue(selfSigned.stderr.contains("two different checkers"), selfSigned.stderr)
+
+        let approve = try run(["output", "approve", "request", "--approve", "table.csv", "readme.txt",
+                               "--identity", "keys/checker2.key", "--policy", "two.json", "-o", "approval.json"])
+        XCTAssertEqual(approve.exitCode, 0, approve.stderr)
+        let untrusted = try release(["--policy", "two.json", "--countersign", "approval.json", "--checkers", "keys/intake.pub"])
+        XCTAssertEqual(untrusted.exitCode, 4)
+        // An approval of other files does not count.
+        let partial = try run(["output", "approve", "request", "--approve", "table.csv", "--identity", "keys/checker2.key",
+                               "--policy", "two.json", "-o", "partial.json"])
+        XCTAssertEqual(partial.exitCode, 0)
+        let other = try release(["--policy", "two.json", "--countersign", "partial.json", "--checkers", "keys/checker2.pub"])
+        XCTAssertEqual(other.exitCode, 4)
+        XCTAssertTrue(other.stderr.contains("approves other files"), other.stderr)
+        // A forged approval (statement changed after signing) fails its signature.
+        var forged = String(decoding: dir.read("approval.json"), as: UTF8.self)
+        forged = forged.replacingOccurrences(of: "readme.txt", with: "readme.txT")
+        dir.write("forged.json", forged)
+        let forgedRun = try release(["--policy", "two.json", "--countersign", "forged.json", "--checkers", "keys/checker2.pub"])
+        XCTAssertEqual(forgedRun.exitCode, 4)
+        XCTAssertTrue(forgedRun.stderr.contains("signature is not valid"), forgedRun.stderr)
+        XCTAssertFalse(FileSystem.exists(dir.file("release.sluis")))
+
+        let both = try release(["--policy", "two.json", "--countersign", "approval.json", "--checkers", "keys/checker2.pub"])
+        XCTAssertEqual(both.exitCode, 0, both.stderr)
+        let opened = try run(["open", "release.sluis", "-i", "keys/researcher.key", "--trust", "keys/intake.pub", "-o", "out"])
+        XCTAssertEqual(opened.exitCode, 0, opened.stderr)
+        let log = try JSONSerialization.jsonObject(with: Data(dir.read("out/decision-log.json"))) as? [String: Any]
+        XCTAssertEqual((log?["checkers"] as? [[String: Any]])?.map { $0["role"] as? String }, ["releaser", "countersigner"])
+    }
+
+    func testAFileChangedAfterItsApprovalIsRefused() throws {
+        let approve = try run(["output", "approve", "request", "--approve", "readme.txt", "--identity", "keys/checker2.key", "-o", "a.json"])
+        XCTAssertEqual(approve.exitCode, 0, approve.stderr)
+        dir.write("request/readme.txt", "Something else.\n")
+        let r = try release(["--countersign", "a.json", "--checkers", "keys/checker2.pub"], files: ["readme.txt"])
+        XCTAssertEqual(r.exitCode, 4)
+        XCTAssertTrue(r.stderr.contains("approves other files"), r.stderr)
+    }
+}
