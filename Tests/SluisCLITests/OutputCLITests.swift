@@ -346,3 +346,69 @@ final class OutputReleaseCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("approves other files"), r.stderr)
     }
 }
+
+/// sluis's primary decisions against ACRO's (PyPI `acro`) on the same microdata, cell by cell:
+/// every difference must be one docs/output.md explains ("Compared with ACRO").
+final class OutputACROComparisonTests: XCTestCase {
+    /// The Python with `acro`: `make test` sets SLUIS_ACRO_PYTHON to its venv.
+    func acroPython() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        let candidates = [env["SLUIS_ACRO_PYTHON"], CLI.packageRoot + "/.build/acro-venv/bin/python3", "/usr/bin/env"].compactMap { $0 }
+        for p in candidates where FileManager.default.isExecutableFile(atPath: p) {
+            let probe = try runPython(p, ["-c", "import acro"])
+            if probe.status == 0 { return p }
+        }
+        if env["SLUIS_ACRO_PYTHON"] != nil { XCTFail("SLUIS_ACRO_PYTHON is set but cannot import acro") }
+        throw XCTSkip("acro is not installed (make test installs it)")
+    }
+
+    func runPython(_ python: String, _ args: [String], in directory: String? = nil) throws -> (status: Int32, stdout: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testDecisionsAgreeWithACROExceptWhereDocumented() throws {
+        let python = try acroPython()
+        let dir = TemporaryDirectory("sluis-output-acro")
+        var rows = ["region,sex,income"]
+        rows += (0..<30).map { "A,f,\(100 + $0)" } + (0..<25).map { "A,m,\(120 + $0)" }
+        // B,f: the top two hold exactly 90 % (45 + 45 of 100), the largest alone 45 %.
+        rows += ["B,f,45", "B,f,45"] + Array(repeating: "B,f,1.25", count: 8) + (0..<20).map { "B,m,\(200 + $0)" }
+        // C,f: one contributor holds 55 of 110 = exactly 50 %; C,m: 3 records.
+        rows += ["C,f,55"] + Array(repeating: "C,f,5", count: 11) + ["C,m,10", "C,m,11", "C,m,12"]
+        // D,f: 19 of D's 20 (95 % of the group); E: 15 f and no m (a zero cell).
+        rows += (0..<19).map { "D,f,\(300 + $0)" } + ["D,m,40"] + (0..<15).map { "E,f,\(50 + $0)" }
+        dir.write("data.csv", rows.joined(separator: "\n") + "\n")
+        // ACRO's defaults as a sluis policy: (2, 0.9) dominance, p-ratio 10 %.
+        let policy = try String(contentsOfFile: CLI.packageRoot + "/examples/output-policy.json", encoding: .utf8)
+            .replacingOccurrences(of: "\"zeroCellsDisclosive\": false", with:
+                "\"zeroCellsDisclosive\": false, \"percentRule\": 10, \"nkDominance\": { \"n\": 2, \"k\": 0.9 }")
+        dir.write("acro-like.json", policy)
+        let script = CLI.packageRoot + "/Tests/SluisOutputTests/acro/compare.py"
+        var reasons = Set<String>()
+        for (name, extra) in [("freq.csv", [String]()), ("sum.csv", ["--value", "income", "--stat", "sum"])] {
+            let t = try CLI.run(["output", "table", "data.csv", "--rows", "region", "--cols", "sex", "--policy", "acro-like.json",
+                                 "-o", name] + extra, in: dir.path)
+            XCTAssertEqual(t.exitCode, 0, t.stderr)
+            let r = try runPython(python, [script, "data.csv", name + ".evidence.json", "region", "sex"] + (extra.isEmpty ? [] : ["income"]),
+                                  in: dir.path)
+            XCTAssertEqual(r.status, 0, r.stdout)
+            for line in r.stdout.split(separator: "\n") {
+                let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                if let reason = o?["reason"] as? String { reasons.insert(reason) }
+                if let compared = o?["compared"] as? Int { XCTAssertEqual(compared, 10) }
+            }
+        }
+        // Each documented difference shows up on this data, so the comparison cannot pass vacuously.
+        XCTAssertEqual(reasons, ["zero-cell", "group-rule", "dominance-n1", "nk-boundary"])
+    }
+}
