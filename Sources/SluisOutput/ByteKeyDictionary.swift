@@ -1,15 +1,17 @@
 /// Maps byte strings (category labels, composite keys) to dense indices 0, 1, 2, … without
 /// allocating per lookup: keys live back to back in one growing byte array and the table holds
 /// only indices, so aggregating millions of rows costs one hash and one compare per lookup.
-/// Memory grows with the number of distinct keys, never with the number of rows.
+/// Memory grows with the number of distinct keys, never with the number of rows. Used from one
+/// thread at a time; its storage skips the run-time exclusivity checks (a third of the time
+/// per row when they were on).
 final class ByteKeyDictionary {
-    private var bytes: [UInt8] = []
-    private var starts: [Int] = []
-    private var ends: [Int] = []
-    private var hashes: [UInt64] = []
+    @exclusivity(unchecked) private var bytes: [UInt8] = []
+    @exclusivity(unchecked) private var starts: [Int] = []
+    @exclusivity(unchecked) private var ends: [Int] = []
+    @exclusivity(unchecked) private var hashes: [UInt64] = []
     /// Open addressing, linear probing; -1 marks an empty slot.
-    private var slots: [Int32]
-    private var mask: Int
+    @exclusivity(unchecked) private var slots: [Int32]
+    @exclusivity(unchecked) private var mask: Int
 
     init(capacity: Int = 64) {
         var size = 16
@@ -47,7 +49,15 @@ final class ByteKeyDictionary {
         let n = ends[i] - starts[i]
         guard n == key.count else { return false }
         if n == 0 { return true }
-        return bytes.withUnsafeBytes { all in memcmp(all.baseAddress! + starts[i], key.baseAddress!, n) == 0 }
+        return bytes.withUnsafeBytes { all in
+            let stored = all.baseAddress! + starts[i]
+            // Category labels are short: compare in place rather than call memcmp.
+            if n <= 16 {
+                for j in 0..<n where stored.load(fromByteOffset: j, as: UInt8.self) != key[j] { return false }
+                return true
+            }
+            return memcmp(stored, key.baseAddress!, n) == 0
+        }
     }
 
     private func grow() {

@@ -11,19 +11,26 @@ final class TableAggregator {
     let columnKeys = ByteKeyDictionary()
     let institutions = ByteKeyDictionary()
 
-    // Per cell, struct of arrays.
-    var counts: [Int] = []
-    var weightSums: [Double] = []
-    var valueSums: [Double] = []
-    var absoluteSums: [Double] = []
-    var tops: [Double] = []
-    var negatives: [Int] = []
-    var institutionTotals: [[Int32: Double]] = []
-    var cellRow: [Int] = []
-    var cellColumn: [Int] = []
-    private var cellIndex: [UInt64: Int32] = [:]
-    private(set) var rowsRead = 0
-    private(set) var rowsSkipped = 0
+    // Per cell, struct of arrays. One thread; no run-time exclusivity checks on the hot path.
+    @exclusivity(unchecked) var counts: [Int] = []
+    @exclusivity(unchecked) var weightSums: [Double] = []
+    @exclusivity(unchecked) var valueSums: [Double] = []
+    @exclusivity(unchecked) var absoluteSums: [Double] = []
+    @exclusivity(unchecked) var tops: [Double] = []
+    @exclusivity(unchecked) var negatives: [Int] = []
+    @exclusivity(unchecked) var institutionTotals: [[Int32: Double]] = []
+    @exclusivity(unchecked) var cellRow: [Int] = []
+    @exclusivity(unchecked) var cellColumn: [Int] = []
+    /// (row, column) → cell + 1 (0: none yet), dense while rows × columns stays below
+    /// `denseCellLimit`; beyond it, a dictionary.
+    @exclusivity(unchecked) private var grid: [Int32] = []
+    @exclusivity(unchecked) private var gridRows = 0
+    @exclusivity(unchecked) private var gridColumns = 0
+    @exclusivity(unchecked) private var cellIndex: [UInt64: Int32] = [:]
+    @exclusivity(unchecked) private var sparse = false
+    static let denseCellLimit = 1 << 22
+    @exclusivity(unchecked) private(set) var rowsRead = 0
+    @exclusivity(unchecked) private(set) var rowsSkipped = 0
 
     init(specification: TableSpecification, topCount: Int, byInstitution: Bool) {
         self.specification = specification
@@ -68,15 +75,7 @@ final class TableAggregator {
             }
             let r = Self.lookup(rowColumns, fields, in: rowKeys, scratch: &scratch)
             let c = Self.lookup(colColumns, fields, in: columnKeys, scratch: &scratch)
-            let key = UInt64(r) << 32 | UInt64(c)
-            let cell: Int
-            if let existing = cellIndex[key] {
-                cell = Int(existing)
-            } else {
-                cell = counts.count
-                cellIndex[key] = Int32(cell)
-                addCell(row: r, column: c)
-            }
+            let cell = cellFor(row: r, column: c)
             counts[cell] += 1
             weightSums[cell] += weight
             if valueColumn != nil {
@@ -94,6 +93,42 @@ final class TableAggregator {
                 institutionTotals[cell][i, default: 0] += 1
             }
         }
+    }
+
+    /// The cell index of (row, column), adding the cell when new.
+    @inline(__always)
+    private func cellFor(row r: Int, column c: Int) -> Int {
+        if !sparse && r < gridRows && c < gridColumns {
+            let i = Int(grid[r * gridColumns + c])
+            if i > 0 { return i - 1 }
+        } else if !sparse {
+            growGrid(rows: r + 1, columns: c + 1)
+        }
+        if sparse {
+            let key = UInt64(r) << 32 | UInt64(c)
+            if let existing = cellIndex[key] { return Int(existing) }
+            cellIndex[key] = Int32(counts.count)
+        } else {
+            grid[r * gridColumns + c] = Int32(counts.count + 1)
+        }
+        addCell(row: r, column: c)
+        return counts.count - 1
+    }
+
+    private func growGrid(rows: Int, columns: Int) {
+        let newRows = max(gridRows, rows) > gridRows ? max(rows, gridRows * 2, 16) : gridRows
+        let newColumns = max(gridColumns, columns) > gridColumns ? max(columns, gridColumns * 2, 4) : gridColumns
+        if newRows * newColumns > Self.denseCellLimit {
+            sparse = true
+            for i in 0..<counts.count { cellIndex[UInt64(cellRow[i]) << 32 | UInt64(cellColumn[i])] = Int32(i) }
+            grid = []
+            return
+        }
+        var next = [Int32](repeating: 0, count: newRows * newColumns)
+        for i in 0..<counts.count { next[cellRow[i] * newColumns + cellColumn[i]] = Int32(i + 1) }
+        grid = next
+        gridRows = newRows
+        gridColumns = newColumns
     }
 
     private func addCell(row: Int, column: Int) {
