@@ -28,11 +28,14 @@ public struct ProtectedTable: Sendable {
         public var interval: ClosedInterval?
     }
 
-    /// [lower, upper]; `upper` nil when unbounded.
+    /// [lower, upper]; either nil when unbounded on that side (below only when negative values are possible).
     public struct ClosedInterval: Codable, Equatable, Sendable {
-        public var lower: Double
+        public var lower: Double?
         public var upper: Double?
-        public var width: Double? { upper.map { $0 - lower } }
+        public var width: Double? {
+            guard let lower, let upper else { return nil }
+            return upper - lower
+        }
     }
 
     public var rowLabels: [[String]]

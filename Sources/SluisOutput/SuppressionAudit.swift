@@ -41,8 +41,11 @@ public enum SuppressionAudit {
         for (i, v) in variable.enumerated() {
             guard let v else { continue }
             program.setObjective([(v, 1)], maximise: false)
-            guard case let .optimal(low) = program.solveLinear() else {
-                throw OutputError.suppressionFailed(detail: "the audit's linear program for a cell has no solution")
+            let low: Double?
+            switch program.solveLinear() {
+            case let .optimal(l): low = l
+            case .unbounded: low = nil
+            default: throw OutputError.suppressionFailed(detail: "the audit's linear program for a cell has no solution")
             }
             program.setObjective([(v, 1)], maximise: true)
             let high: Double?
@@ -52,7 +55,7 @@ public enum SuppressionAudit {
             default: throw OutputError.suppressionFailed(detail: "the audit's linear program for a cell has no solution")
             }
             if table.integral {
-                out[i] = ProtectedTable.ClosedInterval(lower: (low - 1e-6).rounded(.up), upper: high.map { ($0 + 1e-6).rounded(.down) })
+                out[i] = ProtectedTable.ClosedInterval(lower: low.map { ($0 - 1e-6).rounded(.up) }, upper: high.map { ($0 + 1e-6).rounded(.down) })
             } else {
                 out[i] = ProtectedTable.ClosedInterval(lower: low, upper: high)
             }

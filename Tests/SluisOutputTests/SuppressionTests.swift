@@ -40,7 +40,7 @@ final class SuppressionTests: XCTestCase {
         for (i, s) in suppressed.enumerated() where s {
             let interval = try XCTUnwrap(t.cells[i].interval)
             XCTAssertGreaterThan(interval.width ?? .infinity, 0)
-            XCTAssertLessThanOrEqual(interval.lower, t.cells[i].additiveValue)
+            XCTAssertLessThanOrEqual(interval.lower ?? -.infinity, t.cells[i].additiveValue)
             XCTAssertGreaterThanOrEqual(interval.upper ?? .infinity, t.cells[i].additiveValue)
         }
         // Every line with a suppression has at least two.
