@@ -28,18 +28,30 @@ final class FileScanner {
     let formats: [KeyFormat]
     let keys: KeyHashSet?
     let delimited: Bool
-    private(set) var findings: [ScanFinding] = []
-    private(set) var findingCounts: [ScanFinding.Kind: Int] = [:]
-    private(set) var lineCount = 0
-    private var delimiter: UInt8 = 0x2C
-    private var distinct: [Set<UInt64>?] = []
-    private let lengths: Set<Int>
+    // One thread; the hot loop runs without run-time exclusivity checks.
+    @exclusivity(unchecked) private(set) var findings: [ScanFinding] = []
+    @exclusivity(unchecked) private(set) var findingCounts: [ScanFinding.Kind: Int] = [:]
+    @exclusivity(unchecked) private(set) var lineCount = 0
+    @exclusivity(unchecked) private var delimiter: UInt8 = 0x2C
+    @exclusivity(unchecked) private var distinct: [Set<UInt64>?] = []
+    /// Whether any column is still all-distinct (once none is, values are no longer hashed).
+    @exclusivity(unchecked) private var tracking = true
+    /// `formatLength[n]`: some key format has n digits; `keyLength[n]`: some key is n bytes long
+    /// (tables instead of sets: looked up for every token).
+    private let formatLength: [Bool]
+    private let keyLength: [Bool]
+    static let longestToken = 256
 
     init(formats: [KeyFormat], keys: KeyHashSet?, delimited: Bool) {
         self.formats = formats
         self.keys = keys
         self.delimited = delimited
-        self.lengths = Set(formats.map(\.digits))
+        var f = [Bool](repeating: false, count: Self.longestToken + 1)
+        for format in formats where format.digits <= Self.longestToken { f[format.digits] = true }
+        formatLength = f
+        var k = [Bool](repeating: false, count: Self.longestToken + 1)
+        for n in keys?.lengths ?? [] where n <= Self.longestToken { k[n] = true }
+        keyLength = k
     }
 
     /// Scans `path`; `tracksUnits` asks for the one-row-per-unit check (files without evidence).
@@ -78,58 +90,84 @@ final class FileScanner {
         if findingCounts[f.kind]! <= Self.maximumFindingsPerKind { findings.append(f) }
     }
 
+    /// Byte classes for the scanning loop: 0 other, 1 digit, 2 letter, 3 quote and 4 delimiter
+    /// (both only in delimited files), so the loop takes one table load and one branch per byte.
+    private var classes: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in UInt8(0x30)...0x39 { t[Int(b)] = 1 }
+        for b in UInt8(0x41)...0x5A { t[Int(b)] = 2 }
+        for b in UInt8(0x61)...0x7A { t[Int(b)] = 2 }
+        return t
+    }()
+
     private func scanLine(_ raw: UnsafeRawBufferPointer, tracksUnits: Bool) {
         lineCount += 1
-        var line = raw
-        if line.count > 0 && line[line.count - 1] == 0x0D { line = UnsafeRawBufferPointer(rebasing: line[0..<line.count - 1]) }
-        if lineCount == 1 && delimited { detectDelimiter(line) }
-        var field = 1
-        var fieldStart = 0
-        var inQuotes = false
-        var i = 0
-        let n = line.count
-        while i < n {
-            let b = line[i]
-            if delimited && b == 0x22 { inQuotes.toggle(); i += 1; continue }
-            if delimited && !inQuotes && b == delimiter {
-                if tracksUnits && lineCount > 1 { noteValue(UnsafeRawBufferPointer(rebasing: line[fieldStart..<i]), field: field) }
-                field += 1
-                fieldStart = i + 1
-                i += 1
-                continue
-            }
-            if Self.isAlphanumeric(b) {
-                var j = i
-                var allDigits = true
-                while j < n && (Self.isAlphanumeric(line[j])) {
-                    if !(line[j] >= 0x30 && line[j] <= 0x39) { allDigits = false }
-                    j += 1
+        var n = raw.count
+        guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            if delimited && tracksUnits && lineCount > 1 { noteValue(raw, field: 1) }
+            return
+        }
+        if n > 0 && base[n - 1] == 0x0D { n -= 1 }
+        if lineCount == 1 && delimited {
+            detectDelimiter(UnsafeRawBufferPointer(start: base, count: n))
+            classes[0x22] = 3
+            classes[Int(delimiter)] = 4
+        }
+        let notes = delimited && tracksUnits && tracking && lineCount > 1
+        classes.withUnsafeBufferPointer { table in
+            var field = 1
+            var fieldStart = 0
+            var inQuotes = false
+            var i = 0
+            while i < n {
+                let c = table[Int(base[i])]
+                if c == 0 { i += 1; continue }
+                if c == 3 { inQuotes.toggle(); i += 1; continue }
+                if c == 4 {
+                    if !inQuotes {
+                        if notes { noteValue(UnsafeRawBufferPointer(start: base + fieldStart, count: i - fieldStart), field: field) }
+                        field += 1
+                        fieldStart = i + 1
+                    }
+                    i += 1
+                    continue
                 }
-                let token = UnsafeRawBufferPointer(rebasing: line[i..<j])
-                let column = delimited ? field : i + 1
-                // A fraction's digits (after a decimal point) are not a key.
-                let afterPoint = i > 0 && line[i - 1] == 0x2E && i > 1 && line[i - 2] >= 0x30 && line[i - 2] <= 0x39
-                if allDigits && !afterPoint && lengths.contains(token.count) {
-                    for f in formats where f.digits == token.count {
-                        record(ScanFinding(kind: .keyFormat, line: lineCount, column: column, detail: f.name))
+                // A token: a maximal run of ASCII letters and digits.
+                var j = i + 1
+                var allDigits = c == 1
+                while j < n {
+                    let d = table[Int(base[j])]
+                    if d == 1 { j += 1 } else if d == 2 { allDigits = false; j += 1 } else { break }
+                }
+                let length = min(j - i, Self.longestToken)
+                if allDigits && formatLength[length] {
+                    // A fraction's digits (after a decimal point) are not a key.
+                    let afterPoint = i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1
+                    if !afterPoint {
+                        let column = delimited ? field : i + 1
+                        for f in formats where f.digits == j - i {
+                            record(ScanFinding(kind: .keyFormat, line: lineCount, column: column, detail: f.name))
+                        }
                     }
                 }
-                if let keys, keys.contains(token) {
-                    record(ScanFinding(kind: .knownKey, line: lineCount, column: column, detail: nil))
+                if keyLength[length], let keys, keys.contains(UnsafeRawBufferPointer(start: base + i, count: j - i)) {
+                    record(ScanFinding(kind: .knownKey, line: lineCount, column: delimited ? field : i + 1, detail: nil))
                 }
                 i = j
-                continue
             }
-            i += 1
+            if notes { noteValue(UnsafeRawBufferPointer(start: base + fieldStart, count: n - fieldStart), field: field) }
         }
-        if delimited && tracksUnits && lineCount > 1 { noteValue(UnsafeRawBufferPointer(rebasing: line[fieldStart..<n]), field: field) }
     }
 
+    @inline(__always)
     private func noteValue(_ value: UnsafeRawBufferPointer, field: Int) {
-        guard lineCount - 1 <= Self.uniquenessRowLimit else { return }
+        guard tracking, lineCount - 1 <= Self.uniquenessRowLimit else { return }
         while distinct.count < field { distinct.append(lineCount == 2 ? Set<UInt64>() : nil) }
         guard distinct[field - 1] != nil else { return }
-        if !distinct[field - 1]!.insert(ByteKeyDictionary.hash(value)).inserted { distinct[field - 1] = nil }
+        if !distinct[field - 1]!.insert(ByteKeyDictionary.hash(value)).inserted {
+            distinct[field - 1] = nil
+            tracking = distinct.contains { $0 != nil }
+        }
     }
 
     private func detectDelimiter(_ line: UnsafeRawBufferPointer) {
@@ -141,8 +179,4 @@ final class FileScanner {
         delimiter = best
     }
 
-    @inline(__always)
-    static func isAlphanumeric(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-    }
 }
