@@ -38,8 +38,13 @@ public enum RequestChecker {
         var findings: [CheckReport.Finding] = []
         var more = 0
         if hasEvidence {
-            let evidence = try EvidenceCheck.read(path + Evidence.fileSuffix)
-            findings += try EvidenceCheck.findings(output: path, name: splitPath(name).name, sha256: sha, evidence: evidence, policy: policy)
+            do {
+                let evidence = try EvidenceCheck.read(path + Evidence.fileSuffix)
+                findings += try EvidenceCheck.findings(output: path, name: splitPath(name).name, sha256: sha, evidence: evidence, policy: policy)
+            } catch OutputError.evidenceInvalid(_, let detail) {
+                // One unreadable evidence file fails its output, not the whole check.
+                findings.append(.init(kind: "evidence", line: nil, column: nil, detail: "its evidence \(detail)", status: .mismatch))
+            }
         } else {
             findings.append(.init(kind: "needs-review", line: nil, column: nil,
                                   detail: "no evidence: a person must review this file", status: .review))

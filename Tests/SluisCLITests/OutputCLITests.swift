@@ -412,3 +412,17 @@ final class OutputACROComparisonTests: XCTestCase {
         XCTAssertEqual(reasons, ["zero-cell", "group-rule", "dominance-n1", "nk-boundary"])
     }
 }
+
+extension OutputCLITests {
+    func testUnreadableEvidenceFailsItsFileOnlyAndXLSXNeedsAPerson() throws {
+        XCTAssertEqual(try makeTable().exitCode, 0)
+        XCTAssertEqual(try makeTable(output: "request/second.csv").exitCode, 0)
+        dir.write("request/second.csv.evidence.json", "{not json")
+        dir.write("request/book.xlsx", bytes: [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 40))
+        let r = try run(["output", "check", "request", "--json"])
+        XCTAssertEqual(r.exitCode, 4, r.stdout + r.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let files = Dictionary(uniqueKeysWithValues: (report?["files"] as? [[String: Any]] ?? []).map { ($0["file"] as! String, $0["status"] as! String) })
+        XCTAssertEqual(files, ["table.csv": "pass", "second.csv": "evidence-mismatch", "book.xlsx": "needs-review"])
+    }
+}
