@@ -1,4 +1,7 @@
 import SluisIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One finding in an output file. It names the place and the kind, never the value.
 public struct ScanFinding: Codable, Equatable, Sendable {
@@ -38,20 +41,35 @@ final class FileScanner {
     @exclusivity(unchecked) private var tracking = true
     /// `formatLength[n]`: some key format has n digits; `keyLength[n]`: some key is n bytes long
     /// (tables instead of sets: looked up for every token).
-    private let formatLength: [Bool]
-    private let keyLength: [Bool]
+    private let formatLength: UnsafeMutablePointer<Bool>
+    private let keyLength: UnsafeMutablePointer<Bool>
+    /// Byte classes for the scanning loop: 0 other, 1 digit, 2 letter, 3 quote and 4 delimiter
+    /// (both only in delimited files), so the loop takes one table load and one branch per byte.
+    /// Raw pointers, not arrays: no retain and release per line of a file of short lines.
+    private let classes: UnsafeMutablePointer<UInt8>
     static let longestToken = 256
 
     init(formats: [KeyFormat], keys: KeyHashSet?, delimited: Bool) {
         self.formats = formats
         self.keys = keys
         self.delimited = delimited
-        var f = [Bool](repeating: false, count: Self.longestToken + 1)
-        for format in formats where format.digits <= Self.longestToken { f[format.digits] = true }
-        formatLength = f
-        var k = [Bool](repeating: false, count: Self.longestToken + 1)
-        for n in keys?.lengths ?? [] where n <= Self.longestToken { k[n] = true }
-        keyLength = k
+        formatLength = .allocate(capacity: Self.longestToken + 1)
+        formatLength.initialize(repeating: false, count: Self.longestToken + 1)
+        for format in formats where format.digits <= Self.longestToken { formatLength[format.digits] = true }
+        keyLength = .allocate(capacity: Self.longestToken + 1)
+        keyLength.initialize(repeating: false, count: Self.longestToken + 1)
+        for n in keys?.lengths ?? [] where n <= Self.longestToken { keyLength[n] = true }
+        classes = .allocate(capacity: 256)
+        classes.initialize(repeating: 0, count: 256)
+        for b in 0x30...0x39 { classes[b] = 1 }
+        for b in 0x41...0x5A { classes[b] = 2 }
+        for b in 0x61...0x7A { classes[b] = 2 }
+    }
+
+    deinit {
+        formatLength.deallocate()
+        keyLength.deallocate()
+        classes.deallocate()
     }
 
     /// Scans `path`; `tracksUnits` asks for the one-row-per-unit check (files without evidence).
@@ -63,15 +81,20 @@ final class FileScanner {
             let n = try block.withUnsafeMutableBytes { try input.read(into: $0) }
             if n == 0 { break }
             var start = 0
-            for i in 0..<n where block[i] == 0x0A {
-                if carry.isEmpty {
-                    block.withUnsafeBytes { scanLine(UnsafeRawBufferPointer(rebasing: $0[start..<i]), tracksUnits: tracksUnits) }
-                } else {
-                    carry.append(contentsOf: block[start..<i])
-                    carry.withUnsafeBytes { scanLine($0, tracksUnits: tracksUnits) }
-                    carry.removeAll(keepingCapacity: true)
+            block.withUnsafeBytes { all in
+                let base = all.baseAddress!
+                // Line ends found with memchr (vectorised), not a byte loop.
+                while start < n, let hit = memchr(base + start, 0x0A, n - start) {
+                    let i = UnsafeRawPointer(hit) - base
+                    if carry.isEmpty {
+                        scanLine(UnsafeRawBufferPointer(start: base + start, count: i - start), tracksUnits: tracksUnits)
+                    } else {
+                        carry.append(contentsOf: UnsafeRawBufferPointer(start: base + start, count: i - start))
+                        carry.withUnsafeBytes { scanLine($0, tracksUnits: tracksUnits) }
+                        carry.removeAll(keepingCapacity: true)
+                    }
+                    start = i + 1
                 }
-                start = i + 1
             }
             carry.append(contentsOf: block[start..<n])
             if carry.count > 64 << 20 { throw OutputError.requestInvalid(path: path, detail: "line \(lineCount + 1) is longer than 64 MiB") }
@@ -90,16 +113,6 @@ final class FileScanner {
         if findingCounts[f.kind]! <= Self.maximumFindingsPerKind { findings.append(f) }
     }
 
-    /// Byte classes for the scanning loop: 0 other, 1 digit, 2 letter, 3 quote and 4 delimiter
-    /// (both only in delimited files), so the loop takes one table load and one branch per byte.
-    private var classes: [UInt8] = {
-        var t = [UInt8](repeating: 0, count: 256)
-        for b in UInt8(0x30)...0x39 { t[Int(b)] = 1 }
-        for b in UInt8(0x41)...0x5A { t[Int(b)] = 2 }
-        for b in UInt8(0x61)...0x7A { t[Int(b)] = 2 }
-        return t
-    }()
-
     private func scanLine(_ raw: UnsafeRawBufferPointer, tracksUnits: Bool) {
         lineCount += 1
         var n = raw.count
@@ -114,7 +127,8 @@ final class FileScanner {
             classes[Int(delimiter)] = 4
         }
         let notes = delimited && tracksUnits && tracking && lineCount > 1
-        classes.withUnsafeBufferPointer { table in
+        let table = classes
+        do {
             var field = 1
             var fieldStart = 0
             var inQuotes = false
