@@ -49,7 +49,7 @@ echo "== output check: $FILES files, ~$CHECK_MB MB"
 mkdir -p request
 if [ "$(ls request | wc -l)" -ne "$FILES" ]; then
   rm -rf request; mkdir request
-  per=$((CHECK_MB * 1000000 / FILES / 36))
+  per=$((CHECK_MB * 1000000 / FILES / 22))   # ~22 bytes a line
   for f in $(seq -w 1 "$FILES"); do
     awk -v n="$per" -v s="$f" 'BEGIN { srand(s); print "group,share,count,note";
       for (i = 0; i < n; i++) printf "G%04d,%.4f,%d,text\n", i % 5000, rand(), int(rand() * 1000) }' > "request/f$f.csv"
