@@ -46,21 +46,21 @@ table_run small.csv "$SMALL"
 table_run big.csv "$ROWS"
 
 echo "== output check: $FILES files, ~$CHECK_MB MB"
-mkdir -p request
-if [ "$(ls request | wc -l)" -ne "$FILES" ]; then
-  rm -rf request; mkdir request
+REQ=request-$FILES-$CHECK_MB
+if [ ! -d "$REQ" ] || [ "$(ls "$REQ" | wc -l)" -ne "$FILES" ]; then
+  rm -rf "$REQ"; mkdir "$REQ"
   per=$((CHECK_MB * 1000000 / FILES / 22))   # ~22 bytes a line
   for f in $(seq -w 1 "$FILES"); do
     awk -v n="$per" -v s="$f" 'BEGIN { srand(s); print "group,share,count,note";
-      for (i = 0; i < n; i++) printf "G%04d,%.4f,%d,text\n", i % 5000, rand(), int(rand() * 1000) }' > "request/f$f.csv"
+      for (i = 0; i < n; i++) printf "G%04d,%.4f,%d,text\n", i % 5000, rand(), int(rand() * 1000) }' > "$REQ/f$f.csv"
   done
 fi
-bytes=$(cat request/* | wc -c)
-cat request/* > /dev/null
-/usr/bin/time -f "%e" -o cat.txt cat request/* > /dev/null
+bytes=$(cat "$REQ"/* | wc -c)
+cat "$REQ"/* > /dev/null
+/usr/bin/time -f "%e" -o cat.txt cat "$REQ"/* > /dev/null
 best=""
 for _ in $(seq "$RUNS"); do
-  /usr/bin/time -f "%e %M" -o time.txt "$BIN" output check request --audit-log audit.log >/dev/null || true
+  /usr/bin/time -f "%e %M" -o time.txt "$BIN" output check "$REQ" --audit-log audit.log >/dev/null || true
   read -r secs kb < <(tail -1 time.txt)
   if [ -z "$best" ] || awk -v a="$secs" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$secs $kb"; fi
 done
