@@ -1,10 +1,14 @@
 # sluis: the two set-up commands are `make demo` and `make test`; both install what is missing first.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
+DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev libglpk-dev pkg-config
 # The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
 # the independent readers of the file and package formats (written from docs/format.md) run in the tests.
-TEST_PACKAGES := readstat python3
+TEST_PACKAGES := readstat python3 python3-venv
+# ACRO (PyPI `acro`, with pandas and statsmodels), test-only: sluis's output-control decisions are
+# compared with it cell by cell (Tests/SluisOutputTests/acro/compare.py). In a venv, so a Debian
+# system Python (PEP 668) is never touched.
+ACRO_VENV := .build/acro-venv
 BENCH_PACKAGES := age time bc readstat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
@@ -47,11 +51,14 @@ test-deps: deps
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; fi; \
 	if [ -n "$$missing" ]; then echo "sluis: installing test tools:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	@[ -x $(ACRO_VENV)/bin/python3 ] && $(ACRO_VENV)/bin/python3 -c "import acro" 2>/dev/null || { \
+	  echo "sluis: installing acro (test-only) into $(ACRO_VENV)"; \
+	  python3 -m venv $(ACRO_VENV) && $(ACRO_VENV)/bin/pip install --quiet acro; }
 
 ## test: build and run the whole suite (unit, vectors, CLI end to end).
 test: test-deps
 	$(SWIFT) build
-	$(SWIFT) test
+	SLUIS_ACRO_PYTHON=$(CURDIR)/$(ACRO_VENV)/bin/python3 $(SWIFT) test
 
 ## demo: the whole researcher -> intake round trip on fresh synthetic data with keys-example/.
 demo: deps

@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CReadStat"),
         // The one Linux call Swift's Glibc module lacks (renameat2, to replace a folder atomically).
         .systemLibrary(name: "CLinux"),
+        // GLPK (libglpk-dev): the linear and integer programs of secondary suppression and its audit.
+        .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]),
 
         // Pure value types: identifiers, normalisers, pseudonym rendering, config and manifest models.
         .target(name: "SluisCore", swiftSettings: settings),
@@ -45,9 +47,13 @@ let package = Package(
         // The unattended intake job.
         .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
                 swiftSettings: settings),
+        // Output control: disclosure rules, tables and models with evidence, check and release.
+        .target(name: "SluisOutput", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "CGLPK"],
+                swiftSettings: settings),
         .executableTarget(
             name: "sluis",
             dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
+                           "SluisOutput",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
@@ -73,6 +79,9 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
+        // acro/compare.py: the cell-by-cell comparison with ACRO, run by SluisCLITests.
+        .testTarget(name: "SluisOutputTests", dependencies: ["SluisOutput", "SluisTestSupport"], exclude: ["acro"],
+                    swiftSettings: settings),
         .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ struct Sluis: ParsableCommand {
         commandName: "sluis",
         abstract: "Pseudonymise, encrypt and sign research data on its way into a secure environment.",
         discussion: "Exit codes: 0 success, 2 usage or configuration error, 3 input data error, "
-            + "4 verification or authentication failure, 5 I/O error, 6 (inbox) some packages quarantined.",
+            + "4 verification or authentication failure, 5 I/O error, 6 (inbox) some packages quarantined, 7 (output check) files need a person's review.",
         version: sluisVersion,
         subcommands: [
             KeygenCommand.self, FingerprintCommand.self, EncryptCommand.self, DecryptCommand.self, InspectCommand.self,
@@ -14,6 +14,7 @@ struct Sluis: ParsableCommand {
             SealCommand.self, VerifyCommand.self, OpenCommand.self,
             LinkCommand.self, InboxCommand.self,
             KeyCommand.self, PassphraseCommand.self, TrustCommand.self,
+            OutputCommand.self,
         ])
 }
 

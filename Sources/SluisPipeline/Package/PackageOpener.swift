@@ -146,8 +146,9 @@ public enum PackageOpener {
             guard EntryFileName.problem(f.name) == nil, seen.insert(EntryFileName.collisionKey(f.name)).inserted else {
                 throw PackageError.unsafeFileName(path: path, entry: f.entry)
             }
-            // A format outside these would skip the row-count check.
-            guard ["csv", "sav", "zsav", "dta"].contains(f.format) else {
+            // A format outside these would skip the row-count check. `file` is an opaque file of an
+            // output release (`sluis output release`): no rows to count; size and SHA-256 still bind it.
+            guard ["csv", "sav", "zsav", "dta", "file"].contains(f.format) else {
                 throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has an unknown format")
             }
             guard PackageVerifier.isLowercaseHex(f.plaintextSHA256, count: 64) else {

@@ -7,3 +7,6 @@ extension OpenCommand: ReportsJSON {}
 extension PseudonymiseCommand: ReportsJSON {}
 extension SealCommand: ReportsJSON {}
 extension VerifyCommand: ReportsJSON {}
+extension OutputCheckCommand: ReportsJSON {}
+extension OutputModelCommand: ReportsJSON {}
+extension OutputTableCommand: ReportsJSON {}

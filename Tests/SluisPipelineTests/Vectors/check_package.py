@@ -286,7 +286,7 @@ def check_file_object(f):
     for k, t in FILE_FIELDS.items():
         if type(f.get(k)) is not t or (t is int and f[k] < 0):
             raise Refused(f"inner manifest: file object {f.get('entry')!r}: {k} missing or of the wrong type")
-    if f["format"] not in ("csv", "sav", "zsav", "dta"):
+    if f["format"] not in ("csv", "sav", "zsav", "dta", "file"):   # file: an output release's opaque file
         raise Refused(f"inner manifest: {f['entry']}: unknown format {f['format']!r}")
     if not HEX64.match(f["plaintextSHA256"]): raise Refused(f"inner manifest: {f['entry']}: plaintextSHA256 is not hex")
     if "dialect" in f and not isinstance(f["dialect"], dict): raise Refused(f"inner manifest: {f['entry']}: bad dialect")
@@ -347,6 +347,7 @@ def open_package(data, ident, trusted_pk, outdir, project=None):
             if c.size != f["plaintextSize"] or c.h.hexdigest() != f["plaintextSHA256"]:
                 raise Refused(f"{e['name']} ({f['name']}): plaintext size or SHA-256 differs from the inner manifest")
             fmt = f["format"]
+            if fmt == "file": continue   # an output release's opaque file: no rows to count
             rows = c.csv_rows() if fmt == "csv" else spss_stata_rows(target, fmt)
             if rows is None: raise Refused(f"{e['name']} ({f['name']}): cannot read the row count of format {fmt!r}")
             if rows != f["rows"]:
