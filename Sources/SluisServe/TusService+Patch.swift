@@ -152,7 +152,6 @@ extension TusService {
         init(record: UploadRecord) {
             self.record = record
             self.checkpoint = record.offset
-            pending.reserveCapacity(TusService.writeBatchByteCount)
         }
 
         func touch() { lock.withLock { lastProgress = .now } }
