@@ -5,6 +5,8 @@ DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
 # The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
 # the independent readers of the file and package formats (written from docs/format.md) run in the tests.
 TEST_PACKAGES := readstat python3
+# sluis serve's end-to-end tests: curl drives the server, openssl makes their TLS certificate.
+TEST_PACKAGES += curl openssl
 BENCH_PACKAGES := age time bc readstat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
