@@ -48,11 +48,12 @@ extension TusService {
         metrics.activePatches.increment()
         defer { metrics.activePatches.decrement() }
         let started = ContinuousClock.now
-        if record.offset > 0 { logEvent("resumed", record, caller: caller, status: nil) }
-
         let writer: ChunkWriter
         do { writer = try ChunkWriter(path: store.dataPath(record.id), offset: record.offset, checksum: checksum?.algorithm) } catch {
             throw Refusal(500, "upload \(record.id) could not be opened on the server's disk")
+        }
+        if record.offset > 0 && (record.interrupted == true || writer.foundByteCount != record.offset) {
+            logEvent("resumed", record, caller: caller, status: nil)
         }
         let state = Reception(record: record)
         let preamble = PackageLayout.preamble
@@ -110,7 +111,7 @@ extension TusService {
                 let batch = state.pending
                 do {
                     try await BlockingIO.run { try batch.withUnsafeBytes { try writer.write($0) } }
-                    let saved = try await durable(state.record, writer: writer)
+                    let saved = try await durable(state.record, writer: writer, interrupted: true)
                     metrics.bytesReceived.increment(by: Int64(saved.offset - state.checkpoint))
                 } catch {}
             } else {
@@ -165,9 +166,10 @@ extension TusService {
     struct IdleTimeout: Error {}
 
     /// fsync the bytes, then save the state that counts them (atomic rename of state.json).
-    private func durable(_ record: UploadRecord, writer: ChunkWriter) async throws -> UploadRecord {
+    private func durable(_ record: UploadRecord, writer: ChunkWriter, interrupted: Bool = false) async throws -> UploadRecord {
         var next = record
         next.offset = writer.offset
+        next.interrupted = interrupted ? true : nil
         next.expiresAt = Int64(Date().timeIntervalSince1970) + Int64(config.uploadExpirySeconds)
         let store = self.store
         let saved = next

@@ -220,6 +220,7 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(rest.status, 204, rest.body)
         XCTAssertNotNil(rest.header("Upload-Receipt"))
         XCTAssertEqual(fixture.dir.read("srv-killed/inbox/\(id).sluis"), bytes)
+        XCTAssertTrue(server.auditText.contains("\"event\":\"resumed\""), server.auditText)
         XCTAssertEqual(server.stop(SIGTERM), 0)
     }
 

@@ -129,4 +129,20 @@ final class ServeOperationsCLITests: XCTestCase {
         XCTAssertEqual(a.stop(SIGTERM), 0)
         XCTAssertEqual(b.stop(SIGTERM), 0)
     }
+
+    /// A key may have only `concurrentUploadsPerKey` unfinished uploads (429 past it); another key is not held back.
+    func testConcurrentUploadsPerKeyAreBounded() throws {
+        let server = try ServeInstance("perkey", limits: ", \"concurrentUploadsPerKey\": 2")
+        try server.start()
+        let token = try server.token()
+        let first = try server.create(length: 200, token: token)
+        _ = try server.create(length: 200, token: token)
+        let third = try server.request("POST", "/files", token: token, headers: ["Upload-Length": "200"])
+        XCTAssertEqual(third.status, 429)
+        XCTAssertTrue(third.body.contains("already has 2 unfinished uploads"), third.body)
+        XCTAssertEqual(try server.request("POST", "/files", token: try server.token("researcher2"), headers: ["Upload-Length": "200"]).status, 201)
+        XCTAssertEqual(try server.request("DELETE", first, token: token).status, 204)
+        XCTAssertEqual(try server.request("POST", "/files", token: token, headers: ["Upload-Length": "200"]).status, 201)
+        XCTAssertEqual(server.stop(SIGTERM), 0)
+    }
 }
