@@ -8,6 +8,8 @@ TEST_PACKAGES := readstat python3
 # sluis serve's end-to-end tests: curl drives the server, openssl makes their TLS certificate.
 TEST_PACKAGES += curl openssl
 BENCH_PACKAGES := age time bc readstat
+# bench/serve.sh: nginx's WebDAV module is the baseline for upload throughput.
+BENCH_PACKAGES += nginx curl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis

@@ -26,7 +26,8 @@ extension TusService {
             throw Refusal.badRequest("Upload-Offset is missing or not a non-negative integer")
         }
         let checksum = try Self.parseChecksum(request.headers[TusHeader.uploadChecksum])
-        if let cl = request.headers[.contentLength].flatMap({ UInt64($0) }), clientOffset + cl > record.length {
+        if let cl = request.headers[.contentLength].flatMap({ UInt64($0) }),
+           clientOffset.addingReportingOverflow(cl).overflow || clientOffset + cl > record.length {
             throw Refusal(413, "the chunk would end past Upload-Length \(record.length)")
         }
         let store = self.store
@@ -34,7 +35,7 @@ extension TusService {
         do { lock = try FileLock(path: store.lockPath(record.id), blocking: false) } catch {
             throw Refusal(423, "upload \(record.id) is being written by another request; try again when it ends")
         }
-        defer { _ = lock }
+        defer { withExtendedLifetime(lock) {} }
         // Under the lock, the state on disk is the truth (another process may have moved it on).
         guard let current = store.load(record.id) else { throw Refusal.notFound }
         record = current

@@ -122,16 +122,21 @@ final class ServeCLITests: XCTestCase {
         XCTAssertTrue(quota.body.contains("over its quota"), quota.body)
         let tiny = try server.create(length: 20, token: token)
         XCTAssertEqual(try server.patch(tiny, offset: 0, bytes[0..<30], token: token).status, 413)
+        // An offset near 2^64 is refused, not an arithmetic trap.
+        XCTAssertEqual(try server.patch(path, offset: 0, bytes[0..<10], token: token).status, 204)
+        let huge = try server.request("PATCH", path, token: token, headers: ["Upload-Offset": String(UInt64.max),
+                                      "Content-Type": "application/offset+octet-stream"], body: Array(bytes[10..<20]))
+        XCTAssertEqual(huge.status, 413)
         // 409: wrong offset.
         let conflict = try server.patch(path, offset: 5, bytes[5..<100], token: token)
         XCTAssertEqual(conflict.status, 409)
-        XCTAssertEqual(conflict.header("Upload-Offset"), "0")
+        XCTAssertEqual(conflict.header("Upload-Offset"), "10")
         // 460: wrong checksum; the offset stays.
-        let mismatch = try server.patch(path, offset: 0, bytes[0..<1000], token: token, checksum: "sha256 " + sha256Base64(bytes[1..<1001]))
+        let mismatch = try server.patch(path, offset: 10, bytes[10..<1000], token: token, checksum: "sha256 " + sha256Base64(bytes[11..<1001]))
         XCTAssertEqual(mismatch.status, 460, mismatch.body)
-        XCTAssertEqual(try server.request("HEAD", path, token: token).header("Upload-Offset"), "0")
+        XCTAssertEqual(try server.request("HEAD", path, token: token).header("Upload-Offset"), "10")
         // 400: checksum algorithm not offered.
-        XCTAssertEqual(try server.patch(path, offset: 0, bytes[0..<10], token: token, checksum: "md5 AAAA").status, 400)
+        XCTAssertEqual(try server.patch(path, offset: 10, bytes[10..<20], token: token, checksum: "md5 AAAA").status, 400)
         // 415: not a package (an unencrypted CSV): refused at once and deleted.
         let csv = fixture.dir.read("not-a-package.csv")
         let plain = try server.create(length: csv.count, token: token)
