@@ -6,7 +6,7 @@
 # the server's peak resident memory (target <= 64 MiB). sluis serve fsyncs before acknowledging and
 # verifies the whole package before the response; nginx does neither: the ratio includes that.
 # Environment: ROWS (rows of the large package's CSV, default 10000000: ~1 GB), SMALL_ROWS (500000),
-# CONCURRENT (20), OUT (bench-out/serve). Needs `sluis upload token` (the upload command).
+# CONCURRENT (20), OUT (bench-out/serve), TOKEN_SLUIS (a sluis with `upload token`; default SLUIS_BIN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUIS=$(realpath "${1:-.build/release/sluis}")
@@ -14,12 +14,14 @@ ROWS=${ROWS:-10000000}
 SMALL_ROWS=${SMALL_ROWS:-500000}
 CONCURRENT=${CONCURRENT:-20}
 OUT=${OUT:-bench-out/serve}
+TOKEN_SLUIS=${TOKEN_SLUIS:-$SLUIS}
 for tool in nginx curl openssl python3; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "bench/serve.sh: missing $tool (make bench-deps)" >&2; exit 2; }
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 rm -rf "$OUT" && mkdir -p "$OUT"/{keys,inbox,staging,webdav,nginx-tmp,data}
 OUT=$(realpath "$OUT")
+chmod 0777 "$OUT/webdav"  # nginx's workers run as another user
 SERVER_PIDS=()
 cleanup() { for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -38,9 +40,9 @@ seal() {  # seal ROWS NAME: a package of a synthetic CSV, BSN pseudonymised, the
   "recipients": ["keys/intake.pub"], "files": [ { "path": "data/$2/survey.csv", "delimiter": ";",
   "columns": { "BSN": { "action": "pseudonymise", "identifier": "bsn", "as": "PSEUDO_BSN" }, "Naam": "keep",
     "Geboortedatum": "keep", "Geslacht": "keep", "Postcode": "keep", "Huisnummer": "keep", "Woonplaats": "keep",
-    "Opleiding": "keep", "Score": "keep", "Inkomen": "keep", "Toelichting": "keep" } } ] }
+    "Opleiding": "keep", "Score": "keep", "Inkomen": "keep", "Toelichting": "drop" } } ] }
 JSON
-  (cd "$OUT" && "$SLUIS" seal -c "$2.json" -o "$2.sluis" --quiet)
+  (cd "$OUT" && "$SLUIS" seal -c "$2.json" -o "$2.sluis" --quiet >/dev/null)
 }
 echo "sealing the packages…"
 seal "$ROWS" large
@@ -66,7 +68,7 @@ JSON
 
 upload() {  # upload SCHEME PORT FILE: POST + one streamed PATCH; prints seconds
   local token url start end
-  token=$("$SLUIS" upload token --project P2026-BENCH --audience bench --identity "$OUT/keys/researcher.key" --minutes 15)
+  token=$("$TOKEN_SLUIS" upload token --project P2026-BENCH --audience bench --identity "$OUT/keys/researcher.key" --minutes 15)
   url=$(curl -sS --cacert "$OUT/tls.crt" -X POST -H "Tus-Resumable: 1.0.0" -H "Authorization: Bearer $token" \
         -H "Upload-Length: $(stat -c %s "$3")" -D - -o /dev/null "$1://127.0.0.1:$2/files" | tr -d '\r' | awk -F': ' 'tolower($1) == "location" { print $2 }')
   start=$(date +%s.%N)
