@@ -26,8 +26,16 @@ enum PackageIntake {
         let verified: VerifiedPackage
         let digest: String
         do {
-            verified = try PackageVerifier.verify(path: path, trust: trust, expectedProject: record.project, hashEntries: true)
-            digest = try PackageDigest.sha256Hex(ofFile: path)
+            // The whole-file SHA-256 (for the receipt) on a second core while the verifier reads
+            // and hashes the entries: the file is complete and locked, so both read the same bytes.
+            final class Digest: @unchecked Sendable { var result: Result<String, any Error> = .success("") }
+            let whole = Digest()
+            let group = DispatchGroup()
+            DispatchQueue.global().async(group: group) { whole.result = Result { try PackageDigest.sha256Hex(ofFile: path) } }
+            let outcome = Result { try PackageVerifier.verify(path: path, trust: trust, expectedProject: record.project, hashEntries: true) }
+            group.wait()
+            verified = try outcome.get()
+            digest = try whole.result.get()
         } catch let error as SluisError {
             store.remove(record.id)
             throw Refusal(422, error.description.replacingOccurrences(of: path, with: shown) + "; the upload was deleted")
