@@ -5,11 +5,15 @@ DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev libglpk-dev pkg-config
 # The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
 # the independent readers of the file and package formats (written from docs/format.md) run in the tests.
 TEST_PACKAGES := readstat python3 python3-venv
+# sluis serve's end-to-end tests: curl drives the server, openssl makes their TLS certificate.
+TEST_PACKAGES += curl openssl
 # ACRO (PyPI `acro`, with pandas and statsmodels), test-only: sluis's output-control decisions are
 # compared with it cell by cell (Tests/SluisOutputTests/acro/compare.py). In a venv, so a Debian
 # system Python (PEP 668) is never touched.
 ACRO_VENV := .build/acro-venv
 BENCH_PACKAGES := age time bc readstat
+# bench/serve.sh: nginx's WebDAV module is the baseline for upload throughput.
+BENCH_PACKAGES += nginx curl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis

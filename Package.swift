@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 // sluis: pseudonymise, encrypt and sign research data on its way into a secure environment.
+// (macOS 14: Hummingbird 2, which sluis serve builds on, needs it.)
 // Targets are listed in dependency order: C shims, then pure core, then I/O, crypto, formats,
 // pipeline stages, and the thin command-line tool on top.
 import PackageDescription
@@ -8,12 +9,16 @@ let settings: [SwiftSetting] = []
 
 let package = Package(
     name: "sluis",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluis", targets: ["sluis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // sluis serve: the HTTP server (with TLS) and its Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
     ],
     targets: [
         // System libraries: a module map and a one-line shim each.
@@ -50,10 +55,22 @@ let package = Package(
         // Output control: disclosure rules, tables and models with evidence, check and release.
         .target(name: "SluisOutput", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "CGLPK"],
                 swiftSettings: settings),
+        // The upload protocol shared by `sluis serve` and `sluis upload`: upload tokens and receipts.
+        .target(name: "SluisTransfer", dependencies: ["SluisCore", "SluisIO", "SluisCrypto"], swiftSettings: settings),
+        // The intake upload service (tus 1.0 over Hummingbird).
+        .target(name: "SluisServe",
+                dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisTransfer",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdCore", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "HTTPTypes", package: "swift-http-types")],
+                swiftSettings: settings),
         .executableTarget(
             name: "sluis",
             dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
                            "SluisOutput",
+                           "SluisTransfer", "SluisServe",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
@@ -79,10 +96,12 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
-        // acro/compare.py: the cell-by-cell comparison with ACRO, run by SluisCLITests.
         .testTarget(name: "SluisOutputTests", dependencies: ["SluisOutput", "SluisTestSupport"], exclude: ["acro"],
                     swiftSettings: settings),
-        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
+        .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisIO", "SluisTestSupport"],
+                    swiftSettings: settings),
+        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats", "SluisCrypto", "SluisTransfer"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )
