@@ -67,7 +67,7 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
+        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisCore", "SluisCrypto", "SluisFormats"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )
