@@ -69,7 +69,10 @@ bench: bench-deps
 	./bench/run.sh $(RELEASE_BIN)
 
 ## fuzz: coverage-guided fuzzing (libFuzzer + AddressSanitizer) of what sluis reads from outside:
-## packages, encrypted files, key files, CSV, JSON, identifier values. FUZZ_SECONDS per target (default 60).
+## packages (verify, and open with a known identity: decryption and the inner manifest), encrypted
+## files, SPSS/Stata files, key files, trust lists, intake/link/pipeline.json, CSV, JSON, identifier
+## values. FUZZ_SECONDS per target (default 60). `make test` runs the checked-in corpora
+## (Tools/sluis-fuzz/Corpus) and mutations of them through the same targets (SluisFuzzTests).
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(SWIFT) build -c release --scratch-path .build/fuzz --product sluis-fuzz \

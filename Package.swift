@@ -49,9 +49,13 @@ let package = Package(
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
         .systemLibrary(name: "CLibFuzzer"),
-        .executableTarget(name: "sluis-fuzz",
-                          dependencies: ["SluisCore", "SluisCrypto", "SluisIO", "SluisFormats", "SluisPipeline", "CLibFuzzer"],
-                          path: "Tools/sluis-fuzz", swiftSettings: settings),
+        // The fuzz targets and their seeds, shared by the libFuzzer driver and SluisFuzzTests.
+        .target(name: "SluisFuzzTargets",
+                dependencies: ["SluisCore", "SluisCrypto", "SluisIO", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
+                               "SluisTestSupport"],
+                path: "Tools/sluis-fuzz/Targets", swiftSettings: settings),
+        .executableTarget(name: "sluis-fuzz", dependencies: ["SluisFuzzTargets", "CLibFuzzer"],
+                          path: "Tools/sluis-fuzz", exclude: ["Targets", "Corpus"], swiftSettings: settings),
         .executableTarget(name: "sluis-vectors", dependencies: ["SluisCore", "SluisCrypto", "SluisIO"],
                           path: "Tools/sluis-vectors", swiftSettings: settings),
 
@@ -67,6 +71,8 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
+        // The checked-in fuzz corpora (Tools/sluis-fuzz/Corpus) through every fuzz target.
+        .testTarget(name: "SluisFuzzTests", dependencies: ["SluisFuzzTargets", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisCore", "SluisCrypto", "SluisFormats"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]

@@ -141,8 +141,9 @@ public enum PackageBytes {
     public static func parts(of bytes: [UInt8]) -> (entriesRegion: [UInt8], manifest: [UInt8], signature: [UInt8])? {
         guard bytes.count >= 16 + 96 else { return nil }
         let t = bytes.count - 32
-        let o = Int(readU64(bytes, at: t)), m = Int(readU64(bytes, at: t + 8))
-        guard o >= 16, m >= 0, o + m + 96 == bytes.count else { return nil }
+        // (Any values: the fuzz targets hand this mutated trailers.)
+        guard let o = Int(exactly: readU64(bytes, at: t)), let m = Int(exactly: readU64(bytes, at: t + 8)),
+              o >= 16, o <= bytes.count, m <= bytes.count, o + m + 96 == bytes.count else { return nil }
         return (Array(bytes[16..<o]), Array(bytes[o..<(o + m)]), Array(bytes[(o + m)..<(o + m + 64)]))
     }
 
