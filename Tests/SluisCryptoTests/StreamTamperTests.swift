@@ -147,7 +147,7 @@ final class StreamTamperTests: XCTestCase {
         fail(full + [0x42])
 
         // One of every case.
-        let caseNames = Set(errors.map { String(String(describing: $0).prefix { $0 != "(" }) })
+        let caseNames = Set(errors.map { Mirror(reflecting: $0).children.first?.label ?? $0.description })
         XCTAssertEqual(caseNames.count, 13, "\(caseNames.sorted())")
         let seeds = [[UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32), [UInt8](repeating: 3, count: 32)]
         let forbidden = [identifier, "BSN=", Hex.encode(Array(bytes[0..<h])), Hex.encode(Array(bytes[16..<48]))]
