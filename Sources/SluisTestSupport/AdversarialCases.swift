@@ -6,7 +6,8 @@ import SluisCrypto
 /// change the signature or an entry hash covers, or a package a trusted key signed whose
 /// contents do not hold together (docs/format.md, "What the package protects against").
 ///
-/// Cases are made lazily from the good bytes, so the full set (thousands) never sits in memory.
+/// Single-byte cases are edits in place (offset and mask), so the full set (thousands) stays small
+/// in memory; only the structural cases carry whole packages.
 public struct AdversarialCase {
     /// A family name, for the summary: `flip`, `chunk-flip`, `truncate`, `chunks`, `entries`, …
     public var family: String
