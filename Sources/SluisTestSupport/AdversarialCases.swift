@@ -195,6 +195,14 @@ public struct AdversarialCases {
                 out.append(.init(family: "entries", name: name + ", re-signed", edit: .bytes(b)))
             }
         }
+        // Bytes no entry covers — before the first entry, between two, after the last — with every
+        // offset moved to fit and the manifest re-signed: only the tiling check (step 6) sees them.
+        for (what, at) in [("before the first entry", 16), ("after entry 0", spans[0].offset + spans[0].size),
+                           ("before the manifest", manifestOffset)] {
+            if let b = try? insertingResigned([UInt8](repeating: 0x41, count: 7), at: at) {
+                out.append(.init(family: "entries", name: "7 bytes no entry covers, \(what), re-signed", edit: .bytes(b)))
+            }
+        }
         let entryObjects = manifest[member: "entries"]?.items ?? []
         if entryObjects.count >= 2 {
             // Names swapped: each name now points at the other's bytes (hashes follow the bytes).
@@ -271,6 +279,22 @@ public struct AdversarialCases {
         resigned("names", "project with escapes") { $0[member: "project"] = .string("P2026\u{1B}]0;pwned\u{7}") }
         resigned("names", "package id with a path") { $0[member: "packageId"] = .string("../../../../../../tmp/x") }
         return out
+    }
+
+    /// `bytes` inserted at package offset `at` (between entries), every entry offset at or after
+    /// it moved, and the manifest re-signed by the trusted key.
+    func insertingResigned(_ bytes: [UInt8], at: Int) throws -> [UInt8] {
+        var region = Array(good[16..<manifestOffset])
+        region.insert(contentsOf: bytes, at: at - 16)
+        var m = manifest
+        func move(_ e: inout JSONValue) {
+            if case let .number(o)? = e[member: "offset"], Int(o) >= at { e[member: "offset"] = .number(o + Double(bytes.count)) }
+        }
+        var entries = m[member: "entries"]?.items ?? []
+        for k in entries.indices { move(&entries[k]) }
+        m[member: "entries"] = .array(entries)
+        if var inner = m[member: "innerManifest"] { move(&inner); m[member: "innerManifest"] = inner }
+        return PackageBytes.assemble(entriesRegion: region, manifest: Array(m.rendered().utf8) + [0x0A], signer: signer)
     }
 
     /// The good bytes with entry `index` replaced by `entry` (later bytes shift; manifest unchanged).

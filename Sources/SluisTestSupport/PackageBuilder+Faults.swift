@@ -79,6 +79,30 @@ extension PackageBuilder {
                     m[member: "entries"] = .array(e)
                 }
             },
+            Fault(name: "a header hash that differs", detail: "the encrypted header of entry entry-001 does not match the signed manifest",
+                  verifyRefuses: true) { b in
+                b.editManifest = { m in
+                    var e = m[member: "entries"]?.items ?? []
+                    e[0][member: "headerSHA256"] = .string(otherHash)
+                    m[member: "entries"] = .array(e)
+                }
+            },
+            Fault(name: "bytes between two entries that no entry covers", detail: "the entries do not match the manifest", verifyRefuses: true) { b in
+                b.editManifest = { m in
+                    // Entry 1 claimed 3 bytes later than it is, and its bytes and hashes as before:
+                    // the three bytes before it belong to no entry.
+                    var e = m[member: "entries"]?.items ?? []
+                    if case let .number(o)? = e[1][member: "offset"] { e[1][member: "offset"] = .number(o + 3) }
+                    m[member: "entries"] = .array(e)
+                }
+            },
+            Fault(name: "two entries of the same name", detail: "duplicate entry names", verifyRefuses: true) { b in
+                b.editManifest = { m in
+                    var e = m[member: "entries"]?.items ?? []
+                    e[1][member: "name"] = e[0][member: "name"]
+                    m[member: "entries"] = .array(e)
+                }
+            },
             Fault(name: "a parent-folder file name", detail: "is not a plain file name", verifyRefuses: false,
                   apply: file(0) { $0[member: "name"] = .string("../../etc/cron.d/x") }),
             Fault(name: "an absolute file name", detail: "is not a plain file name", verifyRefuses: false,

@@ -175,6 +175,23 @@ final class TrustedFaultySenderTests: XCTestCase {
         }
     }
 
+    /// The shared list the adversarial suite runs too: each fault is refused with its message,
+    /// by `verify` already where it says so, and by `open` always, with nothing written.
+    func testEverySharedFaultIsRefusedWithItsMessage() throws {
+        for fault in PackageBuilder.faults() {
+            var b = builder()
+            fault.apply(&b)
+            let path = dir.write("shared.sluis", bytes: try b.build())
+            if fault.verifyRefuses {
+                XCTAssertThrowsError(try PackageVerifier.verify(path: path, trust: trust), fault.name) { error in
+                    let m = (error as? SluisError)?.description ?? "\(error)"
+                    XCTAssertTrue(m.contains(fault.detail), "\(fault.name): \(m)")
+                }
+            }
+            try assertOpenRefuses(b, fault.detail, verifies: !fault.verifyRefuses)
+        }
+    }
+
     /// Every fault above has a message of its own, so an intake officer can tell them apart.
     func testEachFaultHasItsOwnMessage() throws {
         var messages: [String] = []
