@@ -200,7 +200,8 @@ final class TrustedFaultySenderTests: XCTestCase {
             edit(&b)
             let m = try assertOpenRefuses(b, detail, verifies: verifies)
             // Drop the package path, which differs per case.
-            messages.append(String(m[m.range(of: ".sluis")!.upperBound...]))
+            guard let end = m.range(of: ".sluis") else { return XCTFail("no refusal naming the package: \(m)") }
+            messages.append(String(m[end.upperBound...]))
         }
         try add({ $0.replaceInnerBytes = { _ in [0x7B] } }, "cannot be read")
         try add({ $0.editInner = { $0[member: "version"] = .number(7) } }, "version 7")
