@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis
 
-.PHONY: all deps test-deps build release test demo bench bench-deps fuzz vectors clean man completions install uninstall
+.PHONY: all deps test-deps build release test demo bench bench-deps fuzz adversarial vectors clean man completions install uninstall
 
 all: build
 
@@ -80,12 +80,25 @@ bench: bench-deps
 	./bench/run.sh $(RELEASE_BIN)
 
 ## fuzz: coverage-guided fuzzing (libFuzzer + AddressSanitizer) of what sluis reads from outside:
-## packages, encrypted files, key files, CSV, JSON, identifier values. FUZZ_SECONDS per target (default 60).
+## packages (verify, and open with a known identity: decryption and the inner manifest), encrypted
+## files, SPSS/Stata files, key files, trust lists, intake/link/pipeline.json, CSV, JSON, identifier
+## values. FUZZ_SECONDS per target (default 60). `make test` runs the checked-in corpora
+## (Tools/sluis-fuzz/Corpus) and mutations of them through the same targets (SluisFuzzTests).
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(SWIFT) build -c release --scratch-path .build/fuzz --product sluis-fuzz \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSLUIS_FUZZ -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
 	./scripts/fuzz.sh .build/fuzz/release/sluis-fuzz $(FUZZ_SECONDS)
+
+## adversarial: every hostile variant of good packages (flips in every checked region, chunk and
+## entry edits, re-signed faulty packages, oversized/nested manifests, hostile names) must be
+## refused; prints cases tried, refused, accepted (0), plaintext bytes released (0), peak memory.
+## `make test` runs a sample of the same cases.
+adversarial: test-deps
+	$(SWIFT) build --build-tests
+	SLUIS_ADVERSARIAL=full $(SWIFT) test --skip-build --filter 'AdversarialTests|OpenKnownIssueTests' 2>&1 | \
+	  tee adversarial.log | grep -E "^adversarial|error:|known issue|Executed .* tests" ; \
+	  ! grep -qE "error:|with [1-9][0-9]* failures? \(" adversarial.log
 
 ## vectors: regenerate the encrypted-file test vectors under Tests/SluisCryptoTests/Vectors.
 vectors: deps

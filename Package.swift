@@ -75,9 +75,13 @@ let package = Package(
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
         .systemLibrary(name: "CLibFuzzer"),
-        .executableTarget(name: "sluis-fuzz",
-                          dependencies: ["SluisCore", "SluisCrypto", "SluisIO", "SluisFormats", "SluisPipeline", "CLibFuzzer"],
-                          path: "Tools/sluis-fuzz", swiftSettings: settings),
+        // The fuzz targets and their seeds, shared by the libFuzzer driver and SluisFuzzTests.
+        .target(name: "SluisFuzzTargets",
+                dependencies: ["SluisCore", "SluisCrypto", "SluisIO", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
+                               "SluisTestSupport"],
+                path: "Tools/sluis-fuzz/Targets", swiftSettings: settings),
+        .executableTarget(name: "sluis-fuzz", dependencies: ["SluisFuzzTargets", "CLibFuzzer"],
+                          path: "Tools/sluis-fuzz", exclude: ["Targets", "Corpus"], swiftSettings: settings),
         // The residual scanner's throughput (bench/residual.sh).
         .executableTarget(name: "sluis-scanbench", dependencies: ["SluisCore"], path: "Tools/sluis-scanbench",
                           swiftSettings: settings),
@@ -101,7 +105,10 @@ let package = Package(
         .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisIO", "SluisTestSupport"],
                     swiftSettings: settings),
-        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats", "SluisCrypto", "SluisTransfer"], swiftSettings: settings),
+        // The checked-in fuzz corpora (Tools/sluis-fuzz/Corpus) through every fuzz target.
+        .testTarget(name: "SluisFuzzTests", dependencies: ["SluisFuzzTargets", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisCore", "SluisCrypto", "SluisFormats", "SluisTransfer"],
+                    swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -58,10 +58,12 @@ public enum FileSystem {
         guard let dir = opendir(path) else { throw IOError.cannotOpen(path: path, errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []
+        // The name is read in place, up to its NUL: copying `entry.pointee` (or its `d_name`) would
+        // read a whole `struct dirent`, past the end of a short record (found by AddressSanitizer
+        // under `make fuzz`, target `open`).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 0
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

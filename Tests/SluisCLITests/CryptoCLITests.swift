@@ -253,11 +253,35 @@ final class KilledWriterCLITests: XCTestCase {
         p.standardError = FileHandle.nullDevice
         try p.run()
         input.fileHandleForWriting.write(Data(cipher[0..<(cipher.count / 2)]))
-        Thread.sleep(forTimeInterval: 1.0)
+        // The barrier: the process itself shows when it is mid-write — its output file is open
+        // (under /proc/PID/fd) and holds plaintext. No fixed sleep: fast machines go on at once,
+        // slow ones get a minute before the test fails for the right reason.
+        let written = try waitForOpenOutput(of: p.processIdentifier, under: dir.path, minimumByteCount: 1 << 20, timeoutSeconds: 60)
+        XCTAssertGreaterThanOrEqual(written ?? 0, 1 << 20, "the decryptor never wrote plaintext to its output")
         XCTAssertTrue(p.isRunning, "the decryptor should be waiting for the rest of its input")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         try? input.fileHandleForWriting.close()
         XCTAssertEqual(Set(dir.allFiles()), before, "a file was left behind")
+    }
+
+    /// Polls the open files of process `pid` until one below `folder` holds at least
+    /// `minimumByteCount` bytes; returns its size, or nil at the deadline or when the process ended.
+    func waitForOpenOutput(of pid: Int32, under folder: String, minimumByteCount: Int, timeoutSeconds: Double) throws -> Int? {
+        let real = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            if fds.isEmpty { return nil }  // the process is gone
+            for fd in fds {
+                let link = "/proc/\(pid)/fd/\(fd)"
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link),
+                      target.hasPrefix(real + "/") || target.hasPrefix(folder + "/") else { continue }
+                var st = stat()
+                if stat(link, &st) == 0, st.st_size >= minimumByteCount { return Int(st.st_size) }
+            }
+            usleep(5_000)
+        }
+        return nil
     }
 }

@@ -110,17 +110,58 @@ final class StreamTamperTests: XCTestCase {
         // A damaged sealed key for this identity.
         var sealed = file; sealed[16 + 32 + 40] ^= 1
         XCTAssertEqual(outcome(sealed), .wrappedKeyDamaged(identity: T.alice.recipient.fingerprint))
-        XCTAssertNil(outcome(sealed, T.bob) == .headerAuthenticationFailed ? nil : outcome(sealed, T.bob))
+        // Bob's own wrapped key is intact, so he gets the file key; the header MAC covers alice's
+        // damaged entry too, so he is refused as well (never handed a file someone altered).
+        XCTAssertEqual(outcome(sealed, T.bob), .headerAuthenticationFailed)
     }
 
-    func testMessagesNameNoSecretsAndSayWhatToDo() {
-        let all: [EncryptedFileError] = [.notAnEncryptedFile, .unsupportedVersion(9), .truncatedHeader, .malformedHeader("x"),
-            .noMatchingRecipient(identity: "a", recipients: ["b"]), .wrappedKeyDamaged(identity: "a"), .headerAuthenticationFailed,
-            .payloadAuthenticationFailed(chunkIndex: 0), .truncated(chunkCount: 2), .trailingData(chunkCount: 1),
-            .invalidRecipientCount(0), .invalidChunkSize(1)]
-        for e in all {
-            XCTAssertEqual(e.description, e.description.lowercased().replacingOccurrences(of: "sha", with: "sha"), "\(e)")
-            XCTAssertFalse(e.description.isEmpty)
+    /// Every error, each produced by a real failing decryption (or encryption) of a file whose
+    /// plaintext holds a known identifier: no message holds the identifier, any plaintext bytes,
+    /// an identity's secret seed or the file's header bytes; each is one lowercase line.
+    func testMessagesNameNoSecretsAndSayWhatToDo() throws {
+        let identifier = "123456782"
+        let plaintext = Array(String(repeating: "BSN=\(identifier);", count: 20).utf8)  // 280 bytes: four chunks of 64 and 24
+        let bytes = try T.encrypt(plaintext, to: [T.alice.recipient, T.bob.recipient], chunk: chunk).bytes
+        let h = headerCount, c = chunkBytes
+        var errors: [EncryptedFileError] = []
+        func fail(_ b: [UInt8], _ who: Identity = T.alice) {
+            if let e = outcome(b, who) { errors.append(e) } else { XCTFail("decrypted: case \(errors.count)") }
+        }
+        var v = bytes; v[0] = 0x58; fail(v)                                  // not an encrypted file
+        v = bytes; v[9] = 7; fail(v)                                          // unsupported version
+        fail(Array(bytes[0..<(h - 1)]))                                       // truncated header
+        v = bytes; v[14] = 0; v[15] = 0; fail(v)                              // malformed header
+        fail(bytes, T.carol)                                                  // no matching recipient
+        v = bytes; v[16 + 32 + 50] ^= 1; fail(v)                              // wrapped key damaged
+        v = bytes; v[h - 3] ^= 1; fail(v)                                     // header authentication
+        v = bytes; v[h + c + 20] ^= 1; fail(v)                                // payload chunk
+        fail(Array(bytes.dropLast(3)))                                        // last chunk
+        fail(Array(bytes[0..<(h + 2 * c)]))                                   // truncated payload
+        XCTAssertThrowsError(try EncryptingSink(recipients: [], output: MemorySink())) { errors += [$0 as? EncryptedFileError].compactMap { $0 } }
+        XCTAssertThrowsError(try EncryptingSink(recipients: [T.alice.recipient], output: MemorySink(), chunkByteCount: 3)) {
+            errors += [$0 as? EncryptedFileError].compactMap { $0 }
+        }
+        // Trailing data needs a final chunk of full size, which only other writers produce.
+        let full = EncryptingSink.vectorEndingWithFullFinalChunk(Array(plaintext[0..<chunk]), recipients: [T.alice.recipient],
+                                                                      chunkByteCount: chunk, randomness: SystemRandomSource())
+        fail(full + [0x42])
+
+        // One of every case.
+        let caseNames = Set(errors.map { Mirror(reflecting: $0).children.first?.label ?? $0.description })
+        XCTAssertEqual(caseNames.count, 13, "\(caseNames.sorted())")
+        let seeds = [[UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32), [UInt8](repeating: 3, count: 32)]
+        let forbidden = [identifier, "BSN=", Hex.encode(Array(bytes[0..<h])), Hex.encode(Array(bytes[16..<48]))]
+            + seeds.flatMap { [Hex.encode($0), Primitives.base64($0)] }
+        for e in errors {
+            let m = e.description
+            XCTAssertFalse(m.isEmpty)
+            XCTAssertTrue(m.first?.isLowercase ?? false, m)
+            XCTAssertFalse(m.contains("\n"), m)
+            for f in forbidden { XCTAssertFalse(m.contains(f), "\(m) holds \(f)") }
+            // No run of plaintext bytes of 8 or more.
+            for i in stride(from: 0, to: plaintext.count - 8, by: 1) {
+                XCTAssertFalse(m.contains(String(decoding: plaintext[i..<(i + 8)], as: UTF8.self)), m)
+            }
         }
     }
 }

@@ -80,7 +80,7 @@ final class ReadStatReaderTests: XCTestCase {
         let dir = TemporaryDirectory()
         let path = dir.file("numbers.sav")
         let values: [Double] = [0, -0.0, 1, -1, 0.1, 1.0 / 3.0, 123456789012345, 99999999999999999, 1e17, 1e-300,
-                                -2.5e-7, .pi, 4503599627370497, 9007199254740993, 1e300]
+                                -2.5e-7, .pi, 4503599627370497, 9007199254740994, 18014398509481988, 1e300]
         let meta = ReadStatMetadata(format: .sav, variables: [ReadStatVariable(name: "x", storage: .double)])
         try ReadStatFixtures.write(path, metadata: meta, rows: values.map { [$0.description] })
         let texts = try ReadStatFixtures.readAll(try ReadStatReader(path: path)).map { $0.fields[0] }
@@ -93,6 +93,12 @@ final class ReadStatReaderTests: XCTestCase {
         XCTAssertEqual(texts[4], "0.1")
         XCTAssertEqual(texts[6], "123456789012345")
         XCTAssertEqual(texts[8], "1e+17")
+        // Just above 2^53, where doubles are 2 and 4 apart: the literals are exactly representable
+        // (2^53 + 2, 2^54 + 4), so the exact round trip of an integer beyond 2^53 is really tested.
+        XCTAssertEqual(UInt64(exactly: values[13]), 9_007_199_254_740_994)
+        XCTAssertEqual(UInt64(exactly: values[14]), 18_014_398_509_481_988)
+        XCTAssertEqual(UInt64(exactly: Double(texts[13]) ?? 0), 9_007_199_254_740_994, texts[13])
+        XCTAssertEqual(UInt64(exactly: Double(texts[14]) ?? 0), 18_014_398_509_481_988, texts[14])
     }
 
     func testManyRowsStreamInOrder() throws {

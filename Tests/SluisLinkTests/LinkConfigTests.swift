@@ -1,5 +1,9 @@
 import XCTest
+import Foundation
 import SluisCore
+import SluisCrypto
+import SluisFormats
+import SluisIO
 import SluisTestSupport
 @testable import SluisLink
 
@@ -46,23 +50,61 @@ final class LinkConfigTests: XCTestCase {
         XCTAssertThrowsError(try LinkConfig.load(path: d.file("c.json")))
     }
 
-    /// Every error message is a lowercase sentence without data values.
-    func testErrorMessagesNameShapesOnly() {
-        let errors: [LinkError] = [
-            .registerColumnMissing(file: "r.csv", role: "bsn", column: "BSN"), .registerCodeMissing(file: "r.csv", line: 3, column: "c"),
-            .tooManyRegisterCodes(file: "r.csv", line: 3, column: "c", limit: 15), .registerRINInvalid(file: "r.csv", line: 3, column: "c", expectedWidth: 9),
-            .duplicateRegisterBSN(file: "r.csv", firstLine: 2, secondLine: 3), .pseudonymCollision(file: "r.csv", domain: "bsn", firstLine: 2, secondLine: 3),
-            .domainNotInRegister(domain: "name"), .pseudonymColumnMissing(file: "d.csv", column: "P"),
-            .unknownDomain(file: "d.csv", column: "P", domain: "iban"), .renderingMismatch(file: "d.csv", column: "P", rendering: "hex:32", indexRendering: "decimal:17"),
-            .ambiguousPersonKeys(file: "d.csv", domain: "bsn"), .badPersonKey(file: "d.csv", personKey: "k", reason: "names no column"),
-            .outputColumnClash(file: "d.csv", column: "RINPERSOON"), .surrogateKeyInvalid(path: "s.key", reason: "the file is empty"),
-            .configInvalid(source: "link.json", reason: "is not a JSON object"), .noInputs(path: "in"),
-        ]
+    /// Every error message is one lowercase line without data values: each error is produced by
+    /// real inputs — configs, registers, data files and key files — holding a planted identifier
+    /// and values of the fixture's persons, and no message may hold any of them.
+    func testErrorMessagesNameShapesOnly() throws {
+        let d = TemporaryDirectory()
+        var fixture = LinkFixture(personCount: 8)
+        let planted = "123456782"
+        var errors: [Error] = []
+        func collect(_ body: () throws -> Void) {
+            do { try body(); XCTFail("no error (case \(errors.count))") } catch { errors.append(error) }
+        }
+        // link.json: a wrong type, an unknown setting, not an object — each with the planted value.
+        for (i, text) in [#"{"surrogateWidth": "123456782"}"#, #"{"unmatchedCode": 123456782, "registr": 1}"#, "[123456782]"].enumerated() {
+            d.write("c\(i).json", text)
+            collect { _ = try LinkConfig.load(path: d.file("c\(i).json")) }
+        }
+        // Registers: a bad RIN, a missing code, a missing column, a duplicate BSN, a collision.
+        let register = fixture.registerCSV
+        collect { _ = try fixture.buildIndex(register: register + "\(fixture.persons[0].bsn),R,\(planted)x,M,1970-01-01,1234AB,1\n") }
+        collect { _ = try fixture.buildIndex(register: register + "\(planted),,100000001,M,1970-01-01,1234AB,1\n") }
+        collect { _ = try fixture.buildIndex(register: "bsn,rinpersoons,\(planted)\n\(planted),R,1\n") }
+        var twin = fixture.persons[3]
+        twin.rin = planted
+        fixture.persons.append(twin)
+        collect { _ = try fixture.buildIndex() }
+        fixture.persons.removeLast()
+        collect { _ = try fixture.buildIndex(rendering: .decimal(width: 1)) }
+        // Data files: a missing pseudonym column, a clash with an output column, an unknown domain,
+        // another rendering — with rows holding the planted value and a person's BSN.
+        let index = try fixture.buildIndex()
+        let linker = TableLinker(index: index, surrogateSecret: SecretBytes(copying: [UInt8](repeating: 9, count: 32)),
+                                 projectId: LinkFixture.projectId, options: LinkOptions())
+        let data = "a,RINPERSOON,b\n\(planted),\(fixture.persons[0].bsn),\(fixture.persons[1].rin)\n"
+        for columns in [[PseudonymColumn(name: "bsn_p", domain: "bsn")], [PseudonymColumn(name: "a", domain: "bsn")],
+                        [PseudonymColumn(name: "b", domain: "iban")], [PseudonymColumn(name: "b", domain: "bsn", rendering: "hex:32")]] {
+            collect {
+                _ = try linker.link(source: LinkFixture.reader(data, path: "data.csv"), layout: LinkFileLayout(pseudonymColumns: columns),
+                                    sink: CSVWriter(sink: MemorySink()), output: "linked/data.csv")
+            }
+        }
+        // A surrogate key file that holds the planted value instead of a key.
+        let keyPath = d.write("s.key", planted + "\n")
+        chmod(keyPath, 0o600)
+        collect { _ = try SurrogateKey.load(path: keyPath) }
+
+        let identifiers = [planted] + fixture.persons.flatMap { [$0.bsn, $0.rin, $0.birthdate, $0.postcode] }
+        XCTAssertGreaterThanOrEqual(errors.count, 13)
         for e in errors {
-            let text = e.description
+            guard let error = e as? SluisError else { XCTFail("not a SluisError: \(e)"); continue }
+            let text = error.description
             XCTAssertEqual(text.first.map { String($0) }, text.first.map { String($0).lowercased() }, text)
+            XCTAssertFalse(text.contains("\n"), text)
             XCTAssertFalse(text.hasSuffix("."), text)
-            XCTAssertTrue([FailureCategory.usage, .data].contains(e.category))
+            for id in identifiers { XCTAssertFalse(text.contains(id), "\(text) holds \(id)") }
+            XCTAssertTrue([FailureCategory.usage, .data].contains(error.category), text)
         }
     }
 }

@@ -28,13 +28,20 @@ final class LoadedPipelineTests: PipelineTestCase {
         }
     }
 
-    func testManifestJSONLeavesOutKeyPaths() throws {
+    /// What `seal` puts in the inner manifest (`sealedConfiguration`): the configuration without
+    /// the key paths and recipients, which would tell the intake where the researcher keeps keys.
+    func testSealedConfigurationLeavesOutKeyPaths() throws {
         let p = try load("a\n1\n", columns: "{ \"a\": \"keep\" }", top: "\"sign\": \"secret-id.key\", \"recipients\": [\"x.pub\"],")
         XCTAssertEqual(p.signingKeyPath, dir.file("secret-id.key"))
         XCTAssertEqual(p.recipientPaths, [dir.file("x.pub")])
-        XCTAssertFalse(p.manifestJSON().contains("secret-id.key"))
-        XCTAssertFalse(p.manifestJSON().contains("none.key"))
-        XCTAssertTrue(p.manifestJSON().contains("\"project\": \"P-TEST\""))
+        let sealed = p.sealedConfiguration
+        guard case let .object(members) = sealed else { return XCTFail("not an object: \(sealed)") }
+        let names = members.map(\.0)
+        for key in ["sign", "recipients", "pseudonymKey"] { XCTAssertFalse(names.contains(key), key) }
+        XCTAssertTrue(members.contains { $0.0 == "project" && $0.1 == .string("P-TEST") })
+        let text = sealed.rendered()
+        for path in ["secret-id.key", "x.pub", "none.key", dir.path] { XCTAssertFalse(text.contains(path), path) }
+        XCTAssertTrue(text.contains("data.csv"))
     }
 
     func testPseudonymiseAllLeavesNothingBehindOnFailure() throws {

@@ -135,6 +135,10 @@ public enum PackageOpener {
               inner.pseudonymKeyId == manifest.pseudonymKeyId else {
             throw PackageError.innerManifestInvalid(path: path, detail: "it belongs to another package")
         }
+        // (Data entry names were checked to be entry-NNN in the signed manifest: safe to name.)
+        if let missing = manifest.entries.first(where: { e in !inner.files.contains { $0.entry == e.name } }) {
+            throw PackageError.innerManifestInvalid(path: path, detail: "entry \(missing.name) is not described")
+        }
         guard Set(inner.files.map(\.entry)) == Set(manifest.entries.map(\.name)), inner.files.count == manifest.entries.count else {
             throw PackageError.innerManifestInvalid(path: path, detail: "its entries differ from the signed manifest")
         }

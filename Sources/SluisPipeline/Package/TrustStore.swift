@@ -61,9 +61,11 @@ public struct TrustStore: Sendable {
         do { bytes = try FileSystem.readAll(path, limitByteCount: 1 << 20) } catch { throw TrustError.missing(path: path) }
         var out: [Entry] = []
         var lineNumber = 0
-        for rawLine in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on LF bytes, not on Characters: "\r\n" is one Character in Swift, so a CRLF file
+        // split on "\n" is one line — and a comment first hid every key after it.
+        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = rawLine.trimmingCharacters(in: " \t\r")
+            var line = String(decoding: rawLine, as: UTF8.self).trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
             var lineProjects = projects
             if line.hasPrefix("projects=") {
