@@ -31,6 +31,8 @@ final class FaultySenderCLITests: XCTestCase {
           "projects": { "P2026-0042": { "trust": ["keys/researcher.pub"], "pseudonymKey": "keys/project.key",
                                         "register": "data/register.csv", "surrogateKey": "keys/surrogate.key" } } }
         """)
+        let initialised = try CLI.run(["inbox", "--init", "-c", "intake.json"], in: dir.path)  // the operator's set-up step
+        XCTAssertEqual(initialised.exitCode, 0, initialised.stderr)
     }
 
     @discardableResult

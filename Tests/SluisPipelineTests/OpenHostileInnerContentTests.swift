@@ -6,12 +6,11 @@ import SluisIO
 @testable import SluisPipeline
 import SluisTestSupport
 
-/// Hostile packages from a trusted sender that `open` should refuse but, at the time these tests
-/// were written, accepts: the open bugs of issue 13 ("Untrusted text and sizes"). Each runs
-/// inside `withKnownIssue`, swift-corelibs-xctest having no `XCTExpectFailure`: the suite passes
-/// while the bug is there, and reports "known issue was not recorded" as soon as it is fixed —
-/// then move the case into `AdversarialTests`/`PackageBuilder.faults()` and delete it here.
-@Suite struct OpenKnownIssueTests {
+/// Hostile packages from a trusted sender that `open` accepted before issue 13 was fixed ("Untrusted
+/// text and sizes"): names with C1 controls or bidi overrides, names that collide under Unicode
+/// compatibility folding, non-integer numbers and an oversized inner manifest. Each must be refused
+/// and leave nothing behind.
+@Suite struct OpenHostileInnerContentTests {
     let researcher: Identity
     let intake: Identity
     let trust: TrustStore
@@ -42,19 +41,15 @@ import SluisTestSupport
 
     @Test("file names with C1 controls or bidi overrides are refused", arguments: ["a\u{85}b.csv", "\u{202E}vsc.exe", "x\u{9B}31m.csv"])
     func controlAndBidiNames(name: String) throws {
-        try withKnownIssue("issue 13: entry names with C1 controls or bidi overrides are written as given") {
-            let wasRefused = try refused(builder([name]))
-            #expect(wasRefused)
-        }
+        let wasRefused = try refused(builder([name]))
+        #expect(wasRefused)
     }
 
     @Test("names equal under Unicode compatibility folding are refused",
           arguments: [("ﬁle.csv", "file.csv"), ("straße.csv", "STRASSE.csv"), ("ｓurvey.csv", "survey.csv")])
     func foldedCollisions(pair: (String, String)) throws {
-        try withKnownIssue("issue 13: names that collide under compatibility folding are both written") {
-            let wasRefused = try refused(builder([pair.0, pair.1]))
-            #expect(wasRefused)
-        }
+        let wasRefused = try refused(builder([pair.0, pair.1]))
+        #expect(wasRefused)
     }
 
     @Test("a non-integer number in the inner manifest is refused")
@@ -63,22 +58,18 @@ import SluisTestSupport
         b.replaceInnerBytes = { bytes in
             Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"rows\": 1", with: "\"rows\": 1.0").utf8)
         }
-        try withKnownIssue("issue 13: the inner manifest accepts non-integer numbers (\"rows\": 2.0)") {
-            let wasRefused = try refused(b)
-            #expect(wasRefused)
-        }
+        let wasRefused = try refused(b)
+        #expect(wasRefused)
     }
 
-    @Test("an inner manifest of 5 MiB (over the clear manifest's 4 MiB bound) is refused before it is parsed")
+    @Test("an inner manifest over the 16 MiB bound (InnerManifest.maxByteCount) is refused")
     func oversizedInnerManifest() throws {
         var b = builder(["a.csv"])
         // (Spliced in as bytes: rendering a large JSON string would take the test half a minute.)
         b.replaceInnerBytes = { bytes in
-            [0x7B] + Array("\"padding\": \"".utf8) + [UInt8](repeating: 0x78, count: 5 << 20) + Array("\",".utf8) + bytes.dropFirst()
+            [0x7B] + Array("\"padding\": \"".utf8) + [UInt8](repeating: 0x78, count: InnerManifest.maxByteCount + 1) + Array("\",".utf8) + bytes.dropFirst()
         }
-        try withKnownIssue("issue 13: the inner manifest is decrypted and parsed in memory without a bound") {
-            let wasRefused = try refused(b)
-            #expect(wasRefused)
-        }
+        let wasRefused = try refused(b)
+        #expect(wasRefused)
     }
 }
