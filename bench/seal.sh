@@ -3,7 +3,8 @@
 # pseudonymised, name dropped, birth date generalised, four columns kept) into a package and, in
 # the same run and to the same disk, times age encrypting the very same CSV; then opens the package
 # and times age decrypting. Prints MB/s, the ratios and peak memory.
-# Targets: seal wall time <= 1.5x age's encrypt; open >= 0.9x age's decrypt; peak <= 64 MiB for both.
+# Targets (issue 16): seal wall time <= 2.0x age's encrypt + fsync of the same CSV (sluis fsyncs its
+# package, age does not); open >= 0.9x age's decrypt + fsync; peak <= 64 MiB for both.
 # Environment: ROWS (default 10000000), PERSONS (1000000), OUT (bench-out/seal), RUNS (3: medians are reported).
 # The data is shared with bench/pseudonymise.sh (bench-out/pseudonymise/data-ROWS).
 set -euo pipefail
@@ -88,9 +89,9 @@ median "age decrypt"; AGE_DEC=$SEC
 median "age dec + sync"; AGE_DEC_SYNC=$SEC
 PKG=$(stat -c %s "$OUT/package.sluis")
 awk -v s="$SEAL" -v a="$AGE_ENC" -v as="$AGE_ENC_SYNC" -v o="$OPEN" -v d="$AGE_DEC" -v ds="$AGE_DEC_SYNC" -v sk="$SEAL_KIB" -v ok="$OPEN_KIB" -v p="$PKG" -v ak="$AGE_ENC_KIB" -v sc="$SEAL_CPU" -v ac="$AGE_CPU" 'BEGIN {
-  printf "seal wall time / age encrypt wall time: %.2f (target <= 1.5); against age encrypt + sync: %.2f\n", s / a, s / as
+  printf "seal wall time / age encrypt + sync wall time: %.2f (target <= 2.0); against age encrypt alone: %.2f\n", s / as, s / a
   printf "CPU time (user + system): seal %.2f s on 2 cores, age encrypt %.2f s on 1\n", sc, ac
-  printf "open speed / age decrypt speed (wall-time ratio on the same data): %.2f (target >= 0.9); against age decrypt + sync: %.2f\n", d / o, ds / o
+  printf "open speed / age decrypt + sync speed (wall-time ratio on the same data): %.2f (target >= 0.9); against age decrypt alone: %.2f\n", ds / o, d / o
   printf "peak memory: seal %.1f MiB, open %.1f MiB (target <= 64 MiB; age encrypt %.1f MiB)\n", sk / 1024, ok / 1024, ak / 1024
 }'
 rm -rf "$OUT/opened" "$OUT/age-plain" "$OUT/csv.age"

@@ -5,8 +5,11 @@ import SluisIO
 /// secretstream chunks of `chunkByteCount` plaintext bytes as they fill, and on `finish()` the
 /// final chunk (empty when the plaintext is a whole number of chunks) before finishing `output`.
 ///
-/// Memory is two chunk buffers allocated once; large writes are encrypted straight from the
-/// caller's buffer without copying.
+/// Memory is a chunk buffer and a ciphertext buffer of about 1 MiB, allocated once; large writes
+/// are encrypted straight from the caller's buffer without copying. Ciphertext chunks are gathered
+/// and handed to `output` about 1 MiB at a time: with 64 KiB chunks written one by one, the file
+/// behind copied every ciphertext byte into its own buffer first (a full extra pass over the
+/// output), and the hashing sink in between made sixteen times as many calls.
 public final class EncryptingSink: ByteSink {
     /// SHA-256 of the complete header bytes.
     public let headerSHA256: [UInt8]
@@ -20,6 +23,8 @@ public final class EncryptingSink: ByteSink {
     private let stream: any ChunkStream
     private let plain: UnsafeMutableRawBufferPointer
     private let cipher: UnsafeMutableRawBufferPointer
+    /// Ciphertext bytes in `cipher` not yet written to `output`.
+    private var cipherUsed = 0
     private var buffered = 0
     private var finished = false
 
@@ -55,7 +60,8 @@ public final class EncryptingSink: ByteSink {
         self.headerSHA256 = header.headerSHA256
         self.headerByteCount = header.headerByteCount
         self.plain = .allocate(byteCount: chunkByteCount, alignment: 64)
-        self.cipher = .allocate(byteCount: chunkByteCount + SecretStream.overheadByteCount, alignment: 64)
+        let gathered = max(1, Self.outputBlockByteCount / chunkByteCount)
+        self.cipher = .allocate(byteCount: gathered * (chunkByteCount + SecretStream.overheadByteCount), alignment: 64)
         try output.write(header.bytes)
     }
 
@@ -95,12 +101,25 @@ public final class EncryptingSink: ByteSink {
         try pushChunk(UnsafeRawBufferPointer(rebasing: plain[0..<buffered]), tag: SecretStream.tagFinal)
         buffered = 0
         Sodium.zero(plain)
+        try flushCipher()
         try output.finish()
     }
 
+    /// The size of the writes to `output` (whole chunks, at least one).
+    static let outputBlockByteCount = 1 << 20
+
     private func pushChunk(_ chunk: UnsafeRawBufferPointer, tag: UInt8) throws {
         let n = chunk.count + SecretStream.overheadByteCount
-        stream.push(chunk, tag: tag, into: UnsafeMutableRawBufferPointer(rebasing: cipher[0..<n]))
+        if cipherUsed + n > cipher.count { try flushCipher() }
+        stream.push(chunk, tag: tag, into: UnsafeMutableRawBufferPointer(rebasing: cipher[cipherUsed..<(cipherUsed + n)]))
+        cipherUsed += n
+        if cipherUsed + chunkByteCount + SecretStream.overheadByteCount > cipher.count { try flushCipher() }
+    }
+
+    private func flushCipher() throws {
+        guard cipherUsed > 0 else { return }
+        let n = cipherUsed
+        cipherUsed = 0
         try output.write(UnsafeRawBufferPointer(rebasing: cipher[0..<n]))
     }
 

@@ -29,17 +29,17 @@ public final class CSVReader: RowSource {
     private let source: ByteSource
     private let blockByteCount: Int
     private let maximumRowByteCount: Int
-    @exclusivity(unchecked) private var buffer: UnsafeMutableRawPointer
+    @exclusivity(unchecked) var buffer: UnsafeMutableRawPointer
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private var start = 0
-    @exclusivity(unchecked) private var end = 0
-    @exclusivity(unchecked) private var atEndOfInput = false
-    @exclusivity(unchecked) private var line = 1
-    @exclusivity(unchecked) private var starts: UnsafeMutablePointer<Int>
-    @exclusivity(unchecked) private var ends: UnsafeMutablePointer<Int>
-    @exclusivity(unchecked) private var fieldCapacity = 64
+    @exclusivity(unchecked) var end = 0
+    @exclusivity(unchecked) var atEndOfInput = false
+    @exclusivity(unchecked) var line = 1
+    @exclusivity(unchecked) var starts: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) var ends: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) var fieldCapacity = 64
     /// 1 for the bytes that end an unquoted field: the delimiter, LF and CR.
-    private let classes = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    let classes = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     private let rowBuffer = FieldBuffer()
     @exclusivity(unchecked) private var scratch: [UInt8] = []
 
@@ -73,8 +73,12 @@ public final class CSVReader: RowSource {
         classes.deallocate()
     }
 
+    /// Whether `scanPlainRow` is tried first (true except in tests, which compare both scans).
+    nonisolated(unsafe) static var scansPlainRows = true
+
     public func forEachRow(_ body: (FieldView, Int) throws -> Void) throws {
         let width = columnNames.count
+        let plainFirst = Self.scansPlainRows
         while true {
             if start >= end {
                 if atEndOfInput { return }
@@ -82,8 +86,11 @@ public final class CSVReader: RowSource {
                 continue
             }
             var fieldCount = 0, high: UInt8 = 0, quoted = false, newlines = 0
-            let next = try scanRow(from: start, fieldCount: &fieldCount, high: &high, quoted: &quoted, newlines: &newlines)
-            if next < 0 { try refill(); continue }
+            var next = plainFirst ? scanPlainRow(from: start, fieldCount: &fieldCount, high: &high) : -1
+            if next < 0 {
+                next = try scanRow(from: start, fieldCount: &fieldCount, high: &high, quoted: &quoted, newlines: &newlines)
+                if next < 0 { try refill(); continue }
+            }
             let rowLine = line
             start = next
             line += 1 + newlines
@@ -104,125 +111,7 @@ public final class CSVReader: RowSource {
         }
     }
 
-    // MARK: scanning
-
-    /// Finds the fields of the row starting at `from`. Returns the offset after the row's line
-    /// ending, or -1 when the block ends inside the row and more input is needed.
-    @inline(__always)
-    private func scanRow(from rowStart: Int, fieldCount: inout Int, high: inout UInt8, quoted: inout Bool, newlines: inout Int) throws -> Int {
-        let p = buffer.assumingMemoryBound(to: UInt8.self)
-        let limit = end
-        let d = dialect.delimiter
-        let quote = CSVDialect.quote
-        var i = rowStart
-        var n = 0
-        var hi: UInt8 = 0
-        var nl = 0
-        defer { fieldCount = n; high = hi; newlines = nl }
-        let cls = classes
-        let dWord = UInt64(d) &* 0x0101_0101_0101_0101
-        var fieldStarts = starts
-        var fieldEnds = ends
-        var capacityLeft = fieldCapacity
-        do {
-            while true {
-                if n == capacityLeft {
-                    growFieldCapacity()
-                    fieldStarts = starts
-                    fieldEnds = ends
-                    capacityLeft = fieldCapacity
-                }
-                fieldStarts[n] = i
-                if i < limit && p[i] == quote {
-                    quoted = true
-                    let fieldLine = line + nl
-                    var j = i + 1
-                    while true {
-                        if j >= limit {
-                            if !atEndOfInput { return -1 }
-                            throw CSVError.unterminatedQuote(at: position(line: fieldLine, column: n))
-                        }
-                        let c = p[j]
-                        hi |= c
-                        if c == quote {
-                            if j + 1 >= limit {
-                                if !atEndOfInput { return -1 }
-                                j += 1
-                                break
-                            }
-                            if p[j + 1] == quote { j += 2; continue }
-                            j += 1
-                            break
-                        }
-                        if c == 0x0A { nl += 1 }
-                        j += 1
-                    }
-                    fieldEnds[n] = j
-                    n += 1
-                    if j >= limit { return limit }
-                    let c = p[j]
-                    if c == d { i = j + 1; continue }
-                    if c == 0x0A { return j + 1 }
-                    if c == 0x0D {
-                        if j + 1 >= limit { return atEndOfInput ? limit : -1 }
-                        if p[j + 1] == 0x0A { return j + 2 }
-                    }
-                    throw CSVError.textAfterClosingQuote(at: position(line: line + nl, column: n - 1))
-                } else {
-                    var j = i
-                    // Eight bytes at a time while no delimiter, LF or CR is in the word (SWAR);
-                    // the lowest flagged byte of the classic has-zero-byte test is always exact.
-                    while j &+ 8 <= limit {
-                        let w = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
-                        let m = Self.zeroBytes(w ^ dWord) | Self.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A) | Self.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
-                        if m == 0 {
-                            hi |= Self.highBits(w)
-                            j &+= 8
-                            continue
-                        }
-                        let k = m.trailingZeroBitCount >> 3
-                        if k > 0 { hi |= Self.highBits(w & (UInt64.max >> UInt64(64 - 8 * k))) }
-                        j &+= k
-                        break
-                    }
-                    while j < limit {
-                        let c = p[j]
-                        hi |= c
-                        if cls[Int(c)] != 0 {
-                            if c != 0x0D { break }
-                            if j + 1 >= limit {
-                                if !atEndOfInput { return -1 }
-                                break
-                            }
-                            if p[j + 1] == 0x0A { break }
-                        }
-                        j += 1
-                    }
-                    fieldEnds[n] = j
-                    n += 1
-                    if j >= limit { return atEndOfInput ? limit : -1 }
-                    let c = p[j]
-                    if c == d { i = j + 1; continue }
-                    if c == 0x0A { return j + 1 }
-                    return min(j + 2, limit)  // CR LF, or a CR at the very end
-                }
-            }
-        }
-    }
-
-    /// 0x80 in each byte of `x` that is zero (exact for the lowest such byte).
-    @inline(__always)
-    static func zeroBytes(_ x: UInt64) -> UInt64 {
-        (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-    }
-
-    /// 0x80 when any byte of `w` has its high bit set.
-    @inline(__always)
-    static func highBits(_ w: UInt64) -> UInt8 {
-        (w & 0x8080_8080_8080_8080) != 0 ? 0x80 : 0
-    }
-
-    private func position(line: Int, column index: Int) -> SourcePosition {
+    func position(line: Int, column index: Int) -> SourcePosition {
         SourcePosition(file: path, line: line, columnNumber: index + 1,
                        columnName: index < columnNames.count ? columnNames[index] : nil)
     }
@@ -348,7 +237,7 @@ public final class CSVReader: RowSource {
         byteCount += UInt64(n)
     }
 
-    private func growFieldCapacity() {
+    func growFieldCapacity() {
         let newCapacity = fieldCapacity * 2
         let ns = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
         let ne = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)

@@ -101,10 +101,22 @@ public final class CSVWriter: RowSink {
         if used >= blockByteCount { try flush() }
     }
 
+    /// Appends rows already formatted in this writer's dialect, exactly as `writeRow` would
+    /// have written them (`FilePipeline` formats its batches on the reading thread), and passes
+    /// them straight to the byte sink: no copy into this writer's buffer.
+    public func writeFormatted(_ bytes: UnsafeRawBufferPointer, rowCount rows: Int) throws {
+        try flush()
+        if bytes.count > 0 {
+            try sink.write(bytes)
+            byteCount += UInt64(bytes.count)
+        }
+        rowCount += rows
+    }
+
     /// True when a byte of `w` is the delimiter, a double quote, CR or LF. (The classic
     /// has-zero-byte test: never wrong about whether there is one.)
-    @inline(__always)
-    static func hasSpecialByte(_ w: UInt64, delimiterWord: UInt64) -> Bool {
+    @inlinable @inline(__always)
+    public static func hasSpecialByte(_ w: UInt64, delimiterWord: UInt64) -> Bool {
         @inline(__always) func zero(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
         return (zero(w ^ delimiterWord) | zero(w ^ 0x2222_2222_2222_2222) | zero(w ^ 0x0A0A_0A0A_0A0A_0A0A)
                 | zero(w ^ 0x0D0D_0D0D_0D0D_0D0D)) != 0

@@ -2,7 +2,8 @@ import SluisCrypto
 import SluisFormats
 
 /// The writing thread's half of a run: computes the pending pseudonyms of a batch in place,
-/// then passes its rows to the row sink.
+/// then passes its rows to the row sink. A batch packed as CSV text (`csv` set: see
+/// `RowProcessor`) goes to the CSV writer whole.
 final class BatchConsumer: @unchecked Sendable {
     private let pseudonymisers: [Pseudonymiser]
     /// The same objects, unretained, for the hot loop: `pseudonymisers` keeps them alive, and
@@ -10,8 +11,10 @@ final class BatchConsumer: @unchecked Sendable {
     private let unretained: [Unmanaged<Pseudonymiser>]
     private let sink: RowSink?
     private let fieldsPerRow: Int
+    private let csv: CSVWriter?
 
-    init(pseudonymisers: [Pseudonymiser], sink: RowSink?, fieldsPerRow: Int) {
+    init(pseudonymisers: [Pseudonymiser], sink: RowSink?, fieldsPerRow: Int, csv: CSVWriter? = nil) {
+        self.csv = csv
         self.pseudonymisers = pseudonymisers
         self.unretained = pseudonymisers.map { Unmanaged.passUnretained($0) }
         self.sink = sink
@@ -34,6 +37,10 @@ final class BatchConsumer: @unchecked Sendable {
 
     func consume(_ batch: RowBatch) throws {
         computePseudonyms(batch)
+        if let csv {
+            try csv.writeFormatted(UnsafeRawBufferPointer(start: batch.bytes, count: batch.used), rowCount: batch.rowCount)
+            return
+        }
         guard let sink else { return }
         for r in 0..<batch.rowCount {
             let row = batch.row(r)

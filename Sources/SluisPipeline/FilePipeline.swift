@@ -116,6 +116,10 @@ public final class FilePipeline {
     /// Which thread computes a batch's pseudonyms; `.adaptive` except in tests.
     nonisolated(unsafe) static var pseudonymPlacement = WorkPlacement.adaptive
 
+    /// Whether a `CSVWriter` sink gets its rows formatted by the reading thread (true except in
+    /// tests, which compare the two ways byte for byte).
+    nonisolated(unsafe) static var packsCSV = true
+
     /// The columns the sink receives, in order.
     public var columns: [OutputColumn] { outputColumns }
 
@@ -170,7 +174,9 @@ public final class FilePipeline {
             return macs.count - 1
         }
         let fieldsPerRow = outputColumns.count
-        let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow)
+        // A CSV sink gets its rows formatted on this thread, packed in the batches (RowProcessor).
+        let csv = Self.packsCSV ? sink as? CSVWriter : nil
+        let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow, csv: csv)
         // The reading thread's own pseudonymisers (they are not thread-safe): it computes a
         // batch's pseudonyms itself when batches are already waiting for the writing thread,
         // and leaves them to that thread otherwise. Which thread is busier depends on the
@@ -183,7 +189,8 @@ public final class FilePipeline {
             generalisations: generalisations, compositeParts: composites.map(\.parts),
             slotCodes: slotCodes, compositeCodes: composites.map(\.codes), compositeMac: compositeMac,
             compositePolicies: composites.map(\.policy), compositeOutputs: composites.map(\.output),
-            width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch)
+            width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch,
+            csv: csv?.dialect, outputFieldCount: fieldsPerRow)
         do {
             try withExtendedLifetime(processor) {
                 try source.forEachRow { row, line in

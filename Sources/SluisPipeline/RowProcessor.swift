@@ -10,6 +10,12 @@ import SluisFormats
 /// by a closure, costs a retain and release per field — more than the work itself at 10 M rows.
 /// Everything here is a flat array or a value, and the batch is held `unowned(unsafe)` (its
 /// owner, `FilePipeline.run`, keeps it alive).
+///
+/// With a CSV sink (`csv` set), rows are packed as that sink's CSV text (delimiters, quoting,
+/// line endings, exactly as `CSVWriter.writeRow` writes them), with the pseudonyms' places
+/// reserved: the writing thread fills those in and passes the batch on as it is. Why: packing
+/// the fields here and formatting them there copied and checked every output byte twice, and
+/// that formatting was ~17% of the writing thread, the busier of the two.
 final class RowProcessor {
     /// Per source column: 0 keep, 4 keep and scan, 1 drop, 2 pseudonymise, 3 generalise,
     /// 5 pseudonymise through codes (`"codes"` or value labels), 6 ignore but require empty (an
@@ -38,6 +44,13 @@ final class RowProcessor {
     let width: Int
     let path: String
     let sourceNames: [String]
+    /// CSV packing (see above): the output delimiter (as one byte and in every byte of a word),
+    /// whether lines end in CR LF, and the number of output fields per row.
+    private let csvMode: Bool
+    private let csvDelimiter: UInt8
+    private let csvDelimiterWord: UInt64
+    private let csvCRLF: Bool
+    private let outputFieldCount: Int
     /// The per-column tables above as plain memory for `process`: reading a class's array
     /// property per field costs a retain and release (measured 4% of the reading thread).
     private let codeTable: UnsafeMutableBufferPointer<UInt8>
@@ -77,7 +90,13 @@ final class RowProcessor {
     init(codes: [UInt8], slots: [Int], outputs: [Int], kinds: [IdentifierKind], policies: [InvalidIdentifierPolicy],
          macIndex: [Int], generalisations: [Generalisation], compositeParts: [[(source: Int, kind: IdentifierKind)]],
          slotCodes: [ValueCodes?], compositeCodes: [[ValueCodes?]], compositeMac: [Int], compositePolicies: [InvalidIdentifierPolicy], compositeOutputs: [Int],
-         width: Int, scanColumnCount: Int, path: String, sourceNames: [String], batch: RowBatch) {
+         width: Int, scanColumnCount: Int, path: String, sourceNames: [String], batch: RowBatch,
+         csv: CSVDialect? = nil, outputFieldCount: Int = 0) {
+        csvMode = csv != nil
+        csvDelimiter = csv?.delimiter ?? 0x2C
+        csvDelimiterWord = UInt64(csvDelimiter) &* 0x0101_0101_0101_0101
+        csvCRLF = csv?.lineEnding == .crlf
+        self.outputFieldCount = outputFieldCount
         self.codes = codes
         self.slots = slots
         self.outputs = outputs
@@ -136,6 +155,7 @@ final class RowProcessor {
 
     @inline(__always)
     private func appendField(_ field: UnsafeRawBufferPointer) {
+        if csvMode { appendCSVField(field); return }
         let n = field.count
         if used + n > byteCapacity { grow(bytes: n, messages: 0) }
         if n > 0 { copyShort(from: field.baseAddress!, to: bytes + used, count: n) }
@@ -161,8 +181,84 @@ final class RowProcessor {
         }
     }
 
+    /// Appends `field` as CSV followed by the delimiter (`endCSVRow` turns the row's last one
+    /// into the line ending). Unquoted fields are checked and copied eight bytes at a time.
+    @inline(__always)
+    private func appendCSVField(_ field: UnsafeRawBufferPointer) {
+        let n = field.count
+        if used &+ 2 &* n &+ 4 > byteCapacity { grow(bytes: 2 &* n &+ 4, messages: 0) }
+        let out = bytes + used
+        var quote = false
+        if n > 0 {
+            let source = field.baseAddress!
+            let d = csvDelimiter
+            var i = 0
+            while i &+ 8 <= n {
+                let w = (source + i).loadUnaligned(as: UInt64.self)
+                if CSVWriter.hasSpecialByte(w, delimiterWord: csvDelimiterWord) { quote = true; break }
+                out.storeBytes(of: w, toByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
+            if !quote {
+                while i < n {
+                    let c = source.load(fromByteOffset: i, as: UInt8.self)
+                    if c == d || c == 0x22 || c == 0x0A || c == 0x0D { quote = true; break }
+                    out.storeBytes(of: c, toByteOffset: i, as: UInt8.self)
+                    i &+= 1
+                }
+            }
+        }
+        starts[fieldCount] = used
+        if quote {
+            used = appendQuoted(field, at: used)
+        } else if n == 0 && outputFieldCount == 1 {
+            used = appendEmptyQuotes(at: used)
+        } else {
+            used &+= n
+        }
+        ends[fieldCount] = used
+        bytes.storeBytes(of: csvDelimiter, toByteOffset: used, as: UInt8.self)
+        used &+= 1
+        fieldCount &+= 1
+    }
+
+    /// The quoted form of a field holding a special byte: quotes doubled, the whole in quotes.
+    @inline(never)
+    private func appendQuoted(_ field: UnsafeRawBufferPointer, at start: Int) -> Int {
+        var o = start
+        bytes.storeBytes(of: 0x22 as UInt8, toByteOffset: o, as: UInt8.self); o += 1
+        for c in field {
+            if c == 0x22 { bytes.storeBytes(of: 0x22 as UInt8, toByteOffset: o, as: UInt8.self); o += 1 }
+            bytes.storeBytes(of: c, toByteOffset: o, as: UInt8.self); o += 1
+        }
+        bytes.storeBytes(of: 0x22 as UInt8, toByteOffset: o, as: UInt8.self); o += 1
+        return o
+    }
+
+    /// A lone empty field is written `""`, so its row is not a blank line (as `CSVWriter` does).
+    @inline(never)
+    private func appendEmptyQuotes(at start: Int) -> Int {
+        bytes.storeBytes(of: 0x22 as UInt8, toByteOffset: start, as: UInt8.self)
+        bytes.storeBytes(of: 0x22 as UInt8, toByteOffset: start + 1, as: UInt8.self)
+        return start + 2
+    }
+
+    /// Ends a CSV row: its last delimiter becomes the line ending (room for one more byte was
+    /// reserved with each field).
+    @inline(__always)
+    private func endCSVRow() {
+        if fieldCount > rowMark.fields { used &-= 1 } else if used &+ 2 > byteCapacity { grow(bytes: 2, messages: 0) }
+        if csvCRLF {
+            bytes.storeBytes(of: 0x0D as UInt8, toByteOffset: used, as: UInt8.self)
+            used &+= 1
+        }
+        bytes.storeBytes(of: 0x0A as UInt8, toByteOffset: used, as: UInt8.self)
+        used &+= 1
+    }
+
     @inline(__always)
     private func appendEmpty() {
+        if csvMode { appendCSVField(UnsafeRawBufferPointer(start: nil, count: 0)); return }
         starts[fieldCount] = used
         ends[fieldCount] = used
         fieldCount += 1
@@ -172,7 +268,9 @@ final class RowProcessor {
     @inline(__always)
     private func appendPseudonym(pseudonymiser index: Int, message: UnsafeRawBufferPointer) {
         let n = message.count
-        if used + width > byteCapacity || messageUsed + n > messageCapacity { grow(bytes: width, messages: n) }
+        // CSV: the rendered pseudonym (digits) never needs quoting; one more byte for the delimiter and one spare.
+        let reserve = csvMode ? width &+ 2 : width
+        if used + reserve > byteCapacity || messageUsed + n > messageCapacity { grow(bytes: reserve, messages: n) }
         if n > 0 { (messages + messageUsed).copyMemory(from: message.baseAddress!, byteCount: n) }
         pending[pendingCount] = RowBatch.Pending(field: fieldCount, pseudonymiser: index, messageStart: messageUsed, messageEnd: messageUsed + n)
         pendingCount += 1
@@ -180,6 +278,10 @@ final class RowProcessor {
         starts[fieldCount] = used
         used += width
         ends[fieldCount] = used
+        if csvMode {
+            bytes.storeBytes(of: csvDelimiter, toByteOffset: used, as: UInt8.self)
+            used &+= 1
+        }
         fieldCount += 1
     }
 
@@ -272,6 +374,7 @@ final class RowProcessor {
             rejected += 1
             (used, fieldCount, messageUsed, pendingCount) = rowMark
         } else {
+            if csvMode { endCSVRow() }
             rowsOut += 1
             rowCount += 1
         }
@@ -308,50 +411,6 @@ final class RowProcessor {
             } else {
                 appendEmpty()
             }
-        }
-    }
-
-    /// A coded value: looked up in `codes` and its meaning normalised. Blank values count as
-    /// `empty`, values that are not one of the codes as `unknown-code`.
-    @inline(never)
-    static func normaliseCoded(_ codes: ValueCodes?, _ kind: IdentifierKind, _ value: UnsafeRawBufferPointer,
-                               into out: inout [UInt8]) -> NormalisationFailure? {
-        guard let codes, !ValueCodes.isBlank(value) else { return Normaliser.normalise(kind, value, into: &out) }
-        guard let i = codes.index(of: value) else { out.removeAll(keepingCapacity: true); return .unknownCode }
-        return codes.entries[i].meaning.withUnsafeBytes { Normaliser.normalise(kind, $0, into: &out) }
-    }
-
-    /// A sex value that is a number other than the CBS codes 1 and 2 (say `0` of a 0/1 coding)
-    /// means the column is coded in a way sluis must not guess: the run stops and says how to
-    /// map the codes.
-    @inline(never)
-    private func refuseNumericCode(_ value: UnsafeRawBufferPointer, failure: NormalisationFailure, line: Int, column: Int) throws {
-        guard failure == .unrecognisedFormat, ValueCodes.isNumericCode(value) else { return }
-        throw PipelineError.uncodedNumericIdentifier(at: position(line: line, column: column), kind: IdentifierKind.sex.rawValue)
-    }
-
-    private func position(line: Int, column: Int) -> SourcePosition {
-        SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column])
-    }
-
-    /// Counts an invalid identifier and applies its column's policy.
-    @inline(never)
-    private func invalidValue(_ failure: NormalisationFailure, output: Int, policy: InvalidIdentifierPolicy, kind: String,
-                              line: Int, column: Int, reject: inout Bool) throws {
-        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
-        switch policy {
-        case .blank: return
-        case .rejectRow: reject = true
-        case .fail:
-            throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
-                                                  kind: kind, reason: failure)
-        }
-    }
-
-    @inline(never)
-    private func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
-        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
-            residualTallies[slot][k].add(line: line)
         }
     }
 }

@@ -1,0 +1,50 @@
+import SluisCore
+import SluisFormats
+
+/// `RowProcessor`'s rarer paths: coded values, invalid identifiers and their policies, residual
+/// findings, and the positions its messages name (line and column, never a value).
+extension RowProcessor {
+    /// A coded value: looked up in `codes` and its meaning normalised. Blank values count as
+    /// `empty`, values that are not one of the codes as `unknown-code`.
+    @inline(never)
+    static func normaliseCoded(_ codes: ValueCodes?, _ kind: IdentifierKind, _ value: UnsafeRawBufferPointer,
+                               into out: inout [UInt8]) -> NormalisationFailure? {
+        guard let codes, !ValueCodes.isBlank(value) else { return Normaliser.normalise(kind, value, into: &out) }
+        guard let i = codes.index(of: value) else { out.removeAll(keepingCapacity: true); return .unknownCode }
+        return codes.entries[i].meaning.withUnsafeBytes { Normaliser.normalise(kind, $0, into: &out) }
+    }
+
+    /// A sex value that is a number other than the CBS codes 1 and 2 (say `0` of a 0/1 coding)
+    /// means the column is coded in a way sluis must not guess: the run stops and says how to
+    /// map the codes.
+    @inline(never)
+    func refuseNumericCode(_ value: UnsafeRawBufferPointer, failure: NormalisationFailure, line: Int, column: Int) throws {
+        guard failure == .unrecognisedFormat, ValueCodes.isNumericCode(value) else { return }
+        throw PipelineError.uncodedNumericIdentifier(at: position(line: line, column: column), kind: IdentifierKind.sex.rawValue)
+    }
+
+    func position(line: Int, column: Int) -> SourcePosition {
+        SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column])
+    }
+
+    /// Counts an invalid identifier and applies its column's policy.
+    @inline(never)
+    func invalidValue(_ failure: NormalisationFailure, output: Int, policy: InvalidIdentifierPolicy, kind: String,
+                              line: Int, column: Int, reject: inout Bool) throws {
+        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
+        switch policy {
+        case .blank: return
+        case .rejectRow: reject = true
+        case .fail:
+            throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
+                                                  kind: kind, reason: failure)
+        }
+    }
+
+    @inline(never)
+    func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
+        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
+            residualTallies[slot][k].add(line: line)
+        }
+    }
+}
