@@ -72,6 +72,8 @@ final class ServeCLITests: XCTestCase {
           "projects": { "P2026-0042": { "trust": ["../keys/researcher.pub"], "pseudonymKey": "../keys/project-P2026-0042.key",
                                          "register": "../data/register.csv", "surrogateKey": "../keys/surrogate.key" } } }
         """)
+        let initialised = try CLI.run(["inbox", "--init", "-c", "srv-deliver/intake.json"], in: fixture.dir.path)
+        XCTAssertEqual(initialised.exitCode, 0, initialised.stderr)
         let inbox = try CLI.run(["inbox", "-c", "srv-deliver/intake.json", "--once"], in: fixture.dir.path)
         XCTAssertEqual(inbox.exitCode, 0, inbox.stderr)
         XCTAssertEqual(server.inboxFiles(), [])

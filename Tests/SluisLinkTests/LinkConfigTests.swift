@@ -76,7 +76,11 @@ final class LinkConfigTests: XCTestCase {
         fixture.persons.append(twin)
         collect { _ = try fixture.buildIndex() }
         fixture.persons.removeLast()
-        collect { _ = try fixture.buildIndex(rendering: .decimal(width: 1)) }
+        collect {  // a collision, under the policy that stops on one (the default skips and counts it)
+            var builder = RegisterIndexBuilder(projectKey: fixture.projectKey, projectId: LinkFixture.projectId, rendering: .decimal(width: 1))
+            builder.onCollision = .stop
+            _ = try builder.build(from: LinkFixture.reader(register, path: "register.csv"))
+        }
         // Data files: a missing pseudonym column, a clash with an output column, an unknown domain,
         // another rendering — with rows holding the planted value and a person's BSN.
         let index = try fixture.buildIndex()
