@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // sluis upload: the tus client's HTTP (with TLS).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries: a module map and a one-line shim each.
@@ -42,9 +44,15 @@ let package = Package(
         // The unattended intake job.
         .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
                 swiftSettings: settings),
+        // The tus client of `sluis upload`: resumable, checksummed, token per request, receipts kept.
+        .target(name: "SluisUpload",
+                dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisTransfer",
+                               .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                swiftSettings: settings),
         .executableTarget(
             name: "sluis",
             dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
+                           "SluisUpload",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
@@ -67,6 +75,7 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisUploadTests", dependencies: ["SluisUpload", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
