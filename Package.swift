@@ -14,6 +14,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // sluis serve: the HTTP server (with TLS) and its Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
         // sluis upload: the tus client's HTTP (with TLS).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
@@ -44,6 +48,17 @@ let package = Package(
         // The unattended intake job.
         .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
                 swiftSettings: settings),
+        // The upload protocol shared by `sluis serve` and `sluis upload`: upload tokens and receipts.
+        .target(name: "SluisTransfer", dependencies: ["SluisCore", "SluisIO", "SluisCrypto"], swiftSettings: settings),
+        // The intake upload service (tus 1.0 over Hummingbird).
+        .target(name: "SluisServe",
+                dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisTransfer",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdCore", package: "hummingbird"),
+                               .product(name: "HummingbirdTLS", package: "hummingbird"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "HTTPTypes", package: "swift-http-types")],
+                swiftSettings: settings),
         // The tus client of `sluis upload`: resumable, checksummed, token per request, receipts kept.
         .target(name: "SluisUpload",
                 dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisTransfer",
@@ -52,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "sluis",
             dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
-                           "SluisUpload",
+                           "SluisTransfer", "SluisServe", "SluisUpload",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
@@ -75,8 +90,11 @@ let package = Package(
                     swiftSettings: settings),
         .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisUploadTests", dependencies: ["SluisUpload", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats"], swiftSettings: settings),
+        .testTarget(name: "SluisUploadTests", dependencies: ["SluisUpload", "SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisTestSupport"],
+                    swiftSettings: settings),
+        .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats", "SluisCrypto", "SluisTransfer"], swiftSettings: settings),
     ],
     swiftLanguageModes: [.v6]
 )

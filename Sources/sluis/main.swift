@@ -13,7 +13,7 @@ struct Sluis: ParsableCommand {
             CheckCommand.self, PseudonymiseCommand.self, SynthCommand.self,
             SealCommand.self, VerifyCommand.self, OpenCommand.self,
             LinkCommand.self, InboxCommand.self,
-            UploadCommand.self,
+            ServeCommand.self, UploadCommand.self,
         ])
 }
 

@@ -1,0 +1,148 @@
+import Foundation
+import SluisCore
+import SluisCrypto
+import SluisIO
+import SluisPipeline
+
+/// `serve.json`: where `sluis serve` listens, where uploads are staged and delivered, its own
+/// identity and name, and per project the trusted researcher keys and the quota
+/// (docs/serve.md, "serve.json"). Relative paths are relative to the folder holding serve.json.
+public struct ServeConfig: Sendable {
+    public struct Project: Sendable {
+        public var id: String
+        /// Researcher public key files trusted for this project (the same files intake.json lists).
+        public var trust: [String]
+        /// The most bytes the project's unfinished uploads may announce together (Upload-Length sum).
+        public var quotaBytes: UInt64
+    }
+
+    public var path: String
+    public var address: String
+    /// 0: any free port (the chosen port is printed and written to --port-file).
+    public var port: Int
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var serverName: String
+    public var identity: String
+    public var passphraseFile: String?
+    public var inbox: String
+    public var staging: String
+    public var auditLog: String
+    public var maxUploadBytes: UInt64 = 64 << 30
+    public var maxTokenSeconds: Double = 15 * 60
+    public var clockSkewSeconds: Double = 60
+    public var concurrentUploadsPerKey: Int = 4
+    /// An unfinished upload untouched this long expires and is swept; a finished one's receipt is kept as long.
+    public var uploadExpirySeconds: Double = 24 * 3600
+    public var idleTimeoutSeconds: Double = 60
+    public var headerTimeoutSeconds: Double = 15
+    public var sweepIntervalSeconds: Double = 60
+    public var projects: [String: Project] = [:]
+
+    static let topKeys: Set<String> = ["version", "listen", "tls", "serverName", "identity", "passphraseFile", "inbox", "staging",
+                                       "auditLog", "limits", "projects"]
+    static let limitKeys: Set<String> = ["maxUploadBytes", "maxTokenMinutes", "clockSkewSeconds", "concurrentUploadsPerKey",
+                                         "uploadExpiryHours", "idleTimeoutSeconds", "headerTimeoutSeconds", "sweepIntervalSeconds"]
+
+    /// Whether plain HTTP is allowed: only on a loopback address, behind a reverse proxy.
+    public static func isLoopback(_ address: String) -> Bool {
+        address == "localhost" || address == "::1" || address.hasPrefix("127.")
+    }
+
+    public static func load(path: String) throws -> ServeConfig {
+        func fail(_ jsonPath: String, _ problem: String) -> ServeError { .config(path: path, jsonPath: jsonPath, problem: problem) }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readAll(path, limitByteCount: 1 << 20) } catch { throw fail("$", "cannot read the file") }
+        let root: [(String, JSONValue)]
+        do {
+            let value = try JSONValue.parse(bytes)
+            guard case let .object(pairs) = value else { throw fail("$", "not a JSON object") }
+            guard !value.hasRepeatedKeys else { throw fail("$", "a member appears twice") }
+            root = pairs
+        } catch let error as JSONValue.SyntaxError {
+            throw fail("line \(error.line), column \(error.column)", error.problem)
+        }
+        let top = Dictionary(root, uniquingKeysWith: { a, _ in a })
+        for (key, _) in root where !topKeys.contains(key) { throw fail(key, "unknown field") }
+        guard top["version"] == .number(1) else { throw fail("version", "must be 1") }
+        let base = splitPath(path).directory
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
+        func object(_ v: JSONValue?, _ at: String) throws -> [String: JSONValue]? {
+            guard let v else { return nil }
+            guard case let .object(pairs) = v else { throw fail(at, "must be an object") }
+            return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
+        }
+        func string(_ dict: [String: JSONValue], _ key: String, at prefix: String, required: Bool = true) throws -> String? {
+            guard let v = dict[key] else {
+                if required { throw fail(prefix + key, "missing") }
+                return nil
+            }
+            guard case let .string(s) = v, !s.isEmpty else { throw fail(prefix + key, "must be a non-empty string") }
+            return s
+        }
+        func number(_ dict: [String: JSONValue], _ key: String, at prefix: String, range: ClosedRange<Double>) throws -> Double? {
+            guard let v = dict[key] else { return nil }
+            guard case let .number(n) = v, range.contains(n) else {
+                throw fail(prefix + key, "must be a number from \(Int(range.lowerBound)) to \(UInt64(range.upperBound))")
+            }
+            return n
+        }
+        guard let listen = try object(top["listen"], "listen") else { throw fail("listen", "missing") }
+        for key in listen.keys where key != "address" && key != "port" { throw fail("listen." + key, "unknown field") }
+        let address = try string(listen, "address", at: "listen.")!
+        guard let port = try number(listen, "port", at: "listen.", range: 0...65535), port == port.rounded() else {
+            throw fail("listen.port", "must be a port number (0 for any free port)")
+        }
+        var config = ServeConfig(
+            path: path, address: address, port: Int(port), tlsCertificate: nil, tlsKey: nil,
+            serverName: try string(top, "serverName", at: "")!,
+            identity: resolve(try string(top, "identity", at: "")!),
+            passphraseFile: try string(top, "passphraseFile", at: "", required: false).map(resolve),
+            inbox: resolve(try string(top, "inbox", at: "")!),
+            staging: resolve(try string(top, "staging", at: "")!),
+            auditLog: resolve(try string(top, "auditLog", at: "")!))
+        if let tls = try object(top["tls"], "tls") {
+            for key in tls.keys where key != "certificate" && key != "key" { throw fail("tls." + key, "unknown field") }
+            config.tlsCertificate = resolve(try string(tls, "certificate", at: "tls.")!)
+            config.tlsKey = resolve(try string(tls, "key", at: "tls.")!)
+        } else if !isLoopback(address) {
+            throw fail("tls", "missing: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1), behind a reverse proxy")
+        }
+        guard config.serverName.utf8.count <= 255,
+              config.serverName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) else {
+            throw fail("serverName", "must be up to 255 printable ASCII characters without spaces, quotes or backslashes")
+        }
+        if let limits = try object(top["limits"], "limits") {
+            for key in limits.keys where !limitKeys.contains(key) { throw fail("limits." + key, "unknown field") }
+            let p = "limits."
+            if let n = try number(limits, "maxUploadBytes", at: p, range: 112...Double(1 << 50)) { config.maxUploadBytes = UInt64(n) }
+            if let n = try number(limits, "maxTokenMinutes", at: p, range: 1...60) { config.maxTokenSeconds = n * 60 }
+            if let n = try number(limits, "clockSkewSeconds", at: p, range: 0...600) { config.clockSkewSeconds = n }
+            if let n = try number(limits, "concurrentUploadsPerKey", at: p, range: 1...10000) { config.concurrentUploadsPerKey = Int(n) }
+            if let n = try number(limits, "uploadExpiryHours", at: p, range: 0.001...8760) { config.uploadExpirySeconds = n * 3600 }
+            if let n = try number(limits, "idleTimeoutSeconds", at: p, range: 1...3600) { config.idleTimeoutSeconds = n }
+            if let n = try number(limits, "headerTimeoutSeconds", at: p, range: 1...600) { config.headerTimeoutSeconds = n }
+            if let n = try number(limits, "sweepIntervalSeconds", at: p, range: 0.1...3600) { config.sweepIntervalSeconds = n }
+        }
+        guard case let .object(projects)? = top["projects"], !projects.isEmpty else {
+            throw fail("projects", "must be an object with at least one project")
+        }
+        for (id, value) in projects {
+            let prefix = "projects.\(id)."
+            guard ProjectKey.isValidProjectId(id) else { throw fail("projects.\(id)", "not a valid project id") }
+            guard let p = try object(value, "projects.\(id)") else { throw fail("projects.\(id)", "must be an object") }
+            for key in p.keys where key != "trust" && key != "quotaBytes" { throw fail(prefix + key, "unknown field") }
+            guard case let .array(list)? = p["trust"], !list.isEmpty else {
+                throw fail(prefix + "trust", "must list at least one researcher public key file")
+            }
+            var files: [String] = []
+            for (i, item) in list.enumerated() {
+                guard case let .string(s) = item, !s.isEmpty else { throw fail(prefix + "trust[\(i)]", "must be a file name") }
+                files.append(resolve(s))
+            }
+            let quota = try number(p, "quotaBytes", at: prefix, range: 112...Double(1 << 53)).map { UInt64($0) } ?? config.maxUploadBytes * 4
+            config.projects[id] = Project(id: id, trust: files, quotaBytes: quota)
+        }
+        return config
+    }
+}

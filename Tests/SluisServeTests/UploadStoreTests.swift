@@ -1,0 +1,53 @@
+import Foundation
+@testable import SluisServe
+import SluisTestSupport
+import XCTest
+
+final class UploadStoreTests: XCTestCase {
+    func testCreateLoadSaveRemoveAndLocks() throws {
+        let dir = TemporaryDirectory("sluis-serve-store")
+        let store = UploadStore(staging: dir.file("staging"), inbox: dir.file("inbox"))
+        try FileManager.default.createDirectory(atPath: store.staging, withIntermediateDirectories: true)
+        let id = UploadStore.newId()
+        XCTAssertTrue(UploadRecord.isValidId(Substring(id)))
+        XCTAssertFalse(UploadRecord.isValidId("../" + id.dropFirst(3)))
+        var record = UploadRecord(id: id, owner: "aaaa-bbbb-cccc-dddd-eeee", project: "P1", length: 100, offset: 0,
+                                  createdAt: 1, expiresAt: 2, packageSHA256: nil, metadata: "filename Zm9v", receipt: nil)
+        try store.create(record)
+        XCTAssertEqual(store.load(id), record)
+        record.offset = 40
+        try store.save(record)
+        XCTAssertEqual(store.load(id)?.offset, 40)
+        XCTAssertEqual(store.all().map(\.id), [id])
+
+        // One writer at a time, across descriptors (as across processes).
+        let first = try FileLock(path: store.lockPath(id), blocking: false)
+        XCTAssertThrowsError(try FileLock(path: store.lockPath(id), blocking: false))
+        _ = first
+        store.remove(id)
+        XCTAssertNil(store.load(id))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.staging).filter { !$0.hasPrefix(".lock") }, [])
+    }
+
+    func testChunkWriterCutsUnacknowledgedBytesAndDiscards() throws {
+        let dir = TemporaryDirectory("sluis-serve-writer")
+        let path = dir.write("data", bytes: Array(repeating: 7, count: 50))
+        let writer = try ChunkWriter(path: path, offset: 20, checksum: .sha256)
+        XCTAssertEqual(dir.read("data").count, 20)
+        try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try writer.write($0) }
+        try writer.sync()
+        XCTAssertEqual(dir.read("data"), Array(repeating: 7, count: 20) + Array(repeating: 1, count: 10))
+        try writer.discard(to: 20)
+        XCTAssertEqual(dir.read("data").count, 20)
+    }
+
+    func testChecksumHeaderParsing() throws {
+        XCTAssertNil(try TusService.parseChecksum(nil))
+        let sha1 = try TusService.parseChecksum("sha1 " + Data(repeating: 1, count: 20).base64EncodedString())
+        XCTAssertEqual(sha1?.algorithm, .sha1)
+        XCTAssertEqual(sha1?.digest, Array(repeating: 1, count: 20))
+        for bad in ["md5 AAAA", "sha256", "sha256 " + Data(repeating: 1, count: 20).base64EncodedString(), "sha1 !!!"] {
+            XCTAssertThrowsError(try TusService.parseChecksum(bad)) { XCTAssertEqual(($0 as? Refusal)?.status, 400) }
+        }
+    }
+}
