@@ -5,6 +5,8 @@ DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
 # The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
 # the independent readers of the file and package formats (written from docs/format.md) run in the tests.
 TEST_PACKAGES := readstat python3
+# sluis upload's tests: openssl makes their TLS certificate; pip installs tuspy (the interop test).
+TEST_PACKAGES += openssl python3-pip
 BENCH_PACKAGES := age time bc readstat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
@@ -47,6 +49,9 @@ test-deps: deps
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; fi; \
 	if [ -n "$$missing" ]; then echo "sluis: installing test tools:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	@# sluis upload's interop test: the third-party tus client tuspy (PyPI), for the tests only.
+	@python3 -c "import tusclient" 2>/dev/null || python3 -m pip install --quiet tuspy 2>/dev/null \
+	  || python3 -m pip install --quiet --break-system-packages tuspy
 
 ## test: build and run the whole suite (unit, vectors, CLI end to end).
 test: test-deps

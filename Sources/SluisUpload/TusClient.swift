@@ -39,7 +39,7 @@ public final class TusClient: Sendable {
         }
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(15), read: .seconds(120)))
+            timeout: .init(connect: .seconds(UploadTestHooks.connectTimeoutSeconds(15)), read: .seconds(120)))
         configuration.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -144,12 +144,15 @@ struct SliceSequence: AsyncSequence, Sendable {
         var index = 0
         let slices: [ByteBuffer]
         let sent: @Sendable (Int) -> Void
+        /// A slice counts as sent when the connection asks for the next one (or for the end).
         mutating func next() async throws -> ByteBuffer? {
-            guard index < slices.count else { return nil }
-            let s = slices[index]
-            if index > 0 { sent(slices[index - 1].readableBytes) }
+            if index > 0 && index <= slices.count { sent(slices[index - 1].readableBytes) }
+            guard index < slices.count else {
+                index = slices.count + 1
+                return nil
+            }
             index += 1
-            return s
+            return slices[index - 1]
         }
     }
 

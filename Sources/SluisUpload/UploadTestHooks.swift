@@ -12,6 +12,8 @@ import Glibc
 ///   creates `PATH.waiting` and waits (mid-PATCH) until the test deletes `PATH`, e.g. while it
 ///   kills and restarts the server.
 /// - `SLUIS_UPLOAD_TEST_RETRY_BASE_MS=M`: the first backoff delay, so retry tests run fast.
+/// - `SLUIS_UPLOAD_TEST_CONNECT_TIMEOUT_MS=M`: how long async-http-client keeps trying to connect
+///   (it retries a refused connection until then), so tests of an absent server run fast.
 enum UploadTestHooks {
     #if DEBUG
     private static let environment = ProcessInfo.processInfo.environment
@@ -39,6 +41,15 @@ enum UploadTestHooks {
             while access(barrier, F_OK) == 0 { usleep(10_000) }
         }
         #endif
+    }
+
+    static func connectTimeoutSeconds(_ seconds: Int64) -> Int64 {
+        #if DEBUG
+        if let ms = ProcessInfo.processInfo.environment["SLUIS_UPLOAD_TEST_CONNECT_TIMEOUT_MS"].flatMap(Int64.init) {
+            return max(ms / 1000, 1)
+        }
+        #endif
+        return seconds
     }
 
     static func retryPolicy(_ policy: RetryPolicy) -> RetryPolicy {
