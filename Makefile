@@ -8,6 +8,8 @@ TEST_PACKAGES := readstat python3
 # sluis upload's tests: openssl makes their TLS certificate; pip installs tuspy (the interop test).
 TEST_PACKAGES += openssl python3-pip
 BENCH_PACKAGES := age time bc readstat
+# bench/serve.sh: nginx's WebDAV module is the baseline for upload throughput.
+BENCH_PACKAGES += nginx curl openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis

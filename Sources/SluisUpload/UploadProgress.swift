@@ -24,7 +24,7 @@ public final class UploadProgress: @unchecked Sendable {
     public init(enabled: Bool) {
         guard enabled else { return }
         let t = Thread { [self] in
-            while stop.wait(timeout: .now() + 0.5) == .timedOut { draw() }
+            repeat { draw() } while stop.wait(timeout: .now() + 0.5) == .timedOut
             stopped.signal()
         }
         thread = t

@@ -199,6 +199,26 @@ final class UploadCLITests: XCTestCase {
         try assertDelivered(pkgs)
     }
 
+    func testProgressBarOnATerminalOnly() throws {
+        let pkg = try seal("a.sluis")
+        try startServer()
+        // runOnTerminal passes this process's environment on: the state folder goes through it.
+        setenv("SLUIS_STATE_DIR", dir.file("state"), 1)
+        defer { unsetenv("SLUIS_STATE_DIR") }
+        let shown = try CLI.runOnTerminal(["upload", pkg, "--to", url, "--cacert", "tls/server.crt", "--audience", "intake.test"],
+                                          in: dir.path, answers: [])
+        XCTAssertEqual(shown.exitCode, 0, shown.transcript)
+        XCTAssertTrue(shown.transcript.contains("uploading ["), shown.transcript)
+        XCTAssertTrue(shown.transcript.contains("/s"), shown.transcript)
+        XCTAssertTrue(shown.transcript.contains("\(pkg): uploaded"), shown.transcript)
+
+        // -q: nothing but errors, even on a terminal.
+        let quiet = try CLI.runOnTerminal(["upload", pkg, "--to", url, "--cacert", "tls/server.crt", "--audience", "intake.test", "-q"],
+                                          in: dir.path, answers: [])
+        XCTAssertEqual(quiet.exitCode, 0)
+        XCTAssertFalse(quiet.transcript.contains("uploading ["), quiet.transcript)
+    }
+
     // MARK: - Interruptions
 
     func testClientKilledWithSIGKILLMidUploadResumesWhereTheServerStopped() throws {
