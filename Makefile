@@ -5,8 +5,10 @@ DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev pkg-config
 # The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
 # the independent readers of the file and package formats (written from docs/format.md) run in the tests.
 TEST_PACKAGES := readstat python3
-# sluis upload's tests: openssl makes their TLS certificate; pip installs tuspy (the interop test).
-TEST_PACKAGES += openssl python3-pip
+# sluis serve's end-to-end tests: curl drives the server, openssl makes their TLS certificate.
+TEST_PACKAGES += curl openssl
+# sluis upload's interop test: pip installs tuspy (test-deps).
+TEST_PACKAGES += python3-pip
 BENCH_PACKAGES := age time bc readstat
 # bench/serve.sh: nginx's WebDAV module is the baseline for upload throughput.
 BENCH_PACKAGES += nginx curl openssl

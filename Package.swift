@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 // sluis: pseudonymise, encrypt and sign research data on its way into a secure environment.
+// (macOS 14: Hummingbird 2, which sluis serve builds on, needs it.)
 // Targets are listed in dependency order: C shims, then pure core, then I/O, crypto, formats,
 // pipeline stages, and the thin command-line tool on top.
 import PackageDescription
@@ -8,7 +9,7 @@ let settings: [SwiftSetting] = []
 
 let package = Package(
     name: "sluis",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluis", targets: ["sluis"]),
     ],
@@ -92,7 +93,7 @@ let package = Package(
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisUploadTests", dependencies: ["SluisUpload", "SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisTestSupport"],
+        .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisIO", "SluisTestSupport"],
                     swiftSettings: settings),
         .testTarget(name: "SluisCLITests", dependencies: ["SluisTestSupport", "SluisFormats", "SluisCrypto", "SluisTransfer"], swiftSettings: settings),
     ],

@@ -16,11 +16,15 @@ final class ChunkWriter: @unchecked Sendable {
     private let fd: Int32
     let startOffset: UInt64
     private(set) var offset: UInt64
+    /// The data file's size when opened: more than the durable offset when a PATCH was cut off.
+    let foundByteCount: UInt64
     private let checksum: ChecksumHasher?
 
     init(path: String, offset: UInt64, checksum: ChecksumHasher.Algorithm?) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
+        var st = stat()
+        foundByteCount = fstat(fd, &st) == 0 ? UInt64(st.st_size) : 0
         guard ftruncate(fd, off_t(offset)) == 0, lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
             let e = errno
             close(fd)

@@ -83,7 +83,8 @@ public struct ServeConfig: Sendable {
         func number(_ dict: [String: JSONValue], _ key: String, at prefix: String, range: ClosedRange<Double>) throws -> Double? {
             guard let v = dict[key] else { return nil }
             guard case let .number(n) = v, range.contains(n) else {
-                throw fail(prefix + key, "must be a number from \(Int(range.lowerBound)) to \(UInt64(range.upperBound))")
+                func text(_ d: Double) -> String { d == d.rounded() ? String(UInt64(d)) : String(d) }
+                throw fail(prefix + key, "must be a number from \(text(range.lowerBound)) to \(text(range.upperBound))")
             }
             return n
         }
@@ -119,7 +120,7 @@ public struct ServeConfig: Sendable {
             if let n = try number(limits, "maxTokenMinutes", at: p, range: 1...60) { config.maxTokenSeconds = n * 60 }
             if let n = try number(limits, "clockSkewSeconds", at: p, range: 0...600) { config.clockSkewSeconds = n }
             if let n = try number(limits, "concurrentUploadsPerKey", at: p, range: 1...10000) { config.concurrentUploadsPerKey = Int(n) }
-            if let n = try number(limits, "uploadExpiryHours", at: p, range: 0.001...8760) { config.uploadExpirySeconds = n * 3600 }
+            if let n = try number(limits, "uploadExpiryHours", at: p, range: 0.0001...8760) { config.uploadExpirySeconds = n * 3600 }
             if let n = try number(limits, "idleTimeoutSeconds", at: p, range: 1...3600) { config.idleTimeoutSeconds = n }
             if let n = try number(limits, "headerTimeoutSeconds", at: p, range: 1...600) { config.headerTimeoutSeconds = n }
             if let n = try number(limits, "sweepIntervalSeconds", at: p, range: 0.1...3600) { config.sweepIntervalSeconds = n }

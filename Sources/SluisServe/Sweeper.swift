@@ -46,7 +46,7 @@ struct Sweeper: Sendable {
                     service.audit.append(event)
                 }
             }
-            _ = lock
+            withExtendedLifetime(lock) {}
         }
         for name in store.leftovers(olderThan: 3600, now: now) { FileSystem.removeTree(store.staging + "/" + name) }
         return removed

@@ -26,7 +26,8 @@ extension TusService {
             throw Refusal.badRequest("Upload-Offset is missing or not a non-negative integer")
         }
         let checksum = try Self.parseChecksum(request.headers[TusHeader.uploadChecksum])
-        if let cl = request.headers[.contentLength].flatMap({ UInt64($0) }), clientOffset + cl > record.length {
+        if let cl = request.headers[.contentLength].flatMap({ UInt64($0) }),
+           clientOffset.addingReportingOverflow(cl).overflow || clientOffset + cl > record.length {
             throw Refusal(413, "the chunk would end past Upload-Length \(record.length)")
         }
         let store = self.store
@@ -34,7 +35,7 @@ extension TusService {
         do { lock = try FileLock(path: store.lockPath(record.id), blocking: false) } catch {
             throw Refusal(423, "upload \(record.id) is being written by another request; try again when it ends")
         }
-        defer { _ = lock }
+        defer { withExtendedLifetime(lock) {} }
         // Under the lock, the state on disk is the truth (another process may have moved it on).
         guard let current = store.load(record.id) else { throw Refusal.notFound }
         record = current
@@ -48,11 +49,12 @@ extension TusService {
         metrics.activePatches.increment()
         defer { metrics.activePatches.decrement() }
         let started = ContinuousClock.now
-        if record.offset > 0 { logEvent("resumed", record, caller: caller, status: nil) }
-
         let writer: ChunkWriter
         do { writer = try ChunkWriter(path: store.dataPath(record.id), offset: record.offset, checksum: checksum?.algorithm) } catch {
             throw Refusal(500, "upload \(record.id) could not be opened on the server's disk")
+        }
+        if record.offset > 0 && (record.interrupted == true || writer.foundByteCount != record.offset) {
+            logEvent("resumed", record, caller: caller, status: nil)
         }
         let state = Reception(record: record)
         let preamble = PackageLayout.preamble
@@ -110,7 +112,7 @@ extension TusService {
                 let batch = state.pending
                 do {
                     try await BlockingIO.run { try batch.withUnsafeBytes { try writer.write($0) } }
-                    let saved = try await durable(state.record, writer: writer)
+                    let saved = try await durable(state.record, writer: writer, interrupted: true)
                     metrics.bytesReceived.increment(by: Int64(saved.offset - state.checkpoint))
                 } catch {}
             } else {
@@ -152,7 +154,6 @@ extension TusService {
         init(record: UploadRecord) {
             self.record = record
             self.checkpoint = record.offset
-            pending.reserveCapacity(TusService.writeBatchByteCount)
         }
 
         func touch() { lock.withLock { lastProgress = .now } }
@@ -166,9 +167,10 @@ extension TusService {
     struct IdleTimeout: Error {}
 
     /// fsync the bytes, then save the state that counts them (atomic rename of state.json).
-    private func durable(_ record: UploadRecord, writer: ChunkWriter) async throws -> UploadRecord {
+    private func durable(_ record: UploadRecord, writer: ChunkWriter, interrupted: Bool = false) async throws -> UploadRecord {
         var next = record
         next.offset = writer.offset
+        next.interrupted = interrupted ? true : nil
         next.expiresAt = Int64(Date().timeIntervalSince1970) + Int64(config.uploadExpirySeconds)
         let store = self.store
         let saved = next

@@ -181,8 +181,7 @@ final class TusService: Sendable {
         do {
             removed = try await BlockingIO.run { () -> Bool in
                 guard let lock = try? FileLock(path: store.lockPath(record.id), blocking: false) else { return false }
-                store.remove(record.id)
-                _ = lock
+                withExtendedLifetime(lock) { store.remove(record.id) }
                 return true
             }
         } catch { throw Refusal(500, "the upload could not be removed") }

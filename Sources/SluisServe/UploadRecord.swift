@@ -22,6 +22,8 @@ public struct UploadRecord: Codable, Equatable, Sendable {
     public var packageSHA256: String?
     /// The client's Upload-Metadata header, opaque, returned on HEAD as tus requires; never a path, never logged.
     public var metadata: String?
+    /// The last PATCH broke off (connection lost or stalled): the next one is a resumption.
+    public var interrupted: Bool?
     /// Set once the package is verified and in the inbox.
     public var receipt: String?
 

@@ -80,7 +80,7 @@ public struct UploadStore: Sendable {
     /// per-key counts of all processes agree at the moment an upload is made.
     public func withStagingLock<T>(_ body: () throws -> T) throws -> T {
         let lock = try FileLock(path: staging + "/.lock", blocking: true)
-        defer { _ = lock }
+        defer { withExtendedLifetime(lock) {} }
         return try body()
     }
 }

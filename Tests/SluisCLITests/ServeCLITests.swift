@@ -94,7 +94,8 @@ final class ServeCLITests: XCTestCase {
         // 401: no token, expired, wrongly signed, for another server, living too long.
         XCTAssertEqual(try server.request("HEAD", path, token: nil).status, 401)
         let expired = try server.token(now: Date().addingTimeInterval(-3600))
-        let e = try server.request("HEAD", path, token: expired)
+        XCTAssertEqual(try server.request("HEAD", path, token: expired).status, 401)
+        let e = try server.request("POST", "/files", token: expired, headers: ["Upload-Length": "200"])
         XCTAssertEqual(e.status, 401)
         XCTAssertTrue(e.body.hasPrefix("sluis: the upload token has expired"), e.body)
         var parts = token.split(separator: ".").map(String.init)
@@ -121,16 +122,21 @@ final class ServeCLITests: XCTestCase {
         XCTAssertTrue(quota.body.contains("over its quota"), quota.body)
         let tiny = try server.create(length: 20, token: token)
         XCTAssertEqual(try server.patch(tiny, offset: 0, bytes[0..<30], token: token).status, 413)
+        // An offset near 2^64 is refused, not an arithmetic trap.
+        XCTAssertEqual(try server.patch(path, offset: 0, bytes[0..<10], token: token).status, 204)
+        let huge = try server.request("PATCH", path, token: token, headers: ["Upload-Offset": String(UInt64.max),
+                                      "Content-Type": "application/offset+octet-stream"], body: Array(bytes[10..<20]))
+        XCTAssertEqual(huge.status, 413)
         // 409: wrong offset.
         let conflict = try server.patch(path, offset: 5, bytes[5..<100], token: token)
         XCTAssertEqual(conflict.status, 409)
-        XCTAssertEqual(conflict.header("Upload-Offset"), "0")
+        XCTAssertEqual(conflict.header("Upload-Offset"), "10")
         // 460: wrong checksum; the offset stays.
-        let mismatch = try server.patch(path, offset: 0, bytes[0..<1000], token: token, checksum: "sha256 " + sha256Base64(bytes[1..<1001]))
+        let mismatch = try server.patch(path, offset: 10, bytes[10..<1000], token: token, checksum: "sha256 " + sha256Base64(bytes[11..<1001]))
         XCTAssertEqual(mismatch.status, 460, mismatch.body)
-        XCTAssertEqual(try server.request("HEAD", path, token: token).header("Upload-Offset"), "0")
+        XCTAssertEqual(try server.request("HEAD", path, token: token).header("Upload-Offset"), "10")
         // 400: checksum algorithm not offered.
-        XCTAssertEqual(try server.patch(path, offset: 0, bytes[0..<10], token: token, checksum: "md5 AAAA").status, 400)
+        XCTAssertEqual(try server.patch(path, offset: 10, bytes[10..<20], token: token, checksum: "md5 AAAA").status, 400)
         // 415: not a package (an unencrypted CSV): refused at once and deleted.
         let csv = fixture.dir.read("not-a-package.csv")
         let plain = try server.create(length: csv.count, token: token)
@@ -174,7 +180,7 @@ final class ServeCLITests: XCTestCase {
         let server = try ServeInstance("killed")
         try server.start()
         let bytes = package("big")
-        XCTAssertGreaterThan(bytes.count, 2 << 20, "the package must span several write batches")
+        XCTAssertGreaterThan(bytes.count, 1 << 20, "the package must span several write batches")
         let token = try server.token()
         let path = try server.create(length: bytes.count, token: token)
         let id = String(path.dropFirst(7))
@@ -182,7 +188,7 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(try server.patch(path, offset: 0, bytes[0..<quarter], token: token).status, 204)
 
         // Send part of the next chunk and hold the connection open; kill once bytes reach the disk.
-        let partial = bytes[quarter..<(quarter + (1 << 20))]
+        let partial = bytes[quarter..<(quarter + bytes.count / 2)]
         fixture.dir.write("srv-killed/partial.bin", bytes: Array(partial))
         let sender = Process()
         sender.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -219,6 +225,7 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(rest.status, 204, rest.body)
         XCTAssertNotNil(rest.header("Upload-Receipt"))
         XCTAssertEqual(fixture.dir.read("srv-killed/inbox/\(id).sluis"), bytes)
+        XCTAssertTrue(server.auditText.contains("\"event\":\"resumed\""), server.auditText)
         XCTAssertEqual(server.stop(SIGTERM), 0)
     }
 

@@ -73,7 +73,16 @@ final class ServeInstance {
     let name: String
     var process: Process?
     var port = 0
+    /// Distinguishes processes sharing one root (one staging folder and inbox).
+    var instanceSuffix = ""
     static let audience = "intake.test"
+
+    /// A second process on the same serve.json (same staging, inbox and audit log).
+    init(sharing other: ServeInstance) {
+        name = other.name
+        root = other.root
+        instanceSuffix = "-2"
+    }
 
     init(_ name: String, limits: String = "", tls: Bool = true) throws {
         self.name = name
@@ -93,14 +102,14 @@ final class ServeInstance {
 
     /// Starts the server and waits (bounded) until it has written its port.
     func start() throws {
-        let portFile = root + "/port"
+        let portFile = root + "/port" + instanceSuffix
         unlink(portFile)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binaryPath)
         p.arguments = ["serve", "-c", root + "/serve.json", "--port-file", portFile]
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        FileManager.default.createFile(atPath: root + "/stderr.log", contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: root + "/stderr.log")
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: stderrPath)
         try p.run()
         process = p
         let deadline = Date().addingTimeInterval(60)
@@ -115,7 +124,60 @@ final class ServeInstance {
         throw NSError(domain: "sluis serve did not start: " + stderrText, code: 1)
     }
 
-    var stderrText: String { (try? String(contentsOfFile: root + "/stderr.log", encoding: .utf8)) ?? "" }
+    var stderrPath: String { root + "/stderr\(instanceSuffix).log" }
+    var stderrText: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// Waits (bounded) until `condition` holds; false on time-out.
+    func wait(seconds: Double = 60, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+
+    /// Starts a python3 client that sends a PATCH's head and `partial` bytes of a body of
+    /// `contentLength`, then waits for the file `gate` to appear before sending `rest` (if any)
+    /// and printing the status; it holds the connection open meanwhile.
+    func startPartialPatch(path: String, token: String, offset: Int, contentLength: Int, partial: ArraySlice<UInt8>,
+                           rest: ArraySlice<UInt8>?, gate: String, output: String, tls: Bool = true) throws -> Process {
+        let partialFile = fixture.dir.write("srv-\(name)/partial\(instanceSuffix).bin", bytes: Array(partial))
+        let restFile = fixture.dir.write("srv-\(name)/rest\(instanceSuffix).bin", bytes: Array(rest ?? []))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", """
+        import http.client, os, ssl, sys, time
+        port, cafile, path, token, offset, length, partial, rest, gate, out, tls = sys.argv[1:12]
+        if tls == "1":
+            c = http.client.HTTPSConnection("127.0.0.1", int(port), context=ssl.create_default_context(cafile=cafile), timeout=120)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=120)
+        c.putrequest("PATCH", path)
+        for k, v in [("Tus-Resumable", "1.0.0"), ("Content-Type", "application/offset+octet-stream"),
+                     ("Authorization", "Bearer " + token), ("Upload-Offset", offset), ("Content-Length", length)]:
+            c.putheader(k, v)
+        c.endheaders()
+        c.send(open(partial, "rb").read())
+        for _ in range(12000):
+            if os.path.exists(gate): break
+            time.sleep(0.01)
+        try:
+            data = open(rest, "rb").read()
+            if data: c.send(data)
+            r = c.getresponse()
+            open(out, "w").write(str(r.status) + "\\n" + (r.getheader("Upload-Offset") or "") + "\\n")
+        except Exception as e:
+            open(out, "w").write("error " + type(e).__name__ + "\\n")
+        """, String(port), fixture.dir.file("tls.crt"), path, token, String(offset), String(contentLength), partialFile, restFile,
+                       gate, output, tls ? "1" : "0"]
+        try p.run()
+        return p
+    }
+
+    func dataSize(_ id: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: root + "/staging/\(id)/data")[.size] as? Int) ?? -1
+    }
 
     /// Sends `signal` and waits for the process to end; returns its exit status.
     @discardableResult

@@ -48,8 +48,9 @@ final class ServeConfigTests: XCTestCase {
             ("{ \"version\": 1, ", "line 1"),
         ]
         for (text, expected) in cases {
-            let (_, path) = config(text)
+            let (dir, path) = config(text)
             XCTAssertThrowsError(try ServeConfig.load(path: path)) { error in
+                _ = dir
                 let message = "\(error)"
                 XCTAssertTrue(message.contains(expected), "\(message) should contain \(expected)")
                 XCTAssertEqual((error as? ServeError)?.category, .usage)

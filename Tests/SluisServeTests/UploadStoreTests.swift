@@ -1,4 +1,5 @@
 import Foundation
+import SluisIO
 @testable import SluisServe
 import SluisTestSupport
 import XCTest
@@ -49,5 +50,33 @@ final class UploadStoreTests: XCTestCase {
         for bad in ["md5 AAAA", "sha256", "sha256 " + Data(repeating: 1, count: 20).base64EncodedString(), "sha1 !!!"] {
             XCTAssertThrowsError(try TusService.parseChecksum(bad)) { XCTAssertEqual(($0 as? Refusal)?.status, 400) }
         }
+    }
+}
+
+final class PackageIntakeRecoveryTests: XCTestCase {
+    /// A process that died after saving the receipt but before the rename: the next look finishes
+    /// the delivery, exactly once.
+    func testDeliveryInterruptedAfterTheReceiptIsFinishedOnce() throws {
+        let dir = TemporaryDirectory("sluis-serve-recovery")
+        let store = UploadStore(staging: dir.file("staging"), inbox: dir.file("inbox"))
+        try FileManager.default.createDirectory(atPath: store.staging, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: store.inbox, withIntermediateDirectories: true)
+        let id = UploadStore.newId()
+        var record = UploadRecord(id: id, owner: "aaaa-bbbb-cccc-dddd-eeee", project: "P1", length: 3, offset: 3,
+                                  createdAt: 1, expiresAt: 2, packageSHA256: nil, metadata: nil, receipt: nil)
+        try store.create(record)
+        try FileSystem.writeAtomically([1, 2, 3], to: store.dataPath(id))
+        // Not complete: nothing moves.
+        try PackageIntake.deliverIfPending(record, store: store)
+        XCTAssertFalse(FileSystem.exists(store.inboxPath(id)))
+        record.receipt = "r"
+        try store.save(record)
+        try PackageIntake.deliverIfPending(record, store: store)
+        XCTAssertEqual(try FileSystem.readAll(store.inboxPath(id)), [1, 2, 3])
+        XCTAssertFalse(FileSystem.exists(store.dataPath(id)))
+        // Once taken by `sluis inbox`, a second look does not bring it back.
+        unlink(store.inboxPath(id))
+        try PackageIntake.deliverIfPending(record, store: store)
+        XCTAssertFalse(FileSystem.exists(store.inboxPath(id)))
     }
 }
