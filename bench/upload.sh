@@ -22,6 +22,7 @@ for tool in "$NGINX" curl openssl python3 bc /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench/upload.sh: missing $tool (make bench-deps)" >&2; exit 2; }
 done
 rm -rf "$OUT" && mkdir -p "$OUT"/{keys,inbox,staging,webdav,nginx-tmp,data,small,state}
+chmod 0777 "$OUT/webdav" "$OUT/nginx-tmp"  # nginx workers (www-data when started as root) write there
 OUT=$(realpath "$OUT")
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
