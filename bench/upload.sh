@@ -43,7 +43,7 @@ seal() {  # seal ROWS NAME: a package of a synthetic CSV, the BSN pseudonymised,
   "recipients": ["keys/intake.pub"], "files": [ { "path": "data/$2/survey.csv", "delimiter": ";",
   "columns": { "BSN": { "action": "pseudonymise", "identifier": "bsn", "as": "PSEUDO_BSN" }, "Naam": "keep",
     "Geboortedatum": "keep", "Geslacht": "keep", "Postcode": "keep", "Huisnummer": "keep", "Woonplaats": "keep",
-    "Opleiding": "keep", "Score": "keep", "Inkomen": "keep", "Toelichting": "keep" } } ] }
+    "Opleiding": "keep", "Score": "keep", "Inkomen": "keep", "Toelichting": "drop" } } ] }
 JSON
   "$SLUIS" seal -c "$2.json" -o "$2.sluis" --quiet >/dev/null
   rm -rf "data/$2"
