@@ -11,6 +11,8 @@ TEST_PACKAGES += curl openssl
 # compared with it cell by cell (Tests/SluisOutputTests/acro/compare.py). In a venv, so a Debian
 # system Python (PEP 668) is never touched.
 ACRO_VENV := .build/acro-venv
+# sluis upload's interop test: pip installs tuspy (test-deps).
+TEST_PACKAGES += python3-pip
 BENCH_PACKAGES := age time bc readstat
 # bench/serve.sh: nginx's WebDAV module is the baseline for upload throughput.
 BENCH_PACKAGES += nginx curl openssl
@@ -58,6 +60,9 @@ test-deps: deps
 	@[ -x $(ACRO_VENV)/bin/python3 ] && $(ACRO_VENV)/bin/python3 -c "import acro" 2>/dev/null || { \
 	  echo "sluis: installing acro (test-only) into $(ACRO_VENV)"; \
 	  python3 -m venv $(ACRO_VENV) && $(ACRO_VENV)/bin/pip install --quiet acro; }
+	@# sluis upload's interop test: the third-party tus client tuspy (PyPI), for the tests only.
+	@python3 -c "import tusclient" 2>/dev/null || python3 -m pip install --quiet tuspy 2>/dev/null \
+	  || python3 -m pip install --quiet --break-system-packages tuspy
 
 ## test: build and run the whole suite (unit, vectors, CLI end to end).
 test: test-deps

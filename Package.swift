@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        // sluis upload: the tus client's HTTP (with TLS).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries: a module map and a one-line shim each.
@@ -66,11 +68,16 @@ let package = Package(
                                .product(name: "Prometheus", package: "swift-prometheus"),
                                .product(name: "HTTPTypes", package: "swift-http-types")],
                 swiftSettings: settings),
+        // The tus client of `sluis upload`: resumable, checksummed, token per request, receipts kept.
+        .target(name: "SluisUpload",
+                dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisTransfer",
+                               .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                swiftSettings: settings),
         .executableTarget(
             name: "sluis",
             dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink", "SluisInbox",
                            "SluisOutput",
-                           "SluisTransfer", "SluisServe",
+                           "SluisTransfer", "SluisServe", "SluisUpload",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         // Generates the encrypted-file test vectors under Tests/Vectors from fixed keys and injected randomness.
@@ -102,6 +109,7 @@ let package = Package(
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisOutputTests", dependencies: ["SluisOutput", "SluisTestSupport"], exclude: ["acro"],
                     swiftSettings: settings),
+        .testTarget(name: "SluisUploadTests", dependencies: ["SluisUpload", "SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisIO", "SluisTestSupport"],
                     swiftSettings: settings),

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p bench-out
 export SLUIS
 : > bench-out/results.txt
-for script in encrypt pseudonymise seal link readstat residual output serve; do
+for script in encrypt pseudonymise seal link readstat residual output serve upload; do
   if [ -x "bench/$script.sh" ]; then
     echo "== bench/$script.sh" | tee -a bench-out/results.txt
     if [ "$script" = readstat ]; then args=(1000000); else args=("$SLUIS"); fi

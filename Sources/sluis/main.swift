@@ -15,7 +15,7 @@ struct Sluis: ParsableCommand {
             LinkCommand.self, InboxCommand.self,
             KeyCommand.self, PassphraseCommand.self, TrustCommand.self,
             OutputCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, UploadCommand.self,
         ])
 }
 

@@ -10,3 +10,4 @@ extension VerifyCommand: ReportsJSON {}
 extension OutputCheckCommand: ReportsJSON {}
 extension OutputModelCommand: ReportsJSON {}
 extension OutputTableCommand: ReportsJSON {}
+extension UploadCommand.Send: ReportsJSON {}
