@@ -166,7 +166,7 @@ public enum PackageError: SluisError, Equatable {
         case let .innerManifestInvalid(p, d): return "\(shown(p)): the inner manifest is not valid (\(sent(d)))"
         case let .plaintextMismatch(p, f, d): return "\(shown(p)): decrypted file \(sent(f)) does not match the inner manifest (\(sent(d))); nothing was written"
         case let .unsafeFileName(p, e): return "\(shown(p)): entry \(sent(e)) has a file name that is not a plain file name; refusing to write it"
-        case let .outputExists(p): return "\(shown(p)) already exists; choose a new output folder (open never overwrites)"
+        case let .outputExists(p): return "\(shown(p)) already exists; choose a new output folder, or give --force to replace it"
         }
     }
 

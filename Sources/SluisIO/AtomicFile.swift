@@ -16,7 +16,7 @@ import Darwin
 /// machine that loses power, leaves nothing behind: the kernel frees an unnamed file with its
 /// last descriptor. Elsewhere it is a hidden `.NAME.sluis-tmp-XXXXXXXXXX` beside the target,
 /// removed on every path but a hard kill.
-public final class AtomicFile: ByteSink {
+public final class AtomicFile: CommittableSink {
     public let targetPath: String
     /// The named temporary file, or nil while the file is unnamed (`O_TMPFILE`).
     public let temporaryPath: String?

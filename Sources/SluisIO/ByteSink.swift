@@ -77,3 +77,25 @@ public final class CountingNullSink: ByteSink {
     public func write(_ bytes: UnsafeRawBufferPointer) throws { byteCount += UInt64(bytes.count) }
     public func finish() throws {}
 }
+
+/// A sink whose output becomes final only on `commit()`: a file that appears whole (`AtomicFile`),
+/// or a stream that cannot be taken back (`StreamOutput`), for writers that may go to either.
+public protocol CommittableSink: ByteSink {
+    var byteCount: UInt64 { get }
+    /// Makes the output final (durable, in place).
+    func commit() throws
+    /// Gives up: removes what can be removed.
+    func discard()
+}
+
+/// Standard output as a `CommittableSink`: commit flushes it; discard can take nothing back
+/// (a reader of a stream must check what it gets, as `sluis verify` does for a package).
+public final class StreamOutput: CommittableSink {
+    private let output: FileOutput
+    public init(_ output: FileOutput) { self.output = output }
+    public var byteCount: UInt64 { output.byteCount }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws { try output.write(bytes) }
+    public func finish() throws { try output.flush() }
+    public func commit() throws { try output.flush() }
+    public func discard() {}
+}

@@ -45,22 +45,25 @@ public final class StagedDirectory {
     /// Syncs the staging folder and puts it at the target.
     public func commit() throws {
         try syncDirectory(at: path)
-        if FileSystem.exists(target) {
-            if !replacing { try Self.refuseExisting(target) }
-            if FileSystem.isDirectory(target) && (try? FileSystem.list(target))?.isEmpty == true {
-                try FileSystem.rename(path, target)
-            } else {
-                guard sluis_rename_exchange(path, target) == 0 else {
-                    throw IOError.renameFailed(from: path, to: target, errno: errno)
-                }
-                // `path` now holds the old output.
-                FileSystem.removeTree(path)
-            }
-        } else {
-            try FileSystem.rename(path, target)
-        }
+        if !replacing { try Self.refuseExisting(target) }
+        try Self.putInPlace(path, at: target)
         committed = true
         try syncDirectory(containing: target)
+    }
+
+    /// Renames the finished folder `staging` to `target` in one step: over nothing or an empty
+    /// folder with rename(2), over anything else by swapping the two atomically (`renameat2` with
+    /// `RENAME_EXCHANGE`) and then removing the old one, so the target is never missing.
+    public static func putInPlace(_ staging: String, at target: String) throws {
+        guard FileSystem.exists(target),
+              !(FileSystem.isDirectory(target) && (try? FileSystem.list(target))?.isEmpty == true) else {
+            try FileSystem.rename(staging, target)
+            return
+        }
+        guard sluis_rename_exchange(staging, target) == 0 else {
+            throw IOError.renameFailed(from: staging, to: target, errno: errno)
+        }
+        FileSystem.removeTree(staging)  // now the old output
     }
 
     /// Removes the staging folder and everything in it (nothing is left behind).

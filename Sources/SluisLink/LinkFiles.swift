@@ -59,7 +59,9 @@ public enum LinkFiles {
 
     /// Links each input into `outputDirectory` under its own file name and returns the report.
     /// `onStage` hears how long linking each file and the final durable renames took.
-    public static func run(_ inputs: [LinkInput], outputDirectory: String, linker: TableLinker,
+    /// `reportedDirectory` is the folder the report names (when the files are written into a
+    /// staging folder that is renamed to it afterwards).
+    public static func run(_ inputs: [LinkInput], outputDirectory: String, reportedDirectory: String? = nil, linker: TableLinker,
                            formats: [LinkTableFormat] = [CSVTableFormat()],
                            onStage: ((String, Double) -> Void)? = nil) throws -> LinkReport {
         var clock = StageClock(report: onStage)
@@ -70,6 +72,7 @@ public enum LinkFiles {
         for input in inputs {
             let name = splitPath(input.path).name
             let target = outputDirectory + "/" + name
+            let reported = joinPath(reportedDirectory ?? outputDirectory, name)
             guard targets.insert(target).inserted else {
                 throw LinkError.configInvalid(source: input.path, reason: "two inputs are both called \(name); link them into different output folders")
             }
@@ -78,7 +81,7 @@ public enum LinkFiles {
                 let file = try AtomicFile(path: target, mode: 0o600)
                 try file.finish()
                 pending.append(file)
-                reports.append(FileLinkReport(file: input.path, output: target, personKeys: []))
+                reports.append(FileLinkReport(file: input.path, output: reported, personKeys: []))
                 continue
             }
             guard let format = formats.first(where: { $0.canRead(path: input.path) }) else {
@@ -87,7 +90,7 @@ public enum LinkFiles {
             let source = try format.openSource(path: input.path)
             let file = try AtomicFile(path: target, mode: 0o600)
             let sink = try format.makeSink(for: source, writingTo: file)
-            reports.append(try linker.link(source: source, layout: input.layout, sink: sink, output: target))
+            reports.append(try linker.link(source: source, layout: input.layout, sink: sink, output: reported))
             try file.finish()
             pending.append(file)
             clock.lap("link \(input.path) (\(reports.last?.rows ?? 0) rows)")

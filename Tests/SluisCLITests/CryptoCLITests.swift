@@ -124,9 +124,19 @@ final class CryptoCLITests: XCTestCase {
         var bad = dir.read("d.sluis"); bad[bad.count - 3] ^= 1
         dir.write("bad.sluis", bytes: bad)
         dir.write("target.csv", "previous contents\n")
-        let r = try CLI.run(["decrypt", "-i", "alice.key", "-o", "target.csv", "bad.sluis"], in: dir.path)
+        // An existing output is refused without --force (nothing decrypted), and with it a failed
+        // decrypt still leaves it as it was: it is replaced only by a verified whole.
+        let refused = try CLI.run(["decrypt", "-i", "alice.key", "-o", "target.csv", "d.sluis"], in: dir.path)
+        XCTAssertEqual(refused.exitCode, 5, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("target.csv already exists"), refused.stderr)
+        let r = try CLI.run(["decrypt", "-i", "alice.key", "-o", "target.csv", "--force", "bad.sluis"], in: dir.path)
         XCTAssertEqual(r.exitCode, 4)
         XCTAssertEqual(String(decoding: dir.read("target.csv"), as: UTF8.self), "previous contents\n")
+        let replaced = try CLI.run(["decrypt", "-i", "alice.key", "-o", "target.csv", "--force", "d.sluis"], in: dir.path)
+        XCTAssertEqual(replaced.exitCode, 0, replaced.stderr)
+        XCTAssertEqual(dir.read("target.csv"), secretLine)
+        XCTAssertEqual(try CLI.run(["encrypt", "-r", "alice.pub", "-o", "d.sluis", "data.csv"], in: dir.path).exitCode, 5)
+        XCTAssertEqual(try CLI.run(["encrypt", "-r", "alice.pub", "-o", "d.sluis", "--force", "data.csv"], in: dir.path).exitCode, 0)
         for file in ["d.sluis", "bad.sluis"] {
             let b = try CLI.run(["decrypt", "-i", "alice.key", "--buffer-until-verified", file], in: dir.path,
                                 environment: ["TMPDIR": spool.path])

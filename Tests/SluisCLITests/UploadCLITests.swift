@@ -50,6 +50,11 @@ final class UploadCLITests: XCTestCase {
     func run(_ args: [String], environment: [String: String] = [:], expect: Int32? = 0) throws -> CLIResult {
         var env = ["SLUIS_STATE_DIR": dir.file("state")]
         for (k, v) in environment { env[k] = v }
+        if args.first == "inbox", !args.contains("--init"), !FileSystem.isDirectory(dir.file("srv/work")) {
+            // Runs never create the intake's folders; the operator's set-up step does.
+            let initialised = try CLI.run(["inbox", "--init"] + args.dropFirst().filter { $0 != "--json" }, in: dir.path, environment: env)
+            XCTAssertEqual(initialised.exitCode, 0, initialised.stderr)
+        }
         let r = try CLI.run(args, in: dir.path, environment: env)
         if let expect { XCTAssertEqual(r.exitCode, expect, "\(args): \(r.stderr)") }
         return r

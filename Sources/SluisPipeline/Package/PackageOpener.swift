@@ -29,9 +29,9 @@ public enum PackageOpener {
     public static let metadataFileName = "sluis-manifest.json"
 
     public static func open(path: String, identity: Identity, trust: TrustStore, expectedProject: String? = nil,
-                            outputDirectory: String) throws -> OpenedPackage {
+                            outputDirectory: String, replacing: Bool = false) throws -> OpenedPackage {
         let target = outputDirectory.hasSuffix("/") && outputDirectory.count > 1 ? String(outputDirectory.dropLast()) : outputDirectory
-        if FileSystem.exists(target) { throw PackageError.outputExists(path: target) }
+        if FileSystem.exists(target) && !replacing { throw PackageError.outputExists(path: target) }
         let verified = try PackageVerifier.verify(path: path, trust: trust, expectedProject: expectedProject, hashEntries: false)
         let manifest = verified.manifest
         let file = try FileInput(path: path)
@@ -94,7 +94,8 @@ public enum PackageOpener {
         }
         try writeMetadata(verified: verified, inner: inner, to: staging + "/" + metadataFileName)
         try syncDirectory(at: staging)
-        try FileSystem.rename(staging, target)
+        // With `replacing`, an existing output is swapped out in one step (`sluis open --force`).
+        try StagedDirectory.putInPlace(staging, at: target)
         committed = true
         try syncDirectory(at: parent)
         return OpenedPackage(directory: target, verified: verified, inner: inner)

@@ -52,8 +52,11 @@ public struct SealRequest {
     /// The pipeline configuration with key paths removed.
     public var pipeline: JSONValue
     public var sources: [SealSource]
-    /// A file path, or an existing folder (the package is then named from project and UTC time).
+    /// A file path, an existing folder (the package is then named from project and UTC time), or
+    /// `-` for standard output.
     public var output: String
+    /// Replace an existing package file (atomically) instead of refusing it.
+    public var replacing = false
     public var toolVersion: String
     public var now: Date
 
@@ -95,10 +98,17 @@ public enum PackageSealer {
         if checked { try checkNames(request.sources) }
         let packageId = Hex.encode(Sodium.randomBytes(count: 16))
         let createdAt = utcTimestamp(request.now, compact: false)
-        let target = FileSystem.isDirectory(request.output)
-            ? request.output + "/" + safeName(request.project) + "-" + utcTimestamp(request.now, compact: true) + "-" + packageId.prefix(8) + ".sluis"
-            : request.output
-        let file = try AtomicFile(path: target, mode: 0o644, overwrite: false)
+        let file: any CommittableSink
+        let target: String
+        if request.output == "-" {
+            target = "-"
+            file = StreamOutput(FileOutput.standardOutput())
+        } else {
+            target = FileSystem.isDirectory(request.output)
+                ? joinPath(request.output, safeName(request.project) + "-" + utcTimestamp(request.now, compact: true) + "-" + packageId.prefix(8) + ".sluis")
+                : request.output
+            file = try AtomicFile(path: target, mode: 0o644, overwrite: request.replacing)
+        }
         do {
             return try write(request, packageId: packageId, createdAt: createdAt, target: target, file: file, checked: checked)
         } catch {
@@ -109,7 +119,7 @@ public enum PackageSealer {
     }
 
     private static func write(_ request: SealRequest, packageId: String, createdAt: String, target: String,
-                              file: AtomicFile, checked: Bool) throws -> SealResult {
+                              file: any CommittableSink, checked: Bool) throws -> SealResult {
         let writer = try PackageWriter(file: file, recipients: request.recipients)
 
         var innerFiles: [InnerManifest.File] = []

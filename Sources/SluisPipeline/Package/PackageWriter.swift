@@ -5,14 +5,15 @@ import SluisIO
 
 /// Assembles a `.sluis` package in one streaming pass: preamble, encrypted entries, inner
 /// manifest, clear manifest, signature, trailer (PackageLayout). Everything goes to an
-/// `AtomicFile`, so a package appears whole or not at all.
+/// `AtomicFile`, so a package appears whole or not at all — or to standard output, where a
+/// reader must verify what it got (a package cut short fails verification).
 final class PackageWriter {
-    private let file: AtomicFile
+    private let file: any CommittableSink
     private let counter: CountingSink
     private let recipients: [Recipient]
     private(set) var entries: [PackageManifest.Entry] = []
 
-    init(file: AtomicFile, recipients: [Recipient]) throws {
+    init(file: any CommittableSink, recipients: [Recipient]) throws {
         self.file = file
         self.recipients = recipients
         self.counter = CountingSink(forwardingTo: file)

@@ -21,6 +21,8 @@ struct DecryptCommand: ParsableCommand {
 
     @Option(name: [.customShort("i"), .customLong("identity")], help: "The identity's secret key file (NAME.key).")
     var identity: String
+    @Flag(name: .long, help: "Replace an existing output file (atomically) instead of refusing it.")
+    var force = false
     @Option(name: .shortAndLong, help: "The plaintext file to write (appears only after full verification).")
     var output: String?
     @Flag(help: "When writing to standard output, release nothing until the whole file verified (uses a private temporary file).")
@@ -36,7 +38,7 @@ struct DecryptCommand: ParsableCommand {
             let name = (input ?? "-") == "-" ? "<stdin>" : (input ?? "-")
             let source = try FileInput(path: input ?? "-")
             if let output, output != "-" {
-                try StreamCopy.withOutput(output, mode: 0o600) { out in
+                try StreamCopy.withOutput(output, mode: 0o600, replacing: force) { out in
                     // Decrypt on this core, write on the other; the file is committed only after the final tag.
                     let pipelined = PipelinedSink(forwardingTo: out)
                     try ErrorInFile.naming(name) { _ = try StreamDecryptor.decrypt(from: source, identity: me, into: pipelined) }

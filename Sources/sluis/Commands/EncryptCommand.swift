@@ -16,6 +16,8 @@ struct EncryptCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .customLong("recipient")],
             help: "A recipient: a .pub file or the one-line key text 'sluis-pub-v1 …'. Repeat for several.")
     var recipients: [String] = []
+    @Flag(name: .long, help: "Replace an existing output file (atomically) instead of refusing it.")
+    var force = false
     @Option(name: .shortAndLong, help: "The encrypted file to write (default: standard output).")
     var output: String?
     @Argument(help: "The file to encrypt (default: standard input).")
@@ -28,7 +30,7 @@ struct EncryptCommand: ParsableCommand {
                 arg.hasPrefix(Recipient.textPrefix + " ") ? try Recipient(parsing: arg) : try Recipient(contentsOfFile: arg)
             }
             let source = try FileInput(path: input ?? "-")
-            try StreamCopy.withOutput(output, refuseTerminal: true) { out in
+            try StreamCopy.withOutput(output, refuseTerminal: true, replacing: force) { out in
                 let sink = try EncryptingSink(recipients: keys, output: out)
                 try StreamCopy.copy(from: source, to: sink)
                 try sink.finish()
@@ -54,14 +56,14 @@ enum StreamCopy {
 
     /// Runs `body` with the output sink: an `AtomicFile` committed only when `body` succeeds, or
     /// standard output for nil / `-`.
-    static func withOutput(_ path: String?, mode: mode_t = 0o644, refuseTerminal: Bool = false,
+    static func withOutput(_ path: String?, mode: mode_t = 0o644, refuseTerminal: Bool = false, replacing: Bool = false,
                            _ body: (any ByteSink) throws -> Void) throws {
         if let path, path != "-" {
             var st = stat()
             if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
                 throw UsageError("\(path) is not a regular file; to write to a device or pipe, use standard output and a redirect")
             }
-            let file = try AtomicFile(path: path, mode: mode)
+            let file = try AtomicFile(path: path, mode: mode, overwrite: replacing)
             do {
                 try body(file)
                 try file.finish()

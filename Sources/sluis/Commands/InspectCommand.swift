@@ -19,12 +19,14 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if file != "-", let manifest = try? PackagePeek.manifest(of: file) {
+            // A package's manifest is found from its end: standard input is read into a temporary file first.
+            let path = try StandardInputSpool.path(for: file)
+            if let manifest = try? PackagePeek.manifest(of: path) {
                 try inspectPackage(manifest)
                 return
             }
-            let source = try FileInput(path: file)
-            let header = try ErrorInFile.naming(source.path) { try EncryptedFileHeader.read(from: source) }
+            let source = try FileInput(path: path)
+            let header = try ErrorInFile.naming(file == "-" ? "<stdin>" : source.path) { try EncryptedFileHeader.read(from: source) }
             let payload: UInt64
             if let size = source.size() {
                 payload = size - UInt64(header.headerByteCount)
@@ -37,7 +39,7 @@ struct InspectCommand: ParsableCommand {
             let hash = header.headerSHA256.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
             if json {
                 var fields = [
-                    "\"file\": \(jsonString(source.path))",
+                    "\"file\": \(jsonString(file == "-" ? "<stdin>" : source.path))",
                     "\"version\": \(header.version)",
                     "\"chunkByteCount\": \(header.chunkByteCount)",
                     "\"recipients\": [" + header.recipientFingerprints.map(jsonString).joined(separator: ", ") + "]",
@@ -49,7 +51,7 @@ struct InspectCommand: ParsableCommand {
                 fields.append("\"plaintextByteCount\": " + (implied.map { "\($0.plaintext)" } ?? "null"))
                 print("{\n  " + fields.joined(separator: ",\n  ") + "\n}")
             } else {
-                print("file: \(UntrustedText.escaped(source.path))")
+                print("file: \(UntrustedText.escaped(file == "-" ? "<stdin>" : source.path))")
                 print("format: sluis encrypted file, version \(header.version)")
                 print("chunk size: \(header.chunkByteCount) bytes")
                 print("recipients (\(header.recipientFingerprints.count)):")

@@ -31,8 +31,14 @@ struct LinkCommand: ParsableCommand {
     var passphraseFile: String?
     @Option(help: "The intake's surrogate key file for unmatched rows (make one with --new-surrogate-key).")
     var surrogateKey: String?
-    @Option(name: .shortAndLong, help: "The output folder.")
+    @Option(name: .shortAndLong, help: "The output folder (refused when it exists and is not empty, unless --force).")
     var output: String?
+
+    @Flag(name: .long, help: "Replace an existing output folder (atomically) instead of refusing it.")
+    var force = false
+
+    @Flag(name: [.customShort("q"), .long], help: "No progress on stderr.")
+    var quiet = false
     @Option(help: "A pseudonym column of files without a manifest, as NAME=DOMAIN (e.g. bsn_p=bsn).")
     var column: [String] = []
     @Option(help: "The project's pseudonym rendering (default decimal:17).")
@@ -179,8 +185,18 @@ struct LinkCommand: ParsableCommand {
                               built.timeIntervalSince(started), index.byteCount >> 20))
         }
         let linker = TableLinker(index: index, surrogateSecret: surrogateSecret, projectId: projectKey.projectId, options: s.options)
-        let result = try LinkFiles.run(linkInputs, outputDirectory: outputDirectory, linker: linker, formats: LinkFormats.all,
-                                       onStage: builder.onStage)
+        // Written as a whole: a staging folder beside the output, renamed into place at the end,
+        // so no stale file of an earlier run survives and a failure leaves nothing.
+        let staged = try StagedDirectory(target: outputDirectory, replacing: force, purpose: "link")
+        let progress = ProgressReporter(label: "linking", totalByteCount: files.reduce(UInt64(0)) { $0 + ((try? FileInput(path: $1).size()) ?? nil ?? 0) },
+                                        enabled: !quiet && !json && !timings)
+        let result: LinkReport
+        do {
+            defer { progress.finish() }
+            result = try LinkFiles.run(linkInputs, outputDirectory: staged.path, reportedDirectory: staged.target, linker: linker,
+                                       formats: LinkFormats.all, onStage: builder.onStage)
+            try staged.commit()
+        }
         if timings {
             let seconds = Date().timeIntervalSince(built)
             let rows = result.files.reduce(0) { $0 + $1.rows }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluisCore
+import SluisIO
 import SluisCrypto
 import SluisPipeline
 
@@ -14,7 +15,9 @@ struct OpenCommand: ParsableCommand {
     @Argument(help: "The package (.sluis).") var package: String
     @Option(name: [.customShort("i"), .long], help: "The intake identity (secret key file).") var identity: String
     @Option(name: .long, help: "Trusted researcher public keys: a file or a folder.") var trust: String
-    @Option(name: [.customShort("o"), .long], help: "The folder to create (must not exist).") var output: String
+    @Option(name: [.customShort("o"), .long], help: "The folder to create (refused when it exists, unless --force).") var output: String
+    @Flag(name: .long, help: "Replace an existing output folder (atomically, after every check passed).") var force = false
+    @Flag(name: [.customShort("q"), .long], help: "No progress on stderr.") var quiet = false
     @Option(name: .long, help: "Refuse a package for any other project.") var project: String?
     @Option(name: .long, help: "Read the identity's passphrase from this file (or set SLUIS_PASSPHRASE_FILE).")
     var passphraseFile: String?
@@ -24,8 +27,12 @@ struct OpenCommand: ParsableCommand {
         try reportingErrors {
             let store = try TrustStore(path: trust)
             let id = try Identity.load(path: identity, passphrase: PassphraseSource.resolve(passphraseFile: passphraseFile))
+            let progress = ProgressReporter(label: "opening", totalByteCount: (try? FileInput(path: package).size()) ?? nil ?? 0,
+                                            enabled: !quiet && !json)
+            defer { progress.finish() }
             let opened = try PackageOpener.open(path: package, identity: id, trust: store, expectedProject: project,
-                                                outputDirectory: output)
+                                                outputDirectory: output, replacing: force)
+            progress.finish()
             let m = opened.verified.manifest
             if json {
                 printJSON(OpenSummary(package: package, directory: opened.directory, signer: opened.verified.signer.fingerprint,

@@ -16,17 +16,23 @@ struct SealCommand: ParsableCommand {
             + "package for the intake to pick up. Never prompts when stdin is not a terminal: give "
             + "--passphrase-file or SLUIS_PASSPHRASE_FILE for protected keys.")
 
-    @Option(name: [.customShort("c"), .long], help: "pipeline.json") var config: String
-    @Option(name: [.customShort("o"), .long], help: "The package file to write, or an existing folder.") var output: String
+    @Option(name: [.customShort("c"), .long], help: "The pipeline.json to seal.") var config: String = "pipeline.json"
+    @Option(name: [.customShort("o"), .long], help: "The package file to write, an existing folder, or - for standard output (not a terminal).")
+    var output: String
+    @Flag(name: .long, help: "Replace an existing package file (atomically) instead of refusing it.") var force = false
     @Option(name: .long, help: "The researcher's identity (secret key file) that signs the package.") var sign: String?
     @Option(name: [.customShort("r"), .long], help: "An intake officer's public key file (repeatable).") var recipient: [String] = []
     @Option(name: .long, help: "Passphrase file for the signing identity and the pseudonym key.") var passphraseFile: String?
     @Option(name: .long, help: "Passphrase file for the pseudonym key, when it differs.") var pseudonymKeyPassphraseFile: String?
-    @Flag(name: .long, help: "No progress on stderr.") var quiet = false
+    @Flag(name: [.customShort("q"), .long], help: "No progress on stderr.") var quiet = false
     @Flag(name: .long, help: "Print the summary as JSON on stdout.") var json = false
 
     func run() throws {
         try reportingErrors {
+            if output == "-" {
+                if isatty(1) == 1 { throw UsageError("refusing to write a binary package to a terminal; redirect standard output or give -o FILE") }
+                if json { throw UsageError("--json and -o - both want standard output; give -o FILE") }
+            }
             let pipeline = try LoadedPipeline.load(path: config)
             guard let signPath = sign ?? pipeline.signingKeyPath else {
                 throw UsageError("no signing identity: give --sign or \"sign\" in \(config)")
@@ -70,16 +76,21 @@ struct SealCommand: ParsableCommand {
             let progress = ProgressReporter(label: "sealing", totalByteCount: total, enabled: !quiet && !json)
             let result: SealResult
             do {
-                result = try PackageSealer.seal(SealRequest(
+                var request = SealRequest(
                     project: pipeline.config.project, pseudonymKeyId: key.keyId, recipients: recipients, signer: signer,
                     pipeline: pipeline.sealedConfiguration, sources: pipeline.sealSources(key: key),
-                    output: output, toolVersion: sluisVersion))
+                    output: output, toolVersion: sluisVersion)
+                request.replacing = force
+                result = try PackageSealer.seal(request)
                 progress.finish()
             } catch {
                 progress.finish()
                 throw error
             }
-            if json {
+            if output == "-" {
+                // Standard output holds the package: the summary goes to stderr.
+                printError("sluis: sealed package \(result.manifest.packageId) (\(result.byteCount) bytes) written to standard output")
+            } else if json {
                 printJSON(SealSummary(result))
             } else {
                 print("sealed \(result.packagePath) (\(result.byteCount) bytes)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluisCore
+import SluisIO
 import SluisPipeline
 
 /// `sluis verify`: the intake's check of who sent a package and that nothing changed, with no secret key.
@@ -12,15 +13,21 @@ struct VerifyCommand: ParsableCommand {
             + "'projects=ID[,ID...] ') or a folder of *.pub files (sub-folders named after a project trust "
             + "their keys for that project only). Exit 0 when the package checks out, 4 when it does not.")
 
-    @Argument(help: "The package (.sluis).") var package: String
+    @Argument(help: "The package (.sluis), or - for standard input.") var package: String
     @Option(name: .long, help: "Trusted researcher public keys: a file or a folder.") var trust: String
     @Option(name: .long, help: "Refuse a package for any other project.") var project: String?
     @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
+    @Flag(name: [.customShort("q"), .long], help: "No progress on stderr.") var quiet = false
 
     func run() throws {
         try reportingErrors {
             let store = try TrustStore(path: trust)
-            let verified = try PackageVerifier.verify(path: package, trust: store, expectedProject: project, hashEntries: true)
+            let path = try StandardInputSpool.path(for: package)
+            let progress = ProgressReporter(label: "verifying", totalByteCount: (try? FileInput(path: path).size()) ?? nil ?? 0,
+                                            enabled: !quiet && !json)
+            defer { progress.finish() }
+            let verified = try PackageVerifier.verify(path: path, trust: store, expectedProject: project, hashEntries: true)
+            progress.finish()
             let m = verified.manifest
             if json {
                 let summary = VerifySummary(package: package, verified: true, signer: verified.signer.fingerprint,
