@@ -91,16 +91,6 @@ public enum PseudonymRendering: Equatable, Sendable, CustomStringConvertible {
             }
         }
     }
-
-    /// The expected number of colliding pairs among `n` distinct identifiers (birthday bound).
-    public func expectedCollidingPairs(distinctIdentifiers n: Double) -> Double {
-        let space: Double
-        switch self {
-        case let .decimal(w): space = pow10(w)
-        case let .hex(w): space = pow16(w)
-        }
-        return n * (n - 1) / (2 * space)
-    }
 }
 
 /// (10^width, its reciprocal) for width 1…19; the reciprocal is of the normalised divisor
@@ -217,5 +207,3 @@ func writeDecimal(_ value: UInt64, width: Int, into out: UnsafeMutableRawBufferP
 
 @inlinable func powerOfTen128(_ n: Int) -> UInt128 { powersOfTen128[n] }
 
-@usableFromInline func pow10(_ n: Int) -> Double { var r = 1.0; for _ in 0..<n { r *= 10 }; return r }
-@usableFromInline func pow16(_ n: Int) -> Double { var r = 1.0; for _ in 0..<n { r *= 16 }; return r }

@@ -14,11 +14,13 @@ extension LibsodiumSecretStream: ChunkStream {}
 /// answer test pushes and pulls chunks of every padding class and every tag through both
 /// implementations; only if they agree byte for byte is the OpenSSL path used. If a future
 /// libsodium or OpenSSL ever disagreed, sluis falls back to libsodium's own push/pull (slower,
-/// never wrong) instead of producing files nobody else can read. `SLUIS_SECRETSTREAM=libsodium`
-/// forces the reference implementation.
+/// never wrong) instead of producing files nobody else can read. In debug (test) builds only,
+/// `SLUIS_SECRETSTREAM=libsodium` forces the reference implementation.
 enum ChunkStreams {
     static let openSSLAgreesWithLibsodium: Bool = {
+        #if DEBUG
         if getenvString("SLUIS_SECRETSTREAM") == "libsodium" { return false }
+        #endif
         let key = SecretBytes.random(count: SecretStream.keyByteCount)
         let header = Sodium.randomBytes(count: SecretStream.headerByteCount)
         guard let fast = SecretStream(key: key, header: header),

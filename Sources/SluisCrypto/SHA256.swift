@@ -6,8 +6,6 @@ import SluisIO
 public final class SHA256Hasher {
     private let context: OpaquePointer
 
-    public static let digestByteCount = 32
-
     public init() {
         guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
         context = ctx

@@ -194,8 +194,6 @@ struct SecretKeyFile {
         return Array(header.utf8)
     }
 
-    var isProtected: Bool { cost != nil }
-
     /// Opens the 32-byte secret, asking `passphrase` only when the file is protected.
     func openSecret(passphrase: PassphraseSource) throws -> SecretBytes {
         guard let cost else {

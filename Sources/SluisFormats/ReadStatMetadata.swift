@@ -98,7 +98,6 @@ public struct ReadStatMissingRange: Equatable, Sendable {
         self.high = high
     }
     public static func value(_ v: ReadStatValue) -> ReadStatMissingRange { .init(low: v, high: v) }
-    public var isDiscrete: Bool { low == high }
 }
 
 /// A named set of value labels (SPSS `VALUE LABELS`, Stata `label define`).

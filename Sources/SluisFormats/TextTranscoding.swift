@@ -61,21 +61,4 @@ public enum TextTranscoding {
         }
     }
 
-    /// Appends the UTF-8 encoding of a scalar below U+10000 to `out` at `offset`; returns the new offset.
-    @inlinable
-    public static func appendUTF8(_ v: UInt32, to out: UnsafeMutableRawPointer, at offset: Int) -> Int {
-        if v < 0x80 {
-            out.storeBytes(of: UInt8(v), toByteOffset: offset, as: UInt8.self)
-            return offset + 1
-        } else if v < 0x800 {
-            out.storeBytes(of: UInt8(0xC0 | (v >> 6)), toByteOffset: offset, as: UInt8.self)
-            out.storeBytes(of: UInt8(0x80 | (v & 0x3F)), toByteOffset: offset + 1, as: UInt8.self)
-            return offset + 2
-        } else {
-            out.storeBytes(of: UInt8(0xE0 | (v >> 12)), toByteOffset: offset, as: UInt8.self)
-            out.storeBytes(of: UInt8(0x80 | ((v >> 6) & 0x3F)), toByteOffset: offset + 1, as: UInt8.self)
-            out.storeBytes(of: UInt8(0x80 | (v & 0x3F)), toByteOffset: offset + 2, as: UInt8.self)
-            return offset + 3
-        }
-    }
 }

@@ -12,6 +12,7 @@ import Glibc
 /// - `SLUIS_INBOX_BARRIER=DIR:N` makes the run, at its first claim, create `DIR/<pid>` and wait
 ///   until N such files exist (or 60 s passed), so a test can prove that N runs overlapped.
 /// Steps: claimed, verified, opened, linked, delivered, archived, quarantining.
+/// Compiled into debug (test) builds only: a release build reads none of these variables.
 final class CrashInjection {
     private let target: Int?
     private let pause: Int?
@@ -19,7 +20,11 @@ final class CrashInjection {
     private var barrier: (directory: String, count: Int)?
     private var count = 0
     init() {
+        #if DEBUG
         let env = ProcessInfo.processInfo.environment
+        #else
+        let env: [String: String] = [:]
+        #endif
         target = env["SLUIS_INBOX_CRASH_AT"].flatMap(Int.init)
         pause = env["SLUIS_INBOX_PAUSE_AT"].flatMap(Int.init)
         signal = env["SLUIS_INBOX_SIGNAL"]

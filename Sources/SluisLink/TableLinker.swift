@@ -31,11 +31,6 @@ public final class TableLinker {
     /// Which thread looks a block up; `.adaptive` except in tests.
     nonisolated(unsafe) static var lookupPlacement = WorkPlacement.adaptive
 
-    /// The output column names for a file with `header` laid out as `layout` (checks the layout).
-    public func outputColumns(file: String, header: [String], layout: LinkFileLayout) throws -> [String] {
-        try LinkPlan(file: file, header: header, layout: layout, index: index, options: options).outputNames
-    }
-
     /// Reads every row of `source`, writes the linked rows to `sink` (header first, `finish()`
     /// last) and returns the counts. `output` names the output in the report.
     public func link(source: RowSource, layout: LinkFileLayout, sink: RowSink, output: String) throws -> FileLinkReport {

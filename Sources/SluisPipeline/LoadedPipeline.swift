@@ -41,8 +41,6 @@ public struct LoadedPipeline: Sendable {
     public var signingKeyPath: String? { config.sign.map(resolve) }
     public var recipientPaths: [String] { config.recipients.map(resolve) }
 
-    /// The config as JSON without key paths, for the package's inner manifest.
-    public func manifestJSON() -> String { config.json(includingKeyPaths: false).rendered() }
 
     /// Opens the CSV reader for file `index` (header read, no rows yet). SPSS/Stata files are
     /// opened by `openStatisticalSource` (LoadedPipeline+StatisticalFiles.swift).
