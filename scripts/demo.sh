@@ -43,14 +43,8 @@ collisions=$(sed -n 's/^collisions: \([0-9]*\).*/\1/p' "$OUT/register-check.txt"
 rate=$(sed -n 's/^overall link rate: \([0-9.]*\) %.*/\1/p' "$OUT/link-report.txt")
 summary+=("link    $OUT/linked: pseudonym columns replaced by RINPERSOONS/RINPERSOON; link rate $rate %; register collisions under the key: $collisions")
 
-step "7. inbox (scheduled job): the same package, plus a tampered copy, taken unattended"
-mkdir -p "$OUT/intake/inbox"
-cp "$OUT/upload.sluis" "$OUT/intake/inbox/P2026-0042-upload.sluis"
-python3 - "$OUT/upload.sluis" "$OUT/intake/inbox/tampered.sluis" <<'PY'
-import sys
-b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1
-open(sys.argv[2], 'wb').write(b)
-PY
+step "7. upload and inbox (scheduled job): the package through sluis serve, plus a tampered copy, taken unattended"
+mkdir -p -m 750 "$OUT/intake"   # it holds the audit log: owner and group only (docs/intake.md)
 cat > "$OUT/intake/intake.json" <<JSON
 { "version": 1, "inbox": "inbox", "work": "work", "delivery": "delivery", "archive": "archive",
   "quarantine": "quarantine", "identity": "../../keys-example/intake.key", "auditLog": "audit.jsonl", "settleSeconds": 0,
@@ -58,12 +52,38 @@ cat > "$OUT/intake/intake.json" <<JSON
       "trust": ["../../keys-example/researcher.pub"], "pseudonymKey": "../../keys-example/project-P2026-0042.key",
       "register": "../synth/register.csv", "surrogateKey": "../surrogate.key" } } }
 JSON
+# The operator's one-time set-up: the folders with their modes, then the whole set-up checked.
+"$SLUIS" inbox -c "$OUT/intake/intake.json" --init
+
+# The door into the environment: sluis serve (tus 1.0) on loopback, plain HTTP (behind a TLS proxy
+# in production, or with its own certificate); the researcher's sluis upload signs a token per
+# request with their identity, the server verifies the whole package and renames it into the inbox.
+mkdir -p -m 700 "$OUT/intake/staging"
+cat > "$OUT/intake/serve.json" <<JSON
+{ "version": 1, "listen": { "address": "127.0.0.1", "port": 0 }, "serverName": "intake.demo",
+  "identity": "../../keys-example/intake.key", "inbox": "inbox", "staging": "staging", "auditLog": "serve-audit.jsonl",
+  "projects": { "P2026-0042": { "trust": ["../../keys-example/researcher.pub"] } } }
+JSON
+"$SLUIS" serve -c "$OUT/intake/serve.json" --port-file "$OUT/intake/port" 2> "$OUT/intake/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -s "$OUT/intake/port" ] && break; sleep 0.1; done
+port=$(cat "$OUT/intake/port")
+SLUIS_STATE_DIR="$OUT/upload-state" "$SLUIS" upload "$OUT/upload.sluis" --to "http://127.0.0.1:$port/files" \
+  --audience intake.demo --identity keys-example/researcher.key --server-key keys-example/intake.pub
+kill -TERM $server; wait $server || true; trap - EXIT
+summary+=("upload  through sluis serve on 127.0.0.1:$port (tus 1.0, signed tokens, verified on arrival); receipt $OUT/upload.sluis.receipt.json")
+python3 - "$OUT/upload.sluis" "$OUT/intake/inbox/tampered.sluis" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1
+open(sys.argv[2], 'wb').write(b)
+PY
 set +e
 "$SLUIS" inbox -c "$OUT/intake/intake.json"
 status=$?
 set -e
 [ "$status" = 6 ] || { echo "expected exit 6 (one package quarantined), got $status"; exit 1; }
-summary+=("inbox   1 delivered to $OUT/intake/delivery, 1 tampered copy quarantined; audit log $OUT/intake/audit.jsonl")
+summary+=("inbox   the uploaded package delivered to $OUT/intake/delivery, 1 tampered copy quarantined; audit log $OUT/intake/audit.jsonl")
 
 step "summary"
 printf '  %s\n' "${summary[@]}"
