@@ -86,4 +86,27 @@ final class StreamsAndOverwritingCLITests: XCTestCase {
         // Nothing hidden is left beside the outputs.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }, [])
     }
+
+    func testSynthRefusesAFolderWithFilesUnlessForced() throws {
+        let again = try CLI.run(["synth", "-o", "data", "--persons", "10", "--rows", "5"], in: dir.path)
+        XCTAssertEqual(again.exitCode, 5, again.stderr)
+        XCTAssertTrue(again.stderr.contains("data already exists"), again.stderr)
+        dir.write("data/stale.csv", "x\n")
+        try ok(["synth", "-o", "data", "--persons", "10", "--rows", "5", "--force"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.file("data")).sorted(),
+                       ["register.csv", "survey.csv", "survey.truth.csv"])
+    }
+
+    func testLinkJSONPersonKeysApplyToAnOpenedPackageFile() throws {
+        try ok(["seal", "-o", "up.sluis", "-q"])
+        try ok(["open", "up.sluis", "-i", "keys/intake.key", "--trust", "keys/researcher.pub", "-o", "opened", "-q"])
+        dir.write("link.json", """
+        { "inputs": ["opened"], "register": { "path": "data/register.csv" }, "pseudonymKey": "keys/project-P2026-0042.key",
+          "surrogateKey": "keys/surrogate.key", "output": { "directory": "linked" },
+          "files": { "survey.csv": { "pseudonymColumns": [ { "name": "PSEUDO_BSN", "domain": "bsn" } ],
+                                    "personKeys": [ { "name": "respondent", "columns": ["PSEUDO_BSN"] } ] } } }
+        """)
+        let r = try ok(["link", "-c", "link.json", "-q"])
+        XCTAssertTrue(r.stdout.contains("person key respondent"), r.stdout)
+    }
 }

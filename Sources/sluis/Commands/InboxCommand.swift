@@ -23,6 +23,7 @@ struct InboxCommand: ParsableCommand {
     @Flag(name: .long, help: "Show what waits in the inbox, what is in progress, and what is in quarantine and why.") var list = false
     @Option(name: .long, help: ArgumentHelp("Put a quarantined package back into the inbox.", valueName: "ENTRY")) var requeue: String?
     @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
+    @Flag(name: [.customShort("q"), .long], help: "No progress on stderr.") var quiet = false
 
     func validate() throws {
         if [check, `init`, list, requeue != nil].filter({ $0 }).count > 1 {
@@ -46,7 +47,17 @@ struct InboxCommand: ParsableCommand {
         let inbox = try Inbox(config: intake, identity: {
             try Identity.load(path: intake.identity, passphrase: PassphraseSource.resolve(passphraseFile: intake.passphraseFile))
         }, linker: linker.link)
-        let summary = try inbox.runOnce()
+        // Progress over the bytes waiting in the inbox (a terminal only: a timer's run shows none).
+        let waiting = ((try? FileSystem.list(intake.inbox)) ?? []).reduce(UInt64(0)) { sum, name in
+            var st = stat()
+            return sum + (lstat(intake.inbox + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : 0)
+        }
+        let progress = ProgressReporter(label: "inbox", totalByteCount: waiting, enabled: !quiet && !json)
+        let summary: InboxSummary
+        do {
+            defer { progress.finish() }
+            summary = try inbox.runOnce()
+        }
         if json {
             printJSON(summary)
         } else {

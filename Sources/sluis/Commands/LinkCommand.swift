@@ -133,7 +133,7 @@ struct LinkCommand: ParsableCommand {
         var domains: [PseudonymDomain] = []
         if let inputs = s.inputs, !inputs.isEmpty {
             let files = try LinkFiles.expand(inputs, formats: LinkFormats.all)
-            domains = s.domainsNeeded(for: try files.map { try openedPackageLayout(of: $0) ?? s.layout(forFile: $0) })
+            domains = s.domainsNeeded(for: try files.map { try openedPackageLayout(of: $0, settings: s) ?? s.layout(forFile: $0) })
         }
         if domains.isEmpty { domains = columns.domainsAvailable(in: register.columnNames) }
         if domains.isEmpty { domains = [LinkDomains.bsn] }  // the build names the missing column
@@ -159,7 +159,7 @@ struct LinkCommand: ParsableCommand {
         if (s.unmatchedCode ?? "S").isEmpty { throw UsageError("unmatchedCode must not be empty") }
 
         let files = try LinkFiles.expand(inputs, formats: LinkFormats.all)
-        let linkInputs = try files.map { LinkInput(path: $0, layout: try openedPackageLayout(of: $0) ?? s.layout(forFile: $0)) }
+        let linkInputs = try files.map { LinkInput(path: $0, layout: try openedPackageLayout(of: $0, settings: s) ?? s.layout(forFile: $0)) }
         let columns = s.register?.columns ?? RegisterColumns()
         let register = try CSVReader(path: registerPath)
         var domains = s.domainsNeeded(for: linkInputs.map(\.layout))
@@ -212,10 +212,15 @@ struct LinkCommand: ParsableCommand {
 
     /// The layout a package's inner manifest gives for a file opened by `sluis open`, or nil when
     /// there is none (then link.json or --column decide).
-    private func openedPackageLayout(of path: String) throws -> LinkFileLayout? {
+    /// The package's manifest says which columns hold which pseudonyms; which of them belong to
+    /// one person can only be said by the intake: link.json's `files.NAME.personKeys` applies.
+    private func openedPackageLayout(of path: String, settings: LinkConfig) throws -> LinkFileLayout? {
+        let name = splitPath(path).name
         guard let metadata = try OpenedPackageMetadata.forFile(path),
-              let file = metadata.file(named: splitPath(path).name) else { return nil }
-        return LinkFileLayout(manifestColumns: file.columns)
+              let file = metadata.file(named: name) else { return nil }
+        var layout = LinkFileLayout(manifestColumns: file.columns)
+        if let keys = settings.files?[name]?.personKeys { layout.personKeys = keys }
+        return layout
     }
 
     /// Every opened package among the inputs must have been pseudonymised with this project key.

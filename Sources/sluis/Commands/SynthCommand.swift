@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluisIO
 import SluisPipeline
 
 /// `sluis synth -o DIR --persons N --rows M --seed S`: deterministic synthetic register,
@@ -8,8 +9,11 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Generate deterministic synthetic data: register.csv, survey.csv and survey.truth.csv")
 
-    @Option(name: [.short, .customLong("output")], help: "The directory to write into (created when missing).")
+    @Option(name: [.short, .customLong("output")], help: "The folder to create (refused when it exists and is not empty, unless --force).")
     var output: String
+
+    @Flag(name: .long, help: "Replace an existing output folder (atomically) instead of refusing it.")
+    var force = false
 
     @Option(name: .long, help: "People in the register.")
     var persons: Int = 1000
@@ -27,8 +31,11 @@ struct SynthCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try Synthesiser.generate(directory: output, persons: persons, rows: rows, seed: seed)
-            print("wrote \(summary.files.map { output + "/" + $0 }.joined(separator: ", ")): \(summary.persons) registered people, \(summary.rows) rows")
+            // Written as a whole, like every output folder (docs/cli.md): no stale file survives.
+            let staged = try StagedDirectory(target: output, replacing: force, purpose: "synth", mode: 0o755)
+            let summary = try Synthesiser.generate(directory: staged.path, persons: persons, rows: rows, seed: seed)
+            try staged.commit()
+            print("wrote \(summary.files.map { joinPath(output, $0) }.joined(separator: ", ")): \(summary.persons) registered people, \(summary.rows) rows")
         }
     }
 }
