@@ -14,6 +14,9 @@ import SluisIO
 /// - `survey.truth.csv`: `line,rinpersoon` per data row (its physical start line), empty for
 ///   people not in the register.
 public enum Synthesiser {
+    /// The files `generate` writes.
+    public static let fileNames = ["register.csv", "survey.csv", "survey.truth.csv"]
+
     public struct Summary: Sendable {
         public var persons: Int
         public var rows: Int
@@ -31,7 +34,7 @@ public enum Synthesiser {
         let truth = try AtomicFile(path: directory + "/survey.truth.csv", mode: 0o644)
         try writeSurvey(people: people, registered: persons, rows: rows, random: &random, to: survey, truth: truth)
         for f in [register, survey, truth] { try f.commit() }
-        return Summary(persons: persons, rows: rows, files: ["register.csv", "survey.csv", "survey.truth.csv"])
+        return Summary(persons: persons, rows: rows, files: fileNames)
     }
 
     static func writeRegister(_ people: ArraySlice<SyntheticPerson>, to file: AtomicFile) throws {

@@ -87,14 +87,16 @@ final class StreamsAndOverwritingCLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }, [])
     }
 
-    func testSynthRefusesAFolderWithFilesUnlessForced() throws {
+    func testSynthRefusesToReplaceItsFilesUnlessForced() throws {
+        let before = dir.read("data/survey.csv")
         let again = try CLI.run(["synth", "-o", "data", "--persons", "10", "--rows", "5"], in: dir.path)
         XCTAssertEqual(again.exitCode, 5, again.stderr)
-        XCTAssertTrue(again.stderr.contains("data already exists"), again.stderr)
-        dir.write("data/stale.csv", "x\n")
+        XCTAssertTrue(again.stderr.contains("data/register.csv already exists"), again.stderr)
+        XCTAssertEqual(dir.read("data/survey.csv"), before)
         try ok(["synth", "-o", "data", "--persons", "10", "--rows", "5", "--force"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.file("data")).sorted(),
-                       ["register.csv", "survey.csv", "survey.truth.csv"])
+        XCTAssertNotEqual(dir.read("data/survey.csv"), before)
+        // Other files in the folder are not its outputs: a folder with a pipeline.json takes synth data.
+        try ok(["synth", "-o", "other", "--persons", "10", "--rows", "5"])
     }
 
     func testLinkJSONPersonKeysApplyToAnOpenedPackageFile() throws {

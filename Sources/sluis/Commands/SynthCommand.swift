@@ -9,10 +9,10 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Generate deterministic synthetic data: register.csv, survey.csv and survey.truth.csv")
 
-    @Option(name: [.short, .customLong("output")], help: "The folder to create (refused when it exists and is not empty, unless --force).")
+    @Option(name: [.short, .customLong("output")], help: "The folder to write register.csv, survey.csv and survey.truth.csv into (created when missing; existing files of those names are refused unless --force).")
     var output: String
 
-    @Flag(name: .long, help: "Replace an existing output folder (atomically) instead of refusing it.")
+    @Flag(name: .long, help: "Replace existing files of those names (each atomically) instead of refusing them.")
     var force = false
 
     @Option(name: .long, help: "People in the register.")
@@ -31,10 +31,13 @@ struct SynthCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            // Written as a whole, like every output folder (docs/cli.md): no stale file survives.
-            let staged = try StagedDirectory(target: output, replacing: force, purpose: "synth", mode: 0o755)
-            let summary = try Synthesiser.generate(directory: staged.path, persons: persons, rows: rows, seed: seed)
-            try staged.commit()
+            // The outputs are the three files (the folder may hold other things, such as a pipeline.json).
+            if !force {
+                for name in Synthesiser.fileNames where FileSystem.exists(joinPath(output, name)) {
+                    throw IOError.alreadyExists(path: joinPath(output, name))
+                }
+            }
+            let summary = try Synthesiser.generate(directory: output, persons: persons, rows: rows, seed: seed)
             print("wrote \(summary.files.map { joinPath(output, $0) }.joined(separator: ", ")): \(summary.persons) registered people, \(summary.rows) rows")
         }
     }
