@@ -40,19 +40,14 @@ public struct AuditEvent: Codable, Equatable, Sendable {
     }
 }
 
-/// Appends events to a JSON-lines file, one `write(2)` per line, with `O_APPEND` and `fsync`, so
-/// lines from concurrent runs never interleave and the log survives a crash.
+/// The intake's audit log: events as JSON lines (`JSONLinesLog`: one write per line, `O_APPEND`,
+/// `fsync`), with sender-written text bounded and escaped first.
 public final class AuditLog {
-    public let path: String
-    private let fd: Int32
+    public var path: String { log.path }
+    private let log: JSONLinesLog
 
     public init(path: String) throws {
-        let (dir, _) = splitPath(path)
-        try FileSystem.makeDirectories(dir, mode: 0o750)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
-        self.path = path
-        self.fd = fd
+        log = try JSONLinesLog(path: path, creatingFolder: true)
     }
 
     public func append(_ event: AuditEvent) throws {
@@ -63,16 +58,8 @@ public final class AuditLog {
         event.packageId = event.packageId.map { RecordedText.safe($0) }
         event.error = event.error.map { RecordedText.safe($0, limit: 1024) }
         event.stage = event.stage.map { RecordedText.safe($0) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = Array(try encoder.encode(event))
-        line.append(0x0A)
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count else { throw IOError.writeFailed(path: path, errno: errno) }
-        guard fsync(fd) == 0 else { throw IOError.syncFailed(path: path, errno: errno) }
+        try log.append(event)
     }
-
-    deinit { close(fd) }
 }
 
 /// UTC timestamps for the log and reason files.

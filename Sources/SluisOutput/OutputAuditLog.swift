@@ -30,17 +30,14 @@ public struct OutputAuditEvent: Codable, Equatable, Sendable {
     }
 }
 
-/// Appends events as JSON lines, one `write(2)` per line with `O_APPEND`, then `fsync`: lines of
-/// concurrent runs never interleave and the log survives a crash (as the inbox's audit log).
+/// Output control's audit log: events as JSON lines (`JSONLinesLog`: one write per line,
+/// `O_APPEND`, `fsync`), as the inbox's.
 public final class OutputAuditLog {
-    public let path: String
-    private let fd: Int32
+    public var path: String { log.path }
+    private let log: JSONLinesLog
 
     public init(path: String) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
-        self.path = path
-        self.fd = fd
+        log = try JSONLinesLog(path: path)
     }
 
     /// The default log beside the request folder: `PARENT/sluis-output-audit.log`.
@@ -50,14 +47,6 @@ public final class OutputAuditLog {
     }
 
     public func append(_ event: OutputAuditEvent) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = Array(try encoder.encode(event))
-        line.append(0x0A)
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count else { throw IOError.writeFailed(path: path, errno: errno) }
-        guard fsync(fd) == 0 else { throw IOError.syncFailed(path: path, errno: errno) }
+        try log.append(event)
     }
-
-    deinit { close(fd) }
 }

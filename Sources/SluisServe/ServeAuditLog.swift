@@ -39,31 +39,20 @@ public struct ServeAuditEvent: Codable, Equatable, Sendable {
     }
 }
 
-/// Appends events with one `write(2)` per line on an `O_APPEND` descriptor, then `fsync`, so
-/// lines from several processes never interleave and survive a crash.
+/// The upload service's audit log: events as JSON lines (`JSONLinesLog`: one write per line,
+/// `O_APPEND`, `fsync`), so lines from several processes never interleave and survive a crash.
 public final class ServeAuditLog: Sendable {
-    public let path: String
-    private let fd: Int32
+    public var path: String { log.path }
+    private let log: JSONLinesLog
 
     public init(path: String) throws {
-        try FileSystem.makeDirectories(splitPath(path).directory, mode: 0o750)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
-        self.path = path
-        self.fd = fd
+        log = try JSONLinesLog(path: path, creatingFolder: true)
     }
 
     /// Best effort from the request path: a failing log write is reported on stderr, not to the client.
     public func append(_ event: ServeAuditEvent) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var line = try? Array(encoder.encode(event)) else { return }
-        line.append(0x0A)
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written != line.count || fsync(fd) != 0 {
-            writeStandardError("sluis: cannot append to the audit log \(path): \(errnoText(errno))")
+        do { try log.append(event) } catch {
+            writeStandardError("sluis: cannot append to the audit log \(path): \(error)")
         }
     }
-
-    deinit { close(fd) }
 }
