@@ -1,3 +1,4 @@
+import SluisCore
 import SluisIO
 
 /// A project's pseudonym key: 32 random bytes that key every pseudonym of one project, with the
@@ -62,7 +63,7 @@ public final class ProjectKey: CustomStringConvertible, Sendable {
 
     static func keyId(of secret: SecretBytes) -> String {
         let mac = HMACSHA256(key: secret)
-        return Primitives.hex(mac.authenticate(keyIdLabel).prefix(8))
+        return Hex.encode(mac.authenticate(keyIdLabel).prefix(8))
     }
 
     /// 1–64 characters from A–Z a–z 0–9 . _ -, the first a letter or digit. It appears in file and

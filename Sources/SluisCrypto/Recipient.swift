@@ -77,7 +77,7 @@ public struct Recipient: Hashable, Sendable, CustomStringConvertible {
 
     /// Renders the fingerprint of a 32-byte key hash.
     public static func fingerprint(ofKeyHash hash: [UInt8]) -> String {
-        let hex = Array(Primitives.hex(hash.prefix(10)))
+        let hex = Array(Hex.encode(hash.prefix(10)))
         return stride(from: 0, to: hex.count, by: 4).map { String(hex[$0..<min($0 + 4, hex.count)]) }.joined(separator: "-")
     }
 

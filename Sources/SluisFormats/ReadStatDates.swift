@@ -1,3 +1,4 @@
+import SluisCore
 /// Calendar dates in SPSS and Stata files, as ISO text.
 ///
 /// SPSS stores a date as seconds since 1582-10-14 and Stata as days since 1960-01-01; only the
@@ -67,19 +68,9 @@ enum ReadStatDateUnit: Sendable {
             return n
         }
         guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
-              (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+              (1...12).contains(m), d >= 1, d <= Normaliser.daysInMonth(year: Int(y), month: Int(m)) else { return nil }
         let days = daysSince1970(year: y, month: m, day: d) + epochOffsetDays
         return self == .spssSeconds ? Double(days) * 86_400 : Double(days)
-    }
-}
-
-private func isLeap(_ y: Int64) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
-
-private func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
-    switch m {
-    case 2: return isLeap(y) ? 29 : 28
-    case 4, 6, 9, 11: return 30
-    default: return 31
     }
 }
 

@@ -1,3 +1,4 @@
+import SluisCore
 /// A deterministic pseudo-random generator (SplitMix64): the same seed gives the same data on
 /// every machine, which tests and benchmarks rely on. Not for anything secret.
 public struct SplitMix64 {
@@ -60,7 +61,7 @@ enum SyntheticPopulation {
             repeat { bsn = randomBSN(&random) } while !bsns.insert(bsn).inserted
             let year = UInt16(1925 + random.below(85))
             let month = UInt8(1 + random.below(12))
-            let day = UInt8(1 + random.below(daysIn(Int(year), Int(month))))
+            let day = UInt8(1 + random.below(Normaliser.daysInMonth(year: Int(year), month: Int(month))))
             // RINPERSOON: a bijection of the index onto 9-digit numbers (7919 is prime, coprime to 9·10⁸).
             let rin = UInt32(100_000_000 + (UInt64(i) &* 7919 &+ 12345) % 900_000_000)
             people.append(SyntheticPerson(
@@ -87,14 +88,6 @@ enum SyntheticPopulation {
             let check = sum % 11
             if check == 10 || prefix == 0 { continue }
             return UInt32(prefix * 10 + check)
-        }
-    }
-
-    static func daysIn(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
         }
     }
 }

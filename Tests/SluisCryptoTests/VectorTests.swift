@@ -60,7 +60,7 @@ final class VectorTests: XCTestCase {
             do {
                 let summary = try StreamDecryptor.decrypt(from: MemorySource(v.bytes, maxReadByteCount: 1000), identity: identity, into: sink)
                 XCTAssertEqual(expect, "success", "\(v.name) decrypted")
-                XCTAssertEqual(Primitives.hex(SHA256Hasher.hash(sink.bytes)), v.value("plaintext-sha256"), v.name)
+                XCTAssertEqual(Hex.encode(SHA256Hasher.hash(sink.bytes)), v.value("plaintext-sha256"), v.name)
                 XCTAssertEqual(summary.plaintextByteCount, UInt64(v.value("plaintext-size") ?? "") ?? 0, v.name)
             } catch let e as EncryptedFileError {
                 XCTAssertEqual(e.expectation, expect, "\(v.name): \(e)")
