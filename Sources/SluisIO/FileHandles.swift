@@ -117,17 +117,9 @@ public final class FileOutput: ByteSink {
         }
     }
 
-    /// A hint only: errors are ignored (the final fsync reports what matters).
     private func startWriteback(from offset: Int64, count: Int64) {
-        #if os(Linux)
-        typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-        guard let symbol = Self.syncFileRange else { return }
-        _ = unsafeBitCast(symbol, to: SyncFileRange.self)(fd, offset, count, 2)  // SYNC_FILE_RANGE_WRITE
-        #endif
+        startEarlyWriteback(fd: fd, offset: offset, byteCount: count)
     }
-
-    /// Looked up at run time: Glibc's module map does not export `sync_file_range` (a GNU extension).
-    private nonisolated(unsafe) static let syncFileRange: UnsafeMutableRawPointer? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
 
     deinit {
         // The buffer held plaintext (decrypted data, key files): wipe it before the memory is reused.
@@ -142,3 +134,16 @@ public func writeStandardError(_ line: String) {
     var s = line + "\n"
     s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
 }
+
+/// Asks the kernel to start writing a range of `fd` to disk without waiting (`sync_file_range`
+/// with `SYNC_FILE_RANGE_WRITE`, Linux; looked up at run time, absent elsewhere), so a later
+/// fsync has little left to do. A hint only: errors are ignored, the fsync reports what matters.
+public func startEarlyWriteback(fd: Int32, offset: Int64, byteCount: Int64) {
+    #if os(Linux)
+    typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    guard let symbol = syncFileRangeSymbol else { return }
+    _ = unsafeBitCast(symbol, to: SyncFileRange.self)(fd, offset, byteCount, 2)  // SYNC_FILE_RANGE_WRITE
+    #endif
+}
+
+private nonisolated(unsafe) let syncFileRangeSymbol: UnsafeMutableRawPointer? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")

@@ -59,19 +59,11 @@ final class ChunkWriter: @unchecked Sendable {
         }
     }
 
-    /// Asks the kernel to start writing a range to disk without waiting (`sync_file_range`,
-    /// Linux), so the fsync before an offset is acknowledged has little left to do and the
-    /// receiving does not stall on it. A hint only: the fsync reports what matters.
+    /// Starts writing a range to disk without waiting, so the fsync before an offset is
+    /// acknowledged has little left to do and the receiving does not stall on it.
     private func startWriteback(from start: UInt64, count: UInt64) {
-        #if os(Linux)
-        typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-        guard let symbol = Self.syncFileRange else { return }
-        _ = unsafeBitCast(symbol, to: SyncFileRange.self)(fd, Int64(start), Int64(count), 2)  // SYNC_FILE_RANGE_WRITE
-        #endif
+        startEarlyWriteback(fd: fd, offset: Int64(start), byteCount: Int64(count))
     }
-
-    /// Looked up at run time: Glibc's module map does not export `sync_file_range` (a GNU extension).
-    private nonisolated(unsafe) static let syncFileRange: UnsafeMutableRawPointer? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
 
     func sync() throws {
         guard fsync(fd) == 0 else { throw IOError.syncFailed(path: path, errno: errno) }
