@@ -4,8 +4,8 @@ public enum Generalisation: Equatable, Sendable, CustomStringConvertible {
     case year
     case yearMonth
     case pc4
-    /// Integer bands `lo-hi` with `lo` a multiple of `width` (values are floored to an integer
-    /// first). `decimal`: the decimal separator the column states (`,` or `.`), or 0 to tell it
+    /// Integer bands `lo-hi` with `lo` a multiple of `width`, a negative bound in parentheses
+    /// (`(-20)-(-11)`); values are floored to an integer first. `decimal`: the decimal separator the column states (`,` or `.`), or 0 to tell it
     /// from each value (docs/pipeline.md, "Numbers in bands").
     case band(width: Int, decimal: UInt8 = 0)
 
@@ -57,11 +57,21 @@ public enum Generaliser {
             var value = 0
             if let failure = integerPart(input, decimal: decimal, value: &value) { return failure }
             let low = floorDiv(value, width) * width
-            Normaliser.appendSigned(low, to: &out)
+            Self.appendBound(low, to: &out)
             out.append(0x2D)
-            Normaliser.appendSigned(low + width - 1, to: &out)
+            Self.appendBound(low + width - 1, to: &out)
             return nil
         }
+    }
+
+    /// One bound of a band: a negative bound is written in parentheses, `(-20)-(-11)`, so that the
+    /// `-` between the bounds is the only bare hyphen and a reader never has to guess where one
+    /// number ends (`-20--11` was how bands were written before; people misread it).
+    @usableFromInline
+    static func appendBound(_ bound: Int, to out: inout [UInt8]) {
+        if bound < 0 { out.append(0x28) }
+        Normaliser.appendSigned(bound, to: &out)
+        if bound < 0 { out.append(0x29) }
     }
 
     /// The largest number of integer digits a band value may have (10^15 fits a band's `lo-hi` in 64 bits).

@@ -220,13 +220,7 @@ public final class FilePipeline {
         report.rowsIn = processor.rowsIn
         report.rowsOut = processor.rowsOut
         report.rowsRejected = processor.rejected
-        let invalid = processor.invalid
-        report.invalid = invalid.keys.sorted().flatMap { output in
-            (invalid[output] ?? [:]).sorted { $0.key.rawValue < $1.key.rawValue }.map { failure, tally in
-                FileReport.Invalid(column: outputColumns[output].name, reason: failure.rawValue,
-                                   policy: policy(ofOutput: output).rawValue, tally: tally)
-            }
-        }
+        report.invalid = invalidReport(processor.invalid)
         report.notes = unnamedIgnored.map {
             "column \($0 + 1) has an empty name in the header and no values (a trailing delimiter?): ignored"
         }
@@ -245,6 +239,19 @@ public final class FilePipeline {
         report.outputDialect = outputDialect
         report.bytesIn = bytesIn
         report.bytesOut = bytesOut
+    }
+
+    /// Invalid counts in output-column order, then reason; a composite's counts are split by the
+    /// part that failed, which the entry names.
+    private func invalidReport(_ invalid: [InvalidIdentifierKey: LineTally]) -> [FileReport.Invalid] {
+        let compositeOutputs = Set(composites.map(\.output))
+        return invalid.sorted {
+            ($0.key.output, $0.key.failure.rawValue, $0.key.source) < ($1.key.output, $1.key.failure.rawValue, $1.key.source)
+        }.map { key, tally in
+            FileReport.Invalid(column: outputColumns[key.output].name,
+                               part: compositeOutputs.contains(key.output) ? sourceNames[key.source] : nil,
+                               reason: key.failure.rawValue, policy: policy(ofOutput: key.output).rawValue, tally: tally)
+        }
     }
 
     private func policy(ofOutput output: Int) -> InvalidIdentifierPolicy {

@@ -31,6 +31,8 @@ public struct FileReport: Codable, Sendable, Equatable {
     /// Identifiers that were empty or failed validation, per output column and reason.
     public struct Invalid: Codable, Sendable, Equatable {
         public var column: String
+        /// For a composite pseudonym: the source column (part) whose value failed; nil otherwise.
+        public var part: String?
         public var reason: String
         public var policy: String
         public var tally: LineTally

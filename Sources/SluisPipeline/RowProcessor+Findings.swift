@@ -31,7 +31,7 @@ extension RowProcessor {
     @inline(never)
     func invalidValue(_ failure: NormalisationFailure, output: Int, policy: InvalidIdentifierPolicy, kind: String,
                               line: Int, column: Int, reject: inout Bool) throws {
-        invalid[output, default: [:]][failure, default: LineTally()].add(line: line)
+        invalid[InvalidIdentifierKey(output: output, source: column, failure: failure), default: LineTally()].add(line: line)
         switch policy {
         case .blank: return
         case .rejectRow: reject = true
@@ -47,4 +47,12 @@ extension RowProcessor {
             residualTallies[slot][k].add(line: line)
         }
     }
+}
+
+/// Where an invalid identifier was counted: the output column, the source column whose value
+/// failed (for a composite pseudonym, the first part in domain order that failed) and why.
+struct InvalidIdentifierKey: Hashable {
+    let output: Int
+    let source: Int
+    let failure: NormalisationFailure
 }

@@ -81,7 +81,9 @@ final class RowProcessor {
     @exclusivity(unchecked) private var pendingLimit = 0
     @exclusivity(unchecked) var normalised: [UInt8] = []
     @exclusivity(unchecked) var message: [UInt8] = []
-    @exclusivity(unchecked) var invalid: [Int: [NormalisationFailure: LineTally]] = [:]
+    /// Invalid identifiers per output column, failing source column (the part, for a composite)
+    /// and reason.
+    @exclusivity(unchecked) var invalid: [InvalidIdentifierKey: LineTally] = [:]
     @exclusivity(unchecked) var residualTallies: [[LineTally]]
     @exclusivity(unchecked) var rowsIn = 0
     @exclusivity(unchecked) var rowsOut = 0

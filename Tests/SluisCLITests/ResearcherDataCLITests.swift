@@ -1,3 +1,4 @@
+import Foundation
 import SluisFormats
 import SluisIO
 import SluisTestSupport
@@ -50,7 +51,7 @@ final class ResearcherDataCLITests: XCTestCase {
         XCTAssertEqual(run.exitCode, 0, run.stderr)
         let rows = csvRows(dir.read("out/export.csv"))
         XCTAssertEqual(rows[0], ["PSEUDO_BSN", "PSEUDO_SEX", "Inkomen"])
-        XCTAssertEqual(rows.dropFirst().map { $0[2] }, ["1000-1999", "-1000--1", "987000-987999", "0-999"])
+        XCTAssertEqual(rows.dropFirst().map { $0[2] }, ["1000-1999", "(-1000)-(-1)", "987000-987999", "0-999"])
         XCTAssertEqual(rows[1][1], rows[4][1], "vrouw and V are the same person's sex")
         XCTAssertEqual(rows[2][1], rows[3][1], "man and M")
         XCTAssertNotEqual(rows[1][1], rows[2][1])
@@ -168,6 +169,30 @@ final class ResearcherDataCLITests: XCTestCase {
             let report = String(decoding: dir.read("out/report.json"), as: UTF8.self)
             XCTAssertTrue(report.contains("\"unknown-code\""), report)
         }
+    }
+
+    /// A composite's invalid counts say which part failed, in the text report and in report.json,
+    /// and never show the value.
+    func testCompositeInvalidCountsNameTheFailingPart() throws {
+        let dir = TemporaryDirectory("sluis-researcher-composite")
+        writeProjectKey(dir)
+        dir.write("people.csv", "gebdat,geslacht,pc\n1980-04-31,M,2511 CV\n1980-01-01,Q,2511 CV\n1980-01-01,V,2511 CV\n1981-02-30,V,2511 CV\n" + String(repeating: "1990-06-15,M,2511 CV\n", count: 4))
+        dir.write("pipeline.json", """
+        { "version": 1, "project": "P2026-0042", "pseudonymKey": "project.pkey",
+          "files": [ { "path": "people.csv", "columns": { "gebdat": "drop", "geslacht": "drop", "pc": "drop" },
+            "pseudonyms": [ { "as": "PSEUDO_DEMO", "from": { "gebdat": "date", "geslacht": "sex", "pc": "postcode" } } ] } ] }
+        """)
+        let check = try CLI.run(["check", "-c", dir.file("pipeline.json")])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        XCTAssertTrue(check.stdout.contains("invalid PSEUDO_DEMO: 2 impossible-date in part gebdat (policy blank; lines 2, 5)"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("invalid PSEUDO_DEMO: 1 unrecognised-format in part geslacht (policy blank; lines 3)"), check.stdout)
+        let json = try CLI.run(["check", "-c", dir.file("pipeline.json"), "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let files = object?["files"] as? [[String: Any]]
+        let invalid = files?.first?["invalid"] as? [[String: Any]] ?? []
+        XCTAssertEqual(invalid.map { "\($0["column"] ?? "") \($0["part"] ?? "") \($0["reason"] ?? "")" },
+                       ["PSEUDO_DEMO gebdat impossible-date", "PSEUDO_DEMO geslacht unrecognised-format"])
+        for text in [check.stdout, check.stderr, json.stdout] { XCTAssertFalse(text.contains("1980-04-31") || text.contains(",Q,")) }
     }
 
     func testNumericSexWithoutLabelsIsRefusedUntilCodesAreGiven() throws {

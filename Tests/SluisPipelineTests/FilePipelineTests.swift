@@ -96,13 +96,15 @@ final class FilePipelineTests: PipelineTestCase {
     }
 
     /// A composite's failure is counted with the reason of its first failing part in the order
-    /// of the kinds' names (date < sex), and `fail` names that part's column (docs/format.md).
+    /// of the kinds' names (date < sex); the report names that part, and `fail` names its column
+    /// (docs/pipeline.md).
     func testCompositeReasonComesFromTheFirstFailingPartInKindOrder() throws {
         let csv = "s,d\nx,31-04-1980\nM,31-04-1980\nx,1-1-1980\n"
         let columns = #"{ "s": "drop", "d": "drop" }"#
         let composite = #", "pseudonyms": [ { "as": "P", "from": { "s": "sex", "d": "date" }, "invalid": "POLICY" } ]"#
         let report = try output(load(csv, columns: columns, extra: composite.replacingOccurrences(of: "POLICY", with: "blank"))).report
-        XCTAssertEqual(report.invalid.map { "\($0.column) \($0.reason) \($0.tally.lines)" }, ["P impossible-date [2, 3]", "P unrecognised-format [4]"])
+        XCTAssertEqual(report.invalid.map { "\($0.column) \($0.part ?? "-") \($0.reason) \($0.tally.lines)" },
+                       ["P d impossible-date [2, 3]", "P s unrecognised-format [4]"])
         XCTAssertThrowsError(try output(load(csv, columns: columns, extra: composite.replacingOccurrences(of: "POLICY", with: "fail")))) { error in
             XCTAssertTrue("\(error)".contains("data.csv:2: column 2 (d)"), "\(error)")
         }

@@ -27,7 +27,8 @@ enum ReportText {
             s += "  \(c.name): \(c.detail)\n"
         }
         for i in f.invalid {
-            s += "  invalid \(i.column): \(i.tally.count) \(i.reason) (policy \(i.policy); lines \(lines(i.tally)))\n"
+            let part = i.part.map { " in part \($0)" } ?? ""
+            s += "  invalid \(i.column): \(i.tally.count) \(i.reason)\(part) (policy \(i.policy); lines \(lines(i.tally)))\n"
         }
         for r in f.residuals {
             s += "  residual \(r.column): \(r.tally.count) look like \(r.kind)\(r.allowed ? " (allowed)" : "") (lines \(lines(r.tally)))\n"
