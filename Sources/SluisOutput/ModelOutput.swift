@@ -13,10 +13,10 @@ public enum ModelOutput {
     }
 
     public static func run(dataPath: String, y: String, x: [String], logit: Bool, policy: OutputPolicy,
-                           outputPath: String, toolVersion: String) throws -> Result {
+                           outputPath: String, replace: Bool = false, toolVersion: String) throws -> Result {
         guard !x.isEmpty else { throw OutputError.usage("give at least one --x variable") }
         let evidencePath = outputPath + Evidence.fileSuffix
-        for p in [outputPath, evidencePath] where FileSystem.exists(p) { throw OutputError.outputExists(path: p) }
+        try OutputFiles.refuseExisting([outputPath, evidencePath], replace: replace)
         let fit = try Regression.fit(open: { try MicrodataSource.open(path: dataPath) }, y: y, x: x, logit: logit)
         if DisclosureRules(policy: policy).modelIsUnsafe(residualDF: fit.residualDF) {
             throw OutputError.modelRefused(path: dataPath, detail: "residual degrees of freedom \(fit.residualDF) < "
@@ -35,7 +35,7 @@ public enum ModelOutput {
             createdAt: OutputClock.now(), tool: "sluis " + toolVersion, table: nil,
             model: .init(method: logit ? "logit" : "ols", y: y, x: x, n: fit.n, parameters: fit.terms.count,
                          residualDF: fit.residualDF, rowsSkipped: fit.rowsSkipped, findings: [], status: "safe"))
-        try OutputFiles.writePair(output: bytes, to: outputPath, evidence: evidence, to: evidencePath)
+        try OutputFiles.writePair(output: bytes, to: outputPath, evidence: evidence, to: evidencePath, replace: replace)
         return Result(fit: fit, evidence: evidence, outputPath: outputPath, evidencePath: evidencePath)
     }
 }

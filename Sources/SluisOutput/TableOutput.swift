@@ -16,7 +16,7 @@ public enum TableOutput {
     /// Reads `source` once, protects the table (primary, then secondary suppression with its
     /// audit — or rounding), and writes the table and its evidence. Both appear whole or not at all.
     public static func run(source: RowSource, specification: TableSpecification, policy: OutputPolicy,
-                           round: Bool, outputPath: String, toolVersion: String) throws -> Result {
+                           round: Bool, outputPath: String, replace: Bool = false, toolVersion: String) throws -> Result {
         if specification.statistic != .count && specification.value == nil {
             throw OutputError.usage("--stat \(specification.statistic.rawValue) needs --value")
         }
@@ -27,7 +27,7 @@ public enum TableOutput {
             guard specification.statistic == .count else { throw OutputError.usage("--round applies to frequency tables only") }
         }
         let evidencePath = outputPath + Evidence.fileSuffix
-        for p in [outputPath, evidencePath] where FileSystem.exists(p) { throw OutputError.outputExists(path: p) }
+        try OutputFiles.refuseExisting([outputPath, evidencePath], replace: replace)
 
         let aggregator = TableAggregator(specification: specification, topCount: policy.topContributionCount,
                                          byInstitution: policy.table.dominanceByInstitution)
@@ -61,19 +61,38 @@ public enum TableOutput {
                          secondaryCount: cells.filter { $0.status == .secondary }.count,
                          minimumIntervalWidth: suppressedWidths.min()),
             model: nil)
-        try OutputFiles.writePair(output: bytes, to: outputPath, evidence: evidence, to: evidencePath)
+        try OutputFiles.writePair(output: bytes, to: outputPath, evidence: evidence, to: evidencePath, replace: replace)
         return Result(table: table, evidence: evidence, outputPath: outputPath, evidencePath: evidencePath)
     }
 }
 
-/// Writing an output and its evidence: the output first, then the evidence; if the evidence
-/// cannot be written the output is removed again, so no output stands without its evidence.
+/// Writing an output and its evidence: both are written in full to unnamed temporary files
+/// first, then put in place — output first, evidence second, each made durable and moved in by
+/// one rename (or link, when not replacing). If the evidence cannot be put in place, the output
+/// is removed again, so no output stands without its evidence. With `replace` (`--force`) a
+/// failure while writing leaves the old pair as it was; a crash between the two renames leaves a
+/// new output beside the old evidence, which `output check` refuses by its hash.
 enum OutputFiles {
-    static func writePair(output: [UInt8], to outputPath: String, evidence: Evidence, to evidencePath: String) throws {
+    /// An existing output or evidence file is refused unless it is to be replaced.
+    static func refuseExisting(_ paths: [String], replace: Bool) throws {
+        guard !replace else { return }
+        for p in paths where FileSystem.exists(p) { throw OutputError.outputExists(path: p) }
+    }
+
+    static func writePair(output: [UInt8], to outputPath: String, evidence: Evidence, to evidencePath: String,
+                          replace: Bool = false) throws {
         let evidenceBytes = try CanonicalJSON.bytes(evidence)
-        try FileSystem.writeAtomically(output, to: outputPath, mode: 0o644, overwrite: false)
+        let outputFile = try AtomicFile(path: outputPath, mode: 0o644, overwrite: replace)
+        defer { outputFile.discard() }
+        let evidenceFile = try AtomicFile(path: evidencePath, mode: 0o644, overwrite: replace)
+        defer { evidenceFile.discard() }
+        try output.withUnsafeBytes { try outputFile.write($0) }
+        try evidenceBytes.withUnsafeBytes { try evidenceFile.write($0) }
+        try outputFile.finish()
+        try evidenceFile.finish()
+        try outputFile.commit()
         do {
-            try FileSystem.writeAtomically(evidenceBytes, to: evidencePath, mode: 0o644, overwrite: false)
+            try evidenceFile.commit()
         } catch {
             unlink(outputPath)
             throw error

@@ -13,13 +13,15 @@ struct OutputModelCommand: ParsableCommand {
     @Flag(name: .long, help: "Logistic regression (y must be 0 or 1).") var logit = false
     @Option(name: .long, help: "output-policy.json (default: the built-in CBS rules).") var policy: String?
     @Option(name: [.customShort("o"), .long], help: "The coefficient table to write (.csv).") var output: String
+    @Flag(name: .long, help: "Replace an existing output and its evidence file instead of refusing them.")
+    var force = false
     @Flag(name: .long, help: "Print the summary as JSON on stdout.") var json = false
 
     func run() throws {
         try reportingErrors {
             let loaded = try OutputPolicy.load(path: policy)
             let r = try ModelOutput.run(dataPath: data, y: y, x: x, logit: logit, policy: loaded, outputPath: output,
-                                        toolVersion: sluisVersion)
+                                        replace: force, toolVersion: sluisVersion)
             if json {
                 printJSON(ModelSummary(model: r.outputPath, evidence: r.evidencePath, n: r.fit.n, residualDF: r.fit.residualDF,
                                        terms: r.fit.terms, coefficients: r.fit.coefficients, standardErrors: r.fit.standardErrors))

@@ -21,6 +21,8 @@ struct OutputTableCommand: ParsableCommand {
     @Flag(name: .long, help: "Round every count to the policy's base instead of suppressing (if the policy allows).")
     var round = false
     @Option(name: [.customShort("o"), .long], help: "The table to write (.csv).") var output: String
+    @Flag(name: .long, help: "Replace an existing output and its evidence file instead of refusing them.")
+    var force = false
     @Flag(name: .long, help: "Print the summary as JSON on stdout.") var json = false
 
     func run() throws {
@@ -39,7 +41,7 @@ struct OutputTableCommand: ParsableCommand {
             let spec = TableSpecification(rows: rows, columns: cols, value: value, statistic: statistic, weight: weight,
                                           institution: institution)
             let result = try TableOutput.run(source: source, specification: spec, policy: loaded, round: round,
-                                             outputPath: output, toolVersion: sluisVersion)
+                                             outputPath: output, replace: force, toolVersion: sluisVersion)
             let t = result.evidence.table
             if json {
                 printJSON(TableSummary(table: result.outputPath, evidence: result.evidencePath, policy: result.evidence.policy,
