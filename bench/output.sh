@@ -4,7 +4,10 @@
 #     (sum table): rows/s (target ≥ 5 M rows/s) and peak resident memory (target: flat — the
 #     same at ROWS/10 and at ROWS);
 #  2. `output check` on a request of FILES files (default 100) totalling ~CHECK_MB MB (default
-#     1000), against `cat` of the same files (target: bound by reading speed).
+#     1000), without and with `--keys` (a register of KEYS 9-digit keys), against `cat` and
+#     `sha256sum` of the same files from the page cache (target: bound by reading speed; the
+#     SHA-256 of every file, which the evidence check needs, is the floor): wall time, CPU seconds
+#     and the ratios check/cat and check/sha256sum.
 # Data is generated once with awk into bench-out/output/. Needs GNU time (/usr/bin/time).
 # The machine may be shared: run it on a quiet machine, and read the figures as such.
 set -euo pipefail
@@ -40,10 +43,10 @@ table_run() {  # table_run FILE ROWS
 
 echo "== output table: $ROWS rows, 40 x 20 cells, sum of a magnitude (best of $RUNS)"
 SMALL=$((ROWS / 10))
-make_rows "$SMALL" small.csv
-make_rows "$ROWS" big.csv
-table_run small.csv "$SMALL"
-table_run big.csv "$ROWS"
+make_rows "$SMALL" rows-$SMALL.csv
+make_rows "$ROWS" rows-$ROWS.csv
+table_run rows-$SMALL.csv "$SMALL"
+table_run rows-$ROWS.csv "$ROWS"
 
 echo "== output check: $FILES files, ~$CHECK_MB MB"
 REQ=request-$FILES-$CHECK_MB
@@ -56,15 +59,36 @@ if [ ! -d "$REQ" ] || [ "$(ls "$REQ" | wc -l)" -ne "$FILES" ]; then
   done
 fi
 bytes=$(cat "$REQ"/* | wc -c)
-cat "$REQ"/* > /dev/null
-/usr/bin/time -f "%e" -o cat.txt cat "$REQ"/* > /dev/null
-best=""
-for _ in $(seq "$RUNS"); do
-  /usr/bin/time -f "%e %M" -o time.txt "$BIN" output check "$REQ" --audit-log audit.log >/dev/null || true
-  read -r secs kb < <(tail -1 time.txt)
-  if [ -z "$best" ] || awk -v a="$secs" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$secs $kb"; fi
-done
-read -r secs kb <<< "$best"
-awk -v b="$bytes" -v s="$secs" -v c="$(cat cat.txt)" -v kb="$kb" 'BEGIN {
-  printf "  check: %.2f s, %.0f MB/s, peak %.0f MB; cat of the same files from the page cache: %.2f s (%.0f MB/s)\n",
-    s, b / s / 1e6, kb / 1024, c, b / (c > 0 ? c : 0.01) / 1e6 }'
+# A register of KEYS 9-digit keys for the --keys run (the keyed hash set, and the hashing of
+# every 9-digit token; the request holds none of them).
+KEYS=${KEYS:-100000}
+[ -s register.csv ] || awk -v n="$KEYS" 'BEGIN { srand(7); print "RINPERSOON";
+  for (i = 0; i < n; i++) printf "%09d\n", int(rand() * 999999999) }' > register.csv
+cat "$REQ"/* > /dev/null   # warm the page cache
+
+# best_of CMD…: the best wall time of RUNS runs, with its CPU seconds (user + system) and peak
+# memory, as "wall cpu kb".
+best_of() {
+  local best=""
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %U %S %M" -o time.txt "$@" >/dev/null 2>&1 || true
+    read -r secs user sys kb < <(tail -1 time.txt)
+    local run="$secs $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }') $kb"
+    if [ -z "$best" ] || awk -v a="$secs" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$run"; fi
+  done
+  echo "$best"
+}
+read -r cat_s cat_cpu _ < <(best_of sh -c "cat $REQ/* > /dev/null")
+read -r sha_s sha_cpu _ < <(best_of sh -c "sha256sum $REQ/* > /dev/null")
+read -r chk_s chk_cpu chk_kb < <(best_of "$BIN" output check "$REQ" --audit-log audit.log)
+read -r key_s key_cpu key_kb < <(best_of "$BIN" output check "$REQ" --keys register.csv --audit-log audit.log)
+awk -v b="$bytes" -v c="$cat_s" -v cc="$cat_cpu" -v h="$sha_s" -v hc="$sha_cpu" \
+    -v s="$chk_s" -v sc="$chk_cpu" -v kb="$chk_kb" -v k="$key_s" -v kc="$key_cpu" -v kkb="$key_kb" 'BEGIN {
+  mb = b / 1e6; if (c <= 0) c = 0.01; if (h <= 0) h = 0.01
+  printf "  cat (page cache):     %.2f s, %.0f MB/s, %.2f CPU-s\n", c, mb / c, cc
+  printf "  sha256sum:            %.2f s, %.0f MB/s, %.2f CPU-s\n", h, mb / h, hc
+  printf "  check:                %.2f s, %.0f MB/s, %.2f CPU-s, peak %.0f MB\n", s, mb / s, sc, kb / 1024
+  printf "  check --keys (%d):  %.2f s, %.0f MB/s, %.2f CPU-s, peak %.0f MB\n", '"$KEYS"', k, mb / k, kc, kkb / 1024
+  printf "  ratio check/cat: %.2f (wall), check/sha256sum: %.2f (wall), %.2f (CPU-s); --keys/cat: %.2f (wall)\n",
+    s / c, s / h, sc / (hc > 0 ? hc : 0.01), k / c
+}'

@@ -21,8 +21,13 @@ public struct ScanFinding: Codable, Equatable, Sendable {
 
 /// Streams one text file (CSV, TSV, text) and looks for key-shaped tokens, known keys and
 /// one-row-per-unit columns. Columns are field numbers in delimited files (delimiter taken from
-/// the first line) and byte columns in other text. Memory: one block, one line, and per column a
-/// set of 64-bit hashes of the first `uniquenessRowLimit` rows.
+/// the first line) and byte columns in other text. Memory: one block (and the longest line, up
+/// to 64 MiB), and per column a set of 64-bit hashes of the first `uniquenessRowLimit` rows.
+///
+/// Two ways through a line, with the same findings: line by line (`scanLine`, a byte-class table
+/// per byte) while the one-row-per-unit check still needs each field's value, and otherwise a
+/// block at a time 64 bytes per step (`FileScanner+Blocks.swift`), looking closer only where a run
+/// of letters and digits is as long as some key.
 final class FileScanner {
     static let maximumFindingsPerKind = 50
     static let uniquenessRowLimit = 1_000_000
@@ -31,34 +36,48 @@ final class FileScanner {
     let formats: [KeyFormat]
     let keys: KeyHashSet?
     let delimited: Bool
+    let tracksUnits: Bool
     // One thread; the hot loop runs without run-time exclusivity checks.
     @exclusivity(unchecked) private(set) var findings: [ScanFinding] = []
     @exclusivity(unchecked) private(set) var findingCounts: [ScanFinding.Kind: Int] = [:]
-    @exclusivity(unchecked) private(set) var lineCount = 0
-    @exclusivity(unchecked) private var delimiter: UInt8 = 0x2C
+    @exclusivity(unchecked) var lineCount = 0
+    @exclusivity(unchecked) var delimiter: UInt8 = 0x2C
     @exclusivity(unchecked) private var distinct: [Set<UInt64>?] = []
     /// Whether any column is still all-distinct (once none is, values are no longer hashed).
     @exclusivity(unchecked) private var tracking = true
-    /// `formatLength[n]`: some key format has n digits; `keyLength[n]`: some key is n bytes long
-    /// (tables instead of sets: looked up for every token).
-    private let formatLength: UnsafeMutablePointer<Bool>
-    private let keyLength: UnsafeMutablePointer<Bool>
+    /// The field-number cursor of the block scan (see `field(lineStart:at:in:)`).
+    @exclusivity(unchecked) var fieldCursor = (lineStart: -1, position: 0, field: 1, inQuotes: false)
+    /// `formatLength[n]`: some key format has n digits; `keyShape[n]`: 0 no key is n bytes long,
+    /// 1 every key of n bytes is digits only, 2 some key of n bytes holds another byte (tables
+    /// instead of sets: looked up for every candidate token).
+    let formatLength: UnsafeMutablePointer<Bool>
+    let keyShape: UnsafeMutablePointer<UInt8>
+    /// The shortest token that can be a finding (a format's digits or a key's length); the block
+    /// scan looks closer only at runs of letters and digits at least this long.
+    let shortestCandidate: Int
     /// Byte classes for the scanning loop: 0 other, 1 digit, 2 letter, 3 quote and 4 delimiter
     /// (both only in delimited files), so the loop takes one table load and one branch per byte.
     /// Raw pointers, not arrays: no retain and release per line of a file of short lines.
     private let classes: UnsafeMutablePointer<UInt8>
     static let longestToken = 256
 
-    init(formats: [KeyFormat], keys: KeyHashSet?, delimited: Bool) {
+    /// `tracksUnits` asks for the one-row-per-unit check (files without evidence). `keys` must be
+    /// this thread's own (`KeyHashSet.copy()`).
+    init(formats: [KeyFormat], keys: KeyHashSet?, delimited: Bool, tracksUnits: Bool) {
         self.formats = formats
         self.keys = keys
         self.delimited = delimited
+        self.tracksUnits = tracksUnits
         formatLength = .allocate(capacity: Self.longestToken + 1)
         formatLength.initialize(repeating: false, count: Self.longestToken + 1)
         for format in formats where format.digits <= Self.longestToken { formatLength[format.digits] = true }
-        keyLength = .allocate(capacity: Self.longestToken + 1)
-        keyLength.initialize(repeating: false, count: Self.longestToken + 1)
-        for n in keys?.lengths ?? [] where n <= Self.longestToken { keyLength[n] = true }
+        keyShape = .allocate(capacity: Self.longestToken + 1)
+        keyShape.initialize(repeating: 0, count: Self.longestToken + 1)
+        for n in keys?.lengths ?? [] where n <= Self.longestToken { keyShape[n] = 1 }
+        for n in keys?.lengthsWithNonDigits ?? [] where n <= Self.longestToken { keyShape[n] = 2 }
+        var shortest = Int.max
+        for n in 1...Self.longestToken where formatLength[n] || keyShape[n] != 0 { shortest = min(shortest, n); break }
+        shortestCandidate = min(shortest, Self.longestToken + 1)
         classes = .allocate(capacity: 256)
         classes.initialize(repeating: 0, count: 256)
         for b in 0x30...0x39 { classes[b] = 1 }
@@ -68,38 +87,23 @@ final class FileScanner {
 
     deinit {
         formatLength.deallocate()
-        keyLength.deallocate()
+        keyShape.deallocate()
         classes.deallocate()
     }
 
-    /// Scans `path`; `tracksUnits` asks for the one-row-per-unit check (files without evidence).
-    func scan(path: String, tracksUnits: Bool) throws {
-        let input = try FileInput(path: path)
-        var block = [UInt8](repeating: 0, count: 1 << 20)
-        var carry: [UInt8] = []
-        while true {
-            let n = try block.withUnsafeMutableBytes { try input.read(into: $0) }
-            if n == 0 { break }
-            var start = 0
-            block.withUnsafeBytes { all in
-                let base = all.baseAddress!
-                // Line ends found with memchr (vectorised), not a byte loop.
-                while start < n, let hit = memchr(base + start, 0x0A, n - start) {
-                    let i = UnsafeRawPointer(hit) - base
-                    if carry.isEmpty {
-                        scanLine(UnsafeRawBufferPointer(start: base + start, count: i - start), tracksUnits: tracksUnits)
-                    } else {
-                        carry.append(contentsOf: UnsafeRawBufferPointer(start: base + start, count: i - start))
-                        carry.withUnsafeBytes { scanLine($0, tracksUnits: tracksUnits) }
-                        carry.removeAll(keepingCapacity: true)
-                    }
-                    start = i + 1
-                }
-            }
-            carry.append(contentsOf: block[start..<n])
-            if carry.count > 64 << 20 { throw OutputError.requestInvalid(path: path, detail: "line \(lineCount + 1) is longer than 64 MiB") }
-        }
-        if !carry.isEmpty { carry.withUnsafeBytes { scanLine($0, tracksUnits: tracksUnits) } }
+    func record(_ f: ScanFinding) {
+        findingCounts[f.kind, default: 0] += 1
+        if findingCounts[f.kind]! <= Self.maximumFindingsPerKind { findings.append(f) }
+    }
+
+    /// Whether the next line must go through `scanLine`: the header of a delimited file (its
+    /// delimiter), and each row while the one-row-per-unit check still hashes field values.
+    var needsLineByLine: Bool {
+        delimited && (lineCount == 0 || (tracksUnits && tracking && lineCount <= Self.uniquenessRowLimit))
+    }
+
+    /// The one-row-per-unit findings, once the whole file is scanned.
+    func finishUnits() {
         if tracksUnits && delimited && lineCount - 1 >= Self.minimumRowsForUnit {
             for (c, set) in distinct.enumerated() where set != nil {
                 record(ScanFinding(kind: .oneRowPerUnit, line: nil, column: c + 1,
@@ -108,12 +112,8 @@ final class FileScanner {
         }
     }
 
-    private func record(_ f: ScanFinding) {
-        findingCounts[f.kind, default: 0] += 1
-        if findingCounts[f.kind]! <= Self.maximumFindingsPerKind { findings.append(f) }
-    }
-
-    private func scanLine(_ raw: UnsafeRawBufferPointer, tracksUnits: Bool) {
+    /// One line (without its line feed) the slow way: every field's value is seen.
+    func scanLine(_ raw: UnsafeRawBufferPointer) {
         lineCount += 1
         var n = raw.count
         guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
@@ -153,23 +153,32 @@ final class FileScanner {
                     let d = table[Int(base[j])]
                     if d == 1 { j += 1 } else if d == 2 { allDigits = false; j += 1 } else { break }
                 }
-                let length = min(j - i, Self.longestToken)
-                if allDigits && formatLength[length] {
-                    // A fraction's digits (after a decimal point) are not a key.
-                    let afterPoint = i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1
-                    if !afterPoint {
-                        let column = delimited ? field : i + 1
-                        for f in formats where f.digits == j - i {
-                            record(ScanFinding(kind: .keyFormat, line: lineCount, column: column, detail: f.name))
-                        }
-                    }
-                }
-                if keyLength[length], let keys, keys.contains(UnsafeRawBufferPointer(start: base + i, count: j - i)) {
-                    record(ScanFinding(kind: .knownKey, line: lineCount, column: delimited ? field : i + 1, detail: nil))
-                }
+                judge(token: UnsafeRawBufferPointer(start: base + i, count: j - i), allDigits: allDigits,
+                      afterPoint: i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1,
+                      line: lineCount) { delimited ? field : i + 1 }
                 i = j
             }
             if notes { noteValue(UnsafeRawBufferPointer(start: base + fieldStart, count: n - fieldStart), field: field) }
+        }
+    }
+
+    /// The findings for one token (a maximal run of letters and digits) on line `line`.
+    /// `afterPoint`: the token follows a digit and a decimal point (a fraction's digits are not a
+    /// key). `column` is asked only when there is a finding.
+    @inline(__always)
+    func judge(token: UnsafeRawBufferPointer, allDigits: Bool, afterPoint: Bool, line: Int, column: () -> Int) {
+        let n = token.count
+        let length = min(n, Self.longestToken)
+        if allDigits && formatLength[length] && !afterPoint {
+            let c = column()
+            for f in formats where f.digits == n {
+                record(ScanFinding(kind: .keyFormat, line: line, column: c, detail: f.name))
+            }
+        }
+        // Only tokens of a key's exact shape are hashed: a letter rules out lengths of digit-only keys.
+        let shape = keyShape[length]
+        if shape != 0 && (allDigits || shape == 2 || n > Self.longestToken), let keys, keys.contains(token) {
+            record(ScanFinding(kind: .knownKey, line: line, column: column(), detail: nil))
         }
     }
 

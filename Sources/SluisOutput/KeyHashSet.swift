@@ -5,11 +5,18 @@ import SluisFormats
 /// hashes: HMAC-SHA256 under a random key drawn for this run only, truncated to 128 bits. The
 /// checker can ask "is this token a key?" without a list of keys in clear in its memory, and
 /// the set is useless outside this process (the key is never written anywhere).
+///
+/// Not thread-safe (the MAC has one working state): each scanning thread takes its own `copy()`,
+/// which shares the set and copies only the keyed MAC states.
 public final class KeyHashSet {
     private let mac: HMACSHA256
     private var hashes = Set<Hash128>()
     /// The byte lengths of the keys, so tokens of other lengths are never hashed.
     public private(set) var lengths = Set<Int>()
+    /// The lengths at which some key holds a byte other than an ASCII digit. At every other length
+    /// all keys are digits only, so a token there with a letter cannot be one and is not hashed:
+    /// the scan hashes only tokens of a key's exact shape (RINPERSOON: 9 digits).
+    public private(set) var lengthsWithNonDigits = Set<Int>()
     public var count: Int { hashes.count }
 
     struct Hash128: Hashable { var a: UInt64; var b: UInt64 }
@@ -17,6 +24,17 @@ public final class KeyHashSet {
     public init() {
         mac = HMACSHA256(key: SecretBytes.random(count: 32))
     }
+
+    private init(copying other: KeyHashSet) {
+        mac = other.mac.copy()
+        hashes = other.hashes
+        lengths = other.lengths
+        lengthsWithNonDigits = other.lengthsWithNonDigits
+    }
+
+    /// The same set for another thread: the hashes are shared (copy on write, never written
+    /// again), the MAC's keyed states copied into the copy's own guarded memory.
+    public func copy() -> KeyHashSet { KeyHashSet(copying: self) }
 
     /// Adds every non-empty value of `column` in `source` (a delivery or a register).
     public func add(column: String, of source: RowSource) throws {
@@ -32,6 +50,7 @@ public final class KeyHashSet {
     public func insert(_ key: UnsafeRawBufferPointer) {
         hashes.insert(hash(key))
         lengths.insert(key.count)
+        if key.contains(where: { $0 < 0x30 || $0 > 0x39 }) { lengthsWithNonDigits.insert(key.count) }
     }
 
     public func contains(_ token: UnsafeRawBufferPointer) -> Bool {

@@ -13,28 +13,32 @@ public enum RequestChecker {
         }
         let names = try listFiles(folder)
         let nameSet = Set(names)
+        // Evidence files travel with their output (read there); each other file is read once.
+        let toRead = names.filter { !$0.hasSuffix(Evidence.fileSuffix) || !nameSet.contains(String($0.dropLast(Evidence.fileSuffix.count))) }
+        let reads = try readAll(folder: folder, names: toRead, policy: policy, keys: keys) {
+            nameSet.contains($0 + Evidence.fileSuffix)
+        }
         var files: [CheckReport.File] = []
-        for name in names {
+        for (name, read) in zip(toRead, reads) {
             if name.hasSuffix(Evidence.fileSuffix) {
-                let output = String(name.dropLast(Evidence.fileSuffix.count))
-                if !nameSet.contains(output) {
-                    files.append(.init(file: name, sha256: try EvidenceCheck.fileSHA256(folder + "/" + name), evidence: nil,
-                                       status: .review, findings: [.init(kind: "evidence", line: nil, column: nil,
-                                       detail: "evidence without its output", status: .review)], moreFindings: 0))
-                }
+                files.append(.init(file: name, sha256: read.sha256, evidence: nil,
+                                   status: .review, findings: [.init(kind: "evidence", line: nil, column: nil,
+                                   detail: "evidence without its output", status: .review)], moreFindings: 0))
                 continue
             }
-            files.append(try checkFile(folder: folder, name: name, hasEvidence: nameSet.contains(name + Evidence.fileSuffix),
-                                       policy: policy, keys: keys))
+            files.append(try checkFile(folder: folder, name: name, read: read,
+                                       hasEvidence: nameSet.contains(name + Evidence.fileSuffix), policy: policy))
         }
         let status = files.map(\.status).max() ?? .pass
         return CheckReport(request: folder, policy: policy.reference, checkedAt: OutputClock.now(), files: files, status: status)
     }
 
-    static func checkFile(folder: String, name: String, hasEvidence: Bool, policy: OutputPolicy,
-                          keys: KeyHashSet?) throws -> CheckReport.File {
+    /// The verdict on one file from its read (`FileRead`) and, when it has one, its evidence.
+    /// Runs on the calling thread, one file after another (the evidence audit uses GLPK).
+    static func checkFile(folder: String, name: String, read: FileRead, hasEvidence: Bool,
+                          policy: OutputPolicy) throws -> CheckReport.File {
         let path = folder + "/" + name
-        let sha = try EvidenceCheck.fileSHA256(path)
+        let sha = read.sha256
         var findings: [CheckReport.Finding] = []
         var more = 0
         if hasEvidence {
@@ -49,14 +53,12 @@ public enum RequestChecker {
             findings.append(.init(kind: "needs-review", line: nil, column: nil,
                                   detail: "no evidence: a person must review this file", status: .review))
         }
-        let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
-        if ext == "xlsx" || ext == "xlsm" {
+        switch read.content {
+        case .xlsx:
             findings.append(.init(kind: "needs-review", line: nil, column: nil,
                                   detail: "XLSX is compressed; sluis does not read it (no new dependency): scan it by hand", status: .review))
-        } else if delimitedExtensions.contains(ext) || textExtensions.contains(ext) || isText(path) {
-            let scanner = FileScanner(formats: policy.keyFormats, keys: keys, delimited: delimitedExtensions.contains(ext))
-            try scanner.scan(path: path, tracksUnits: !hasEvidence)
-            for f in scanner.findings {
+        case .text(let found, let count):
+            for f in found {
                 let detail: String
                 switch f.kind {
                 case .keyFormat: detail = "a value in the format of a \(f.detail ?? "key")"
@@ -65,8 +67,8 @@ public enum RequestChecker {
                 }
                 findings.append(.init(kind: f.kind.rawValue, line: f.line, column: f.column, detail: detail, status: .fail))
             }
-            more = scanner.findingCounts.values.reduce(0, +) - scanner.findings.count
-        } else {
+            more = count - found.count
+        case .binary, .evidence:
             findings.append(.init(kind: "needs-review", line: nil, column: nil,
                                   detail: "not text (a graph or a binary file?): sluis cannot scan it", status: .review))
         }

@@ -6,8 +6,8 @@ import SluisTestSupport
 final class FileScannerTests: XCTestCase {
     func scan(_ text: String, delimited: Bool, keys: KeyHashSet? = nil, units: Bool = false) throws -> FileScanner {
         let dir = TemporaryDirectory("sluis-output-scan")
-        let s = FileScanner(formats: KeyFormat.defaults, keys: keys, delimited: delimited)
-        try s.scan(path: dir.write("f", text), tracksUnits: units)
+        let s = FileScanner(formats: KeyFormat.defaults, keys: keys, delimited: delimited, tracksUnits: units)
+        try s.scan(path: dir.write("f", text))
         return s
     }
 

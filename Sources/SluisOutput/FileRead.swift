@@ -1,0 +1,74 @@
+import Dispatch
+import SluisCore
+import SluisCrypto
+import SluisIO
+
+/// What one read of a request's file found: its SHA-256 and, for text, the key scan's findings.
+///
+/// Why one read: the evidence check needs every file's SHA-256 and the key scan needs every text
+/// file's bytes; hashing each block as it is read for the scan reads the file once, and the
+/// block is still in the cache for the scan.
+struct FileRead {
+    enum Content {
+        /// An XLSX (zip) file: not read beyond its hash.
+        case xlsx
+        /// Text: the listed findings (at most 50 per kind) and how many there were in all.
+        case text(findings: [ScanFinding], count: Int)
+        /// Neither: a graph or another binary file.
+        case binary
+        /// An evidence file without its output: only hashed.
+        case evidence
+    }
+
+    var sha256: String
+    var content: Content
+
+    /// Reads `folder/name` (an evidence file here is one without its output): text (by extension or content) is scanned for keys, and for one row
+    /// per unit when `tracksUnits` (no evidence); `keys` must be this thread's own copy.
+    static func read(folder: String, name: String, tracksUnits: Bool, policy: OutputPolicy, keys: KeyHashSet?) throws -> FileRead {
+        let path = folder + "/" + name
+        if name.hasSuffix(Evidence.fileSuffix) { return FileRead(sha256: try EvidenceCheck.fileSHA256(path), content: .evidence) }
+        let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        if ext == "xlsx" || ext == "xlsm" { return FileRead(sha256: try EvidenceCheck.fileSHA256(path), content: .xlsx) }
+        let delimited = RequestChecker.delimitedExtensions.contains(ext)
+        guard delimited || RequestChecker.textExtensions.contains(ext) || RequestChecker.isText(path) else {
+            return FileRead(sha256: try EvidenceCheck.fileSHA256(path), content: .binary)
+        }
+        let scanner = FileScanner(formats: policy.keyFormats, keys: keys, delimited: delimited, tracksUnits: tracksUnits)
+        let hasher = SHA256Hasher()
+        try scanner.scan(path: path, hasher: hasher)
+        return FileRead(sha256: Hex.encode(hasher.finalize()),
+                        content: .text(findings: scanner.findings, count: scanner.findingCounts.values.reduce(0, +)))
+    }
+}
+
+extension RequestChecker {
+    /// Reads `names` (in `folder`) on every core, a file per task, and returns the reads in the
+    /// order of `names`, so the report does not depend on which thread finished first. The first
+    /// error in that order is thrown. Memory: a block and a scanner per core at a time.
+    static func readAll(folder: String, names: [String], policy: OutputPolicy, keys: KeyHashSet?,
+                        hasEvidence: (String) -> Bool) throws -> [FileRead] {
+        let results = UnsafeMutableBufferPointer<Result<FileRead, any Error>?>.allocate(capacity: names.count)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        let shared = Shared(results: results, keys: keys, tracksUnits: names.map { !hasEvidence($0) })
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            shared.results[i] = Result {
+                try FileRead.read(folder: folder, name: names[i], tracksUnits: shared.tracksUnits[i], policy: policy, keys: shared.keys?.copy())
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+}
+
+/// What the reading tasks share. Unchecked, because: each task writes only its own slot of
+/// `results`, which the caller reads after `concurrentPerform` has returned; `keys` is only read
+/// (each task scans with its own `copy()`, whose MAC has its own working state).
+private struct Shared: @unchecked Sendable {
+    let results: UnsafeMutableBufferPointer<Result<FileRead, any Error>?>
+    let keys: KeyHashSet?
+    let tracksUnits: [Bool]
+}
