@@ -1,6 +1,5 @@
 // swift-tools-version:6.0
 // sluis: pseudonymise, encrypt and sign research data on its way into a secure environment.
-// (macOS 14: Hummingbird 2, which sluis serve builds on, needs it.)
 // Targets are listed in dependency order: C shims, then pure core, then I/O, crypto, formats,
 // pipeline stages, and the thin command-line tool on top.
 import PackageDescription
@@ -9,6 +8,7 @@ let settings: [SwiftSetting] = []
 
 let package = Package(
     name: "sluis",
+    // macOS 14: Hummingbird 2, which sluis serve builds on, needs it.
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluis", targets: ["sluis"]),
@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "SluisPipeline", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats"],
                 swiftSettings: settings),
         // Intake linking of pseudonyms to RINPERSOONS/RINPERSOON.
-        .target(name: "SluisLink", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline"],
+        .target(name: "SluisLink", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats"],
                 swiftSettings: settings),
         // The unattended intake job.
         .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
@@ -106,13 +106,13 @@ let package = Package(
         // Vectors/check_package.py: the independent package reader, run by SluisCLITests.
         .testTarget(name: "SluisPipelineTests", dependencies: ["SluisPipeline", "SluisTestSupport"], exclude: ["Vectors"],
                     swiftSettings: settings),
-        .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisTestSupport"], swiftSettings: settings),
+        .testTarget(name: "SluisLinkTests", dependencies: ["SluisLink", "SluisPipeline", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisInboxTests", dependencies: ["SluisInbox", "SluisTestSupport"], swiftSettings: settings),
         .testTarget(name: "SluisOutputTests", dependencies: ["SluisOutput", "SluisTestSupport"], exclude: ["acro"],
                     swiftSettings: settings),
         .testTarget(name: "SluisUploadTests", dependencies: ["SluisUpload", "SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisTestSupport"], swiftSettings: settings),
-        .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisTransfer", "SluisIO", "SluisTestSupport"],
+        .testTarget(name: "SluisTransferTests", dependencies: ["SluisTransfer", "SluisCrypto"], swiftSettings: settings),
+        .testTarget(name: "SluisServeTests", dependencies: ["SluisServe", "SluisIO", "SluisTestSupport"],
                     swiftSettings: settings),
         // The checked-in fuzz corpora (Tools/sluis-fuzz/Corpus) through every fuzz target.
         .testTarget(name: "SluisFuzzTests", dependencies: ["SluisFuzzTargets", "SluisTestSupport"], swiftSettings: settings),

@@ -212,11 +212,11 @@ struct JSONParser {
                     v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(v) else { throw error("invalid \\u escape") }
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                UTF8Text.append(scalar, to: &out)
             default: throw error("invalid escape")
             }
         }
-        guard let s = String(validatingUTF8Bytes: out) else { throw error("string is not valid UTF-8") }
+        guard let s = UTF8Text.string(out) else { throw error("string is not valid UTF-8") }
         return s
     }
 
@@ -246,14 +246,6 @@ struct JSONParser {
             throw error("unexpected character")
         }
         return v
-    }
-}
-
-extension String {
-    /// Decodes UTF-8, or nil when the bytes are not valid UTF-8.
-    init?(validatingUTF8Bytes bytes: [UInt8]) {
-        guard let s = bytes.withUnsafeBytes({ String(validating: $0, as: UTF8.self) }) else { return nil }
-        self = s
     }
 }
 

@@ -66,9 +66,10 @@ public enum Normaliser {
                (word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030,
                last &- 0x30 < 10 {
                 if word == 0x3030_3030_3030_3030 && last == 0x30 { return .allZeros }
-                var sum = -Int(last &- 0x30)
-                for k in 0..<8 { sum += (9 - k) * Int(UInt8(truncatingIfNeeded: word >> UInt64(8 * k)) &- 0x30) }
-                guard sum % 11 == 0 else { return .checksum }
+                let sum = BSNElevenCheck.weightedSum { k in
+                    Int(k < 8 ? UInt8(truncatingIfNeeded: word >> UInt64(8 &* k)) &- 0x30 : last &- 0x30)
+                }
+                guard BSNElevenCheck.passes(weightedSum: sum) else { return .checksum }
                 out.append(contentsOf: input)
                 return nil
             }
@@ -111,12 +112,11 @@ public enum Normaliser {
         var sum = 0
         var allZero = true
         withUnsafeBytes(of: digits) { d in
-            for k in 0..<8 { sum += (9 - k) * Int(d[k]); if d[k] != 0 { allZero = false } }
-            if d[8] != 0 { allZero = false }
-            sum -= Int(d[8])
+            sum = BSNElevenCheck.weightedSum { k in Int(d[k]) }
+            for k in 0..<9 where d[k] != 0 { allZero = false }
         }
         if allZero { return .allZeros }
-        guard sum % 11 == 0 else { return .checksum }
+        guard BSNElevenCheck.passes(weightedSum: sum) else { return .checksum }
         // One append of the nine ASCII digits (an append per byte costs as much as the checks).
         withUnsafeMutableBytes(of: &digits) { d in
             for k in 0..<9 { d[k] &+= 0x30 }
@@ -129,15 +129,8 @@ public enum Normaliser {
     @inlinable
     public static func passesElevenCheck(_ p: UnsafeRawBufferPointer) -> Bool {
         guard p.count == 9 else { return false }
-        var sum = 0
-        var allZero = true
-        for k in 0..<9 {
-            let v = Int(p[k]) - 0x30
-            guard v >= 0 && v <= 9 else { return false }
-            if v != 0 { allZero = false }
-            sum += k < 8 ? (9 - k) * v : -v
-        }
-        return !allZero && sum % 11 == 0
+        for k in 0..<9 where p[k] &- 0x30 > 9 { return false }
+        return BSNElevenCheck.isValid(count: 9) { k in Int(p[k] &- 0x30) }
     }
 
     // MARK: date

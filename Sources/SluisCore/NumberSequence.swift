@@ -267,16 +267,7 @@ enum NumberSequence {
     /// The BSN 11-check over 8 (left-padded with 0) or 9 digit values; all zeros fail.
     @inlinable
     static func passesElevenCheck(_ d: UnsafeMutablePointer<UInt8>, _ count: Int) -> Bool {
-        var sum = 0
-        var any = false
-        let weightOffset = 9 - count
-        for k in 0..<count {
-            let v = Int(d[k])
-            if v != 0 { any = true }
-            let position = k + weightOffset
-            sum += position < 8 ? (9 - position) * v : -v
-        }
-        return any && sum % 11 == 0
+        BSNElevenCheck.isValid(count: count) { k in Int(d[k]) }
     }
 
     /// `yyyymmdd` or `ddmmyyyy` with a year in 1900–2099.

@@ -8,6 +8,8 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
     case cannotOpen(path: String, reason: String)
     /// A secret key file (or passphrase file) that group or others may read.
     case permissionsTooOpen(path: String, mode: UInt32)
+    /// A secret key file (or passphrase file) owned by another user than the one running sluis (or root).
+    case notOwned(path: String, owner: UInt32)
     /// Not a sluis key file at all.
     case notAKeyFile(path: String)
     /// A sluis key file of a kind this build does not read.
@@ -44,6 +46,27 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         }
     }
 
+    /// Opens a secret key or passphrase file through `SecretFile` (checked on the open descriptor),
+    /// reporting a failure to open as a configuration error. Its permissions are judged separately
+    /// (`requirePrivate`), so a public key given by mistake can be named as such first.
+    static func openingSecret(_ path: String) throws -> SecretFile {
+        do { return try SecretFile(path: path) } catch let IOError.cannotOpen(_, code) {
+            throw KeyFileError.cannotOpen(path: path, reason: errnoText(code))
+        } catch IOError.notARegularFile {
+            throw KeyFileError.cannotOpen(path: path, reason: "not a regular file")
+        }
+    }
+
+    /// Refuses a secret file that group or others may read, or that another user owns.
+    static func requirePrivate(_ file: SecretFile) throws {
+        switch file.exposure {
+        case let .secretFileExposed(path, mode)?: throw KeyFileError.permissionsTooOpen(path: path, mode: mode)
+        case let .secretFileNotOwned(path, owner)?: throw KeyFileError.notOwned(path: path, owner: owner)
+        case let other?: throw other
+        case nil: return
+        }
+    }
+
     public var category: FailureCategory {
         switch self {
         case .wrongPassphrase, .inconsistent: return .verification
@@ -58,6 +81,9 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         case let .permissionsTooOpen(path, mode):
             return "refusing to use \(path): group or others may read it (mode \(String(mode, radix: 8))); "
                 + "run 'chmod 600 \(path)' and keep it private"
+        case let .notOwned(path, owner):
+            return "refusing to use \(path): it is owned by user \(owner), not by the user running sluis; "
+                + "a secret file must belong to whoever uses it (chown it)"
         case let .notAKeyFile(path):
             return "\(path) is not a sluis key file"
         case let .unsupportedVersion(path):

@@ -47,11 +47,10 @@ public enum PassphraseSource: Sendable {
 
     /// Reads a passphrase file: its bytes minus one trailing line break.
     static func readFile(_ path: String) throws -> SecretBytes {
-        _ = try KeyFileError.opening(path)
-        if let mode = FileSystem.mode(path), mode & 0o077 != 0 {
-            throw KeyFileError.permissionsTooOpen(path: path, mode: UInt32(mode))
-        }
-        var bytes = try FileSystem.readAll(path, limitByteCount: maximumByteCount)
+        // Opened once: the mode and owner are checked on this descriptor and the bytes read from it.
+        let file = try KeyFileError.openingSecret(path)
+        try KeyFileError.requirePrivate(file)
+        var bytes = try file.readAll(limitByteCount: maximumByteCount)
         defer { bytes.withUnsafeMutableBytes { Sodium.zero($0) } }
         var n = bytes.count
         if n > 0, bytes[n - 1] == 10 { n -= 1; if n > 0, bytes[n - 1] == 13 { n -= 1 } }

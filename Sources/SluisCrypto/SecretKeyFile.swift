@@ -85,18 +85,16 @@ struct SecretKeyFile {
 
     /// Reads and parses a secret key file, refusing one that group or others may read.
     static func read(path: String) throws -> SecretKeyFile {
-        let input = try KeyFileError.opening(path)
+        // Opened once: the mode and owner are checked on this descriptor and the bytes read from it.
+        let file = try KeyFileError.openingSecret(path)
         var bytes = [UInt8](repeating: 0, count: maximumFileByteCount + 1)
         defer { bytes.withUnsafeMutableBytes { Sodium.zero($0) } }
-        let n = try bytes.withUnsafeMutableBytes { try input.readFully(into: $0) }
+        let n = try bytes.withUnsafeMutableBytes { try file.input.readFully(into: $0) }
         // A public key given where the secret one is needed: say so, rather than complain about its mode.
         if bytes[0..<n].starts(with: Array(Recipient.textPrefix.utf8)) {
             throw KeyFileError.wrongKind(path: path, found: "a public key", expected: "a secret key file (NAME.key)")
         }
-        var st = stat()
-        if fstat(input.fd, &st) == 0, st.st_mode & 0o077 != 0 {
-            throw KeyFileError.permissionsTooOpen(path: path, mode: UInt32(st.st_mode & 0o7777))
-        }
+        try KeyFileError.requirePrivate(file)
         guard n <= maximumFileByteCount else { throw KeyFileError.notAKeyFile(path: path) }
         return try parse(bytes[0..<n], path: path)
     }

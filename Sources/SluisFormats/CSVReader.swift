@@ -122,7 +122,7 @@ public final class CSVReader: RowSource {
     @inline(__always)
     private func isValidUTF8Row(fieldCount: Int) -> Bool {
         let s = starts[0], e = ends[fieldCount - 1]
-        return TextTranscoding.isValidUTF8(UnsafeRawBufferPointer(start: buffer + s, count: e - s))
+        return UTF8Text.isValid(UnsafeRawBufferPointer(start: buffer + s, count: e - s))
     }
 
     /// UTF-8 rows with quotes or non-ASCII bytes: unquotes in place (the row is fully scanned
@@ -153,7 +153,7 @@ public final class CSVReader: RowSource {
             } else {
                 for i in s..<e { high |= p[i] }
             }
-            if high >= 0x80 && !TextTranscoding.isValidUTF8(UnsafeRawBufferPointer(start: p + s, count: ends[k] - s)) {
+            if high >= 0x80 && !UTF8Text.isValid(UnsafeRawBufferPointer(start: p + s, count: ends[k] - s)) {
                 throw CSVError.invalidByteSequence(at: position(line: fieldLine, column: k), encoding: encoding)
             }
             fieldLine += newlines
@@ -190,7 +190,7 @@ public final class CSVReader: RowSource {
                 i += 1
             }
             if high >= 0x80 && encoding == .utf8 {
-                let valid = scratch.withUnsafeBytes { TextTranscoding.isValidUTF8($0) }
+                let valid = scratch.withUnsafeBytes { UTF8Text.isValid($0) }
                 if !valid { throw CSVError.invalidByteSequence(at: position(line: fieldLine, column: k), encoding: encoding) }
             }
             rowBuffer.append(scratch)
@@ -200,14 +200,8 @@ public final class CSVReader: RowSource {
     }
 
     private func appendScalar(_ v: UInt32) {
-        if v < 0x800 {
-            scratch.append(UInt8(0xC0 | (v >> 6)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        } else {
-            scratch.append(UInt8(0xE0 | (v >> 12)))
-            scratch.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (v & 0x3F)))
-        }
+        // Single-byte code pages map only into the Basic Multilingual Plane: always a scalar.
+        if let scalar = Unicode.Scalar(v) { UTF8Text.append(scalar, to: &scratch) }
     }
 
     // MARK: buffering

@@ -1,4 +1,7 @@
-/// The statistical-package file formats sluis reads and writes through ReadStat.
+import SluisCore
+
+/// The statistical-package file formats sluis reads and writes through ReadStat: the statistical
+/// cases of `DataFileFormat`, which alone decides what an extension or a config name means.
 public enum ReadStatFileFormat: String, Sendable, CaseIterable, Codable {
     /// SPSS system file (byte-code "row" compression, as SPSS writes by default).
     case sav
@@ -7,19 +10,35 @@ public enum ReadStatFileFormat: String, Sendable, CaseIterable, Codable {
     /// Stata data file (versions 104–119; ReadStat writes the source's version or 118).
     case dta
 
-    /// The format named by a path's extension (case-insensitive), or nil.
-    public init?(path: String) {
-        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
-        self.init(rawValue: path[path.index(after: dot)...].lowercased())
+    /// The ReadStat format of `format`, or nil for CSV.
+    public init?(_ format: DataFileFormat) {
+        switch format {
+        case .csv: return nil
+        case .sav: self = .sav
+        case .zsav: self = .zsav
+        case .dta: self = .dta
+        }
     }
 
-    /// The format named in a config (`"sav"`, `"zsav"`, `"dta"`, also `"spss"` and `"stata"`).
+    /// The format named by a path's extension (`DataFileFormat(path:)`), or nil for CSV or unknown.
+    public init?(path: String) {
+        guard let format = DataFileFormat(path: path) else { return nil }
+        self.init(format)
+    }
+
+    /// The format named in a config (`DataFileFormat(name:)`: `"sav"`, `"zsav"`, `"dta"`, also
+    /// `"spss"` and `"stata"`), or nil for CSV or unknown.
     public init?(name: String) {
-        switch name.lowercased() {
-        case "sav", "spss": self = .sav
-        case "zsav": self = .zsav
-        case "dta", "stata": self = .dta
-        default: return nil
+        guard let format = DataFileFormat(name: name) else { return nil }
+        self.init(format)
+    }
+
+    /// The same format as a `DataFileFormat`.
+    public var dataFileFormat: DataFileFormat {
+        switch self {
+        case .sav: return .sav
+        case .zsav: return .zsav
+        case .dta: return .dta
         }
     }
 
@@ -30,5 +49,5 @@ public enum ReadStatFileFormat: String, Sendable, CaseIterable, Codable {
     public enum Family: Sendable { case spss, stata }
 
     /// The conventional extension, without the dot.
-    public var fileExtension: String { rawValue }
+    public var fileExtension: String { dataFileFormat.fileExtension }
 }

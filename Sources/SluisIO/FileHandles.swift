@@ -25,6 +25,13 @@ public final class FileInput: ByteSource {
         }
     }
 
+    /// Takes ownership of `fd`, already open for reading (`SecretFile` opens and checks it first).
+    public init(path: String, adopting fd: Int32) {
+        self.path = path
+        self.fd = fd
+        self.ownsDescriptor = true
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)

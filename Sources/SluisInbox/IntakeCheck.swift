@@ -102,17 +102,23 @@ public enum IntakeCheck {
         }
     }
 
+    /// The file named at `jsonPath` exists, is a regular file this user can read and, when `secret`,
+    /// passes `SecretFile`'s checks — made on the opened file, as every later read of it is.
     static func checkFile(_ path: String, _ config: IntakeConfig, _ jsonPath: String, secret: Bool) throws {
-        var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw InboxError.config(path: config.path, jsonPath: jsonPath, problem: "file \(path) does not exist")
-        }
-        if secret, st.st_mode & 0o077 != 0 {
-            throw InboxError.config(path: config.path, jsonPath: jsonPath,
-                                    problem: "\(path) has mode \(String(st.st_mode & 0o7777, radix: 8)); a secret file must be 0600 (chmod 600 it)")
-        }
-        guard access(path, R_OK) == 0 else {
-            throw InboxError.config(path: config.path, jsonPath: jsonPath, problem: "\(path) is not readable by this user")
+        func fail(_ problem: String) -> InboxError { .config(path: config.path, jsonPath: jsonPath, problem: problem) }
+        do {
+            let file = try SecretFile(path: path)
+            if secret { try file.requirePrivate() }
+        } catch let error as IOError {
+            switch error {
+            case .cannotOpen(_, ENOENT), .notARegularFile: throw fail("file \(path) does not exist")
+            case .cannotOpen(_, EACCES): throw fail("\(path) is not readable by this user")
+            case let .secretFileExposed(_, mode):
+                throw fail("\(path) has mode \(String(mode, radix: 8)); a secret file must be 0600 (chmod 600 it)")
+            case let .secretFileNotOwned(_, owner):
+                throw fail("\(path) belongs to user \(owner); a secret file must belong to the user running the job (chown it)")
+            default: throw fail(error.description)
+            }
         }
     }
 

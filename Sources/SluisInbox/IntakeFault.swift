@@ -34,6 +34,8 @@ enum IntakeFault {
         case let raised as Raised:
             return classify(raised.underlying, registers: registers) ?? (message(raised.underlying), .usage)
         case let e as IOError:
+            // A secret file group or others may read, or that another user owns: the intake's set-up.
+            if e.category == .usage { return (e.description, .usage) }
             guard let code = errnoOf(e), environmentalErrnos.contains(code) else { return nil }
             return (e.description, .io)
         case let e as KeyFileError:
@@ -69,7 +71,7 @@ enum IntakeFault {
         case let .cannotOpen(_, c), let .cannotCreate(_, c), let .readFailed(_, c), let .writeFailed(_, c),
              let .syncFailed(_, c), let .renameFailed(_, _, c):
             return c
-        case .alreadyExists, .notADirectory:
+        case .alreadyExists, .notADirectory, .notARegularFile, .tooLarge, .secretFileExposed, .secretFileNotOwned:
             return nil
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Runs the closures on their own threads and returns when all have finished.
+/// Runs the closures on their own threads and returns when all have finished: a fork-join of
+/// independent jobs (the two halves of a sort), not a hand-off — producers and consumers that
+/// pass items between threads use `HandOff` (SluisIO).
 ///
 /// Why threads and not tasks: the register build and the linking are CPU-bound loops over
 /// unsafe buffers that must not be suspended or hop executors; two plain threads on two cores
@@ -18,48 +20,4 @@ func runConcurrently(_ jobs: [@Sendable () -> Void]) {
     }
     jobs[0]()
     group.wait()
-}
-
-/// A bounded first-in first-out queue between one producer and several consumer threads.
-final class BoundedQueue<Element>: @unchecked Sendable {
-    private var items: [Element] = []
-    private var closed = false
-    private let capacity: Int
-    private let condition = NSCondition()
-
-    init(capacity: Int) { self.capacity = max(1, capacity) }
-
-    /// Waits while the queue is full.
-    func push(_ item: Element) {
-        condition.lock()
-        while items.count >= capacity { condition.wait() }
-        items.append(item)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The next item, or nil once the queue is closed and empty.
-    func pop() -> Element? {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty && !closed { condition.wait() }
-        if items.isEmpty { return nil }
-        let item = items.removeFirst()
-        condition.broadcast()
-        return item
-    }
-
-    /// The number of items waiting (a snapshot: it may change as soon as it is read).
-    var count: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return items.count
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
 }

@@ -1,5 +1,4 @@
 import SluisCore
-import SluisPipeline
 
 extension LinkFileLayout {
     /// The layout of a file opened from a package: its pseudonym columns and their domains as the

@@ -15,10 +15,7 @@ public protocol LinkTableFormat {
 /// CSV in, CSV out with the same delimiter, line ending and byte order mark (output is UTF-8).
 public struct CSVTableFormat: LinkTableFormat {
     public init() {}
-    public func canRead(path: String) -> Bool {
-        let lower = path.lowercased()
-        return lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt")
-    }
+    public func canRead(path: String) -> Bool { DataFileFormat(path: path) == .csv }
     public func openSource(path: String) throws -> RowSource { try CSVReader(path: path) }
     public func makeSink(for source: RowSource, writingTo output: ByteSink) throws -> RowSink {
         CSVWriter(sink: output, dialect: (source as? CSVReader)?.dialect ?? CSVDialect())

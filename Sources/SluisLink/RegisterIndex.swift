@@ -50,9 +50,6 @@ public final class RegisterIndex: @unchecked Sendable {
         self.statistics = statistics
     }
 
-    /// The domains this index can link on.
-    public var domains: [PseudonymDomain] { indexes.keys.sorted { $0.label < $1.label } }
-
     @inline(__always)
     static func pack(code: Int, rin: UInt64) -> UInt64 { UInt64(code) << 59 | rin }
 

@@ -2,6 +2,7 @@ import Dispatch
 import SluisCore
 import SluisCrypto
 import SluisFormats
+import SluisIO
 
 /// Builds a `RegisterIndex` from the reference register: reads it once, normalises and
 /// pseudonymises each row's identifiers with the project key (the same rules and key the
@@ -64,38 +65,27 @@ public struct RegisterIndexBuilder {
         let codec = PseudonymKeyCodec(rendering: rendering)
         let prototype = RegisterBatchProcessor(plans: plans, codec: codec, rinField: 0, file: file, rinColumn: columns.rinpersoon)
 
-        // Read on this thread, pseudonymise on the workers.
-        let queue = BoundedQueue<RegisterBatch>(capacity: threads * 2)
+        // Read on this thread, pseudonymise on the workers: a `HandOff` with one consumer thread
+        // per worker. Batches are not reused (every one is kept for the index), so `put` alone.
         let processors = (0..<threads).map { _ in prototype.copy() }
-        let batchesBox = BatchList()
-        let workers: [@Sendable () -> Void] = processors.map { p in
-            let worker = UncheckedBox(p)
-            return { while let b = queue.pop() { worker.value.process(b) } }
-        }
-        let outcome = ReadingOutcome()
-        let source = UncheckedBox(register)
-        let codeColumnName = columns.rinpersoons
-        let copiedColumns = copied
-        let readerJob: @Sendable () -> Void = {
-            var reading = ReadingState(file: file, column: codeColumnName, codeColumn: codeColumn, copied: copiedColumns)
-            do {
-                try source.value.forEachRow { row, line in
-                    if let b = try reading.add(row, line: line) { batchesBox.append(b); queue.push(b) }
-                }
-                if let b = reading.finish() { batchesBox.append(b); queue.push(b) }
-            } catch {
-                outcome.error = error
-            }
-            outcome.rows = reading.rows
-            outcome.codes = reading.codes
-            queue.close()
-        }
+        let workers = HandOff<RegisterBatch>(capacity: threads * 2, name: "sluis-register-index", stackByteCount: 1 << 22,
+                                             consumers: processors.map { p in { p.process($0) } })
+        var batches: [RegisterBatch] = []
+        var reading = ReadingState(file: file, column: columns.rinpersoons, codeColumn: codeColumn, copied: copied)
         var clock = StageClock(report: onStage)
-        runConcurrently([readerJob] + workers)
-        if let error = outcome.error { throw error }
+        do {
+            try register.forEachRow { row, line in
+                if let b = try reading.add(row, line: line) { batches.append(b); try workers.put(b) }
+            }
+            if let b = reading.finish() { batches.append(b); try workers.put(b) }
+            try workers.finish()
+        } catch {
+            workers.abandon()
+            throw error
+        }
+        let outcome = (rows: reading.rows, codes: reading.codes)
         clock.lap("read and pseudonymise \(outcome.rows) register rows on \(threads) threads")
 
-        var batches = batchesBox.items
         if let failure = batches.lazy.compactMap(\.failure).first { throw failure }
         let rinWidth = batches.first(where: { $0.rinWidth != 0 })?.rinWidth ?? 0
         if let odd = batches.first(where: { $0.rinWidth != 0 && $0.rinWidth != rinWidth }) {
@@ -166,13 +156,6 @@ public struct RegisterIndexBuilder {
         }
         return (ambiguous, collisions)
     }
-}
-
-/// What the reader thread leaves behind.
-private final class ReadingOutcome: @unchecked Sendable {
-    var rows = 0
-    var codes: [[UInt8]] = []
-    var error: Error?
 }
 
 /// The reader thread's state: the block being filled and the RINPERSOONS code table. A value
@@ -246,12 +229,6 @@ struct StageClock {
     }
 }
 
-/// Blocks in reading order.
-private final class BatchList: @unchecked Sendable {
-    private(set) var items: [RegisterBatch] = []
-    func append(_ b: RegisterBatch) { items.append(b) }
-}
-
 /// Maps a register row number back to its line, for messages.
 private struct LineTable {
     let blocks: [(firstRow: Int, firstLine: Int, lines: [Int]?)]
@@ -261,10 +238,4 @@ private struct LineTable {
         let b = blocks[min(r / RegisterBatch.rowCapacity, blocks.count - 1)]
         return b.lines?[r - b.firstRow] ?? b.firstLine + (r - b.firstRow)
     }
-}
-
-/// Carries a non-Sendable object into exactly one thread.
-final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -14,11 +14,19 @@ public enum SurrogateKey {
 
     /// Reads a surrogate key file; refuses one that group or others may read.
     public static func load(path: String) throws -> SecretBytes {
-        guard FileSystem.exists(path) else { throw LinkError.surrogateKeyInvalid(path: path, reason: "the surrogate key file does not exist") }
-        if let mode = FileSystem.mode(path), mode & 0o077 != 0 {
-            throw LinkError.surrogateKeyInvalid(path: path, reason: "the surrogate key file is readable by others (chmod 600 it)")
+        // Opened once: the mode and owner are checked on this descriptor and the bytes read from it.
+        var text: [UInt8]
+        do { text = try SecretFile.read(path: path, limitByteCount: 4096) } catch let error as IOError {
+            switch error {
+            case .cannotOpen(_, ENOENT):
+                throw LinkError.surrogateKeyInvalid(path: path, reason: "the surrogate key file does not exist")
+            case .secretFileExposed:
+                throw LinkError.surrogateKeyInvalid(path: path, reason: "the surrogate key file is readable by others (chmod 600 it)")
+            case .secretFileNotOwned:
+                throw LinkError.surrogateKeyInvalid(path: path, reason: "the surrogate key file belongs to another user (chown it)")
+            default: throw error
+            }
         }
-        var text = try FileSystem.readAll(path, limitByteCount: 4096)
         defer { for i in text.indices { text[i] = 0 } }
         while let last = text.last, last == 0x0A || last == 0x0D || last == 0x20 { text.removeLast() }
         guard text.count == 2 * byteCount else {

@@ -2,6 +2,7 @@ import Foundation
 import SluisCore
 import SluisCrypto
 import SluisFormats
+import SluisIO
 
 /// Links one table: replaces each person key's pseudonym columns by RINPERSOONS and RINPERSOON
 /// columns and removes every pseudonym column, streaming row by row.
@@ -59,132 +60,53 @@ public final class TableLinker {
         return report
     }
 
-    /// The hot loop, on two threads. The reader thread parses rows and copies them into blocks
-    /// of `LinkRowBlock.rowCapacity`; this thread assembles and writes them, in order. Each
+    /// The hot loop, on two threads. This thread parses rows and copies them into blocks of
+    /// `LinkRowBlock.rowCapacity`; a `HandOff` thread assembles and writes them, in order. Each
     /// block is looked up (`LinkLookupStage`) by whichever thread has time: the reader does it
-    /// while blocks are waiting for this thread, and leaves it to this thread when none is.
+    /// while blocks are waiting for the writing thread, and leaves it to that thread when none is.
     /// Why: which side is busier depends on the file and the machine (measured both ways on
     /// the benchmark: the writing side's kernel copy into the page cache varies a lot), and a
     /// fixed split left one core a third idle.
     private func linkRows(source: RowSource, plan: LinkPlan, sink: RowSink, counts: inout [PersonKeyCounts]) throws -> Int {
         let readerStage = LinkLookupStage(plan: plan, index: index)
-        let writerStage = LinkLookupStage(plan: plan, index: index)
-        let personCount = readerStage.personCount
+        let writer = LinkBlockWriter(plan: plan, index: index, unmatchedCode: unmatchedCode, surrogates: surrogates, sink: sink)
         let capacity = LinkRowBlock.rowCapacity
-        var assembler = LinkRowAssembler(fieldCount: plan.slots.count)
-        defer { assembler.deallocate() }
-        let blocks = (0..<4).map { _ in LinkBlock(columnCount: source.columnNames.count, personCount: personCount) }
-
-        let rinWidth = index.rinWidth
-        let surrogates = self.surrogates
-        let surrogateWidth = surrogates.width
-        // The RINPERSOONS codes as one flat buffer (no array retained per row).
-        let codeList = index.codes + [unmatchedCode]
-        let unmatchedCodeIndex = codeList.count - 1
-        let codeOffsets = Scratch<Int>(count: codeList.count + 1, value: 0)
-        for (i, c) in codeList.enumerated() { codeOffsets[i + 1] = codeOffsets[i] + c.count }
-        let codeBytes = Scratch<UInt8>(count: codeOffsets[codeList.count], value: 0)
-        for (i, c) in codeList.enumerated() { for (j, b) in c.enumerated() { codeBytes[codeOffsets[i] + j] = b } }
-        defer { codeOffsets.free(); codeBytes.free() }
-        let slots = plan.slots
-        let notFound = PseudonymIndex.notFound
-        let keyDomainPrefixes = writerStage.keyDomainPrefixes
-        var rows = 0
-
-        func emit(_ block: LinkBlock) throws {
-            let n = block.rows.count
-            let rowFields = block.rows.fields
-            let found = block.found, fallbackKey = block.fallbackKey, fallbackIndex = block.fallbackIndex
-            for r in 0..<n {
-                assembler.reset()
-                for slot in slots {
-                    switch slot {
-                    case let .kept(c):
-                        assembler.append(rowFields.field(r, c))
-                    case let .personCode(p):
-                        let payload = found[p * capacity + r]
-                        let code = payload != notFound ? RegisterPerson(packed: payload).codeIndex : unmatchedCodeIndex
-                        assembler.append(UnsafeRawBufferPointer(start: codeBytes.pointer + codeOffsets[code], count: codeOffsets[code + 1] - codeOffsets[code]))
-                    case let .personRIN(p):
-                        let payload = found[p * capacity + r]
-                        if payload != notFound {
-                            assembler.append(count: rinWidth) { writeDigits(RegisterPerson(packed: payload).rin, into: $0) }
-                        } else if fallbackIndex[p * capacity + r] >= 0 {
-                            let key = fallbackKey[p * capacity + r]
-                            keyDomainPrefixes[fallbackIndex[p * capacity + r]].withUnsafeBytes { prefix in
-                                assembler.append(count: surrogateWidth) { surrogates.surrogate(domainPrefix: prefix, key: key, into: $0) }
-                            }
-                        } else {
-                            assembler.append(count: 0) { _ in }
-                        }
-                    }
-                }
-                try sink.writeRow(assembler.view)
-            }
+        let blocks = (0..<4).map { _ in LinkBlock(columnCount: source.columnNames.count, personCount: readerStage.personCount) }
+        // Four blocks circulate between the two threads through a `HandOff`: this thread reads,
+        // its thread looks up (when the reader did not), assembles and writes, in order.
+        let writing = HandOff(reusing: blocks, capacity: blocks.count, name: "sluis-link-write", stackByteCount: 1 << 22,
+                              recycle: { $0.rows.removeAll() }) { try writer.write($0) }
+        /// Looks the block up here or leaves it to the writing thread, then hands it over.
+        func hand(_ block: LinkBlock) throws {
+            block.lookedUp = Self.lookupPlacement.readerTakesWork(backlog: writing.backlog)
+            if block.lookedUp { readerStage.lookUp(block) }
+            try writing.put(block)
         }
-
-        // Four blocks circulate between the two threads; one thread owns a block at a time.
-        let full = BoundedQueue<LinkBlock>(capacity: blocks.count)
-        let free = BoundedQueue<LinkBlock>(capacity: blocks.count)
-        for b in blocks { free.push(b) }
-        let outcome = ReaderOutcome()
-        let reader = UncheckedBox(source)
-        let done = DispatchGroup()
-        done.enter()
-        let thread = Thread {
-            defer { full.close(); done.leave() }
-            /// Looks the block up here or leaves it to the writing thread, then hands it over.
-            func hand(_ block: LinkBlock) {
-                block.lookedUp = Self.lookupPlacement.readerTakesWork(backlog: full.count)
-                if block.lookedUp { readerStage.lookUp(block) }
-                full.push(block)
-            }
-            guard let first = free.pop() else { return }
-            // Unretained: `blocks` keeps every block alive (see `withExtendedLifetime` below), and a retain/release pair per row
-            // measured as 9% of this thread.
+        do {
+            let first = try writing.takeFree()
+            // Unretained: `blocks` keeps every block alive (see `withExtendedLifetime` below), and a
+            // retain/release pair per row measured as 9% of the reading thread.
             unowned(unsafe) var block = first
-            unowned(unsafe) var rows = first.rows
-            do {
-                try reader.value.forEachRow { row, _ in
-                    rows.append(row)
-                    if rows.count == capacity {
-                        hand(block)
-                        guard let next = free.pop() else { throw ReaderOutcome.Stopped() }
-                        block = next
-                        rows = next.rows
-                    }
-                }
-                if block.rows.count > 0 { hand(block) }
-            } catch is ReaderOutcome.Stopped {
-            } catch {
-                outcome.error = error
-            }
-        }
-        thread.stackSize = 1 << 22
-        thread.start()
-        var failure: Error? = nil
-        while let block = full.pop() {
-            if failure == nil {
-                do {
-                    if !block.lookedUp { writerStage.lookUp(block) }
-                    try emit(block)
-                    rows += block.rows.count
-                } catch {
-                    failure = error
-                    free.close()  // the reader stops at its next block
+            unowned(unsafe) var blockRows = first.rows
+            try source.forEachRow { row, _ in
+                blockRows.append(row)
+                if blockRows.count == capacity {
+                    try hand(block)
+                    let next = try writing.takeFree()
+                    block = next
+                    blockRows = next.rows
                 }
             }
-            if failure == nil {
-                block.rows.removeAll()
-                free.push(block)
-            }
+            if block.rows.count > 0 { try hand(block) }
+            try writing.finish()
+        } catch {
+            writing.abandon()
+            throw error
         }
-        done.wait()
-        // The reader thread's unretained references point into `blocks`: keep them until it ended.
+        // The unretained references above point into `blocks`: keep them until here.
         withExtendedLifetime(blocks) {}
-        if let error = outcome.error ?? failure { throw error }
-        LinkLookupStage.copyCounts(of: [readerStage, writerStage], into: &counts, rows: rows)
-        return rows
+        LinkLookupStage.copyCounts(of: [readerStage, writer.stage], into: &counts, rows: writer.rows)
+        return writer.rows
     }
 }
 
@@ -377,12 +299,6 @@ final class LinkLookupStage: @unchecked Sendable {
             }
         }
     }
-}
-
-/// What the reader thread of `TableLinker` leaves behind.
-final class ReaderOutcome: @unchecked Sendable {
-    struct Stopped: Error {}
-    var error: Error?
 }
 
 /// A fixed-size scratch array for the hot loop: a pointer, so writes cost no uniqueness or

@@ -1,3 +1,4 @@
+import SluisCore
 import SluisIO
 
 /// `sluis output check`: every file of a request folder, rechecked from its evidence and scanned
@@ -85,8 +86,8 @@ public enum RequestChecker {
         let head = block[0..<n]
         if head.contains(0) { return false }
         var trimmed = Array(head)
-        for _ in 0..<3 where String(validatingUTF8Bytes: trimmed) == nil && !trimmed.isEmpty { trimmed.removeLast() }
-        return String(validatingUTF8Bytes: trimmed) != nil
+        for _ in 0..<3 where !UTF8Text.isValid(trimmed) && !trimmed.isEmpty { trimmed.removeLast() }
+        return UTF8Text.isValid(trimmed)
     }
 
     /// Regular files under `folder`, recursively, as relative paths, sorted; hidden names skipped.
@@ -101,21 +102,5 @@ public enum RequestChecker {
             }
         }
         return out
-    }
-}
-
-extension String {
-    /// The string when `bytes` are valid UTF-8, else nil.
-    init?(validatingUTF8Bytes bytes: [UInt8]) {
-        var it = bytes.makeIterator()
-        var codec = UTF8()
-        loop: while true {
-            switch codec.decode(&it) {
-            case .scalarValue: continue
-            case .emptyInput: break loop
-            case .error: return nil
-            }
-        }
-        self = String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -40,7 +40,7 @@ extension LoadedPipeline {
     /// ReadStat cannot read fails here, before any output exists.
     public func openStatisticalSource(_ index: Int) throws -> ReadStatReader {
         let path = try existingPath(index)
-        guard let format = ReadStatFileFormat(rawValue: inputFormat(index).rawValue) else {
+        guard let format = ReadStatFileFormat(inputFormat(index)) else {
             throw PipelineError.unsupportedFormat(path: config.files[index].path)
         }
         return try ReadStatReader(path: path, format: format)
@@ -57,7 +57,7 @@ extension LoadedPipeline {
         var rowSink: RowSink?
         var outputDialect = ""
         if let counter {
-            if let format = ReadStatFileFormat(rawValue: output.rawValue) {
+            if let format = ReadStatFileFormat(output) {
                 let rows = try outputRowCount(index, reader: reader)
                 rowSink = try ReadStatWriter(path: outputName(index), sink: counter, format: format, source: reader.metadata,
                                              rowCount: rows, generalised: generalisedTypes(file))

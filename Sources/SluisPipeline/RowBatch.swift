@@ -33,7 +33,6 @@ final class RowBatch {
     @exclusivity(unchecked) private(set) var pending: UnsafeMutablePointer<Pending>
     @exclusivity(unchecked) private(set) var pendingCapacity: Int
     @exclusivity(unchecked) var pendingCount = 0
-    private var rowMark = (used: 0, fields: 0, messages: 0, pending: 0)
 
     init(fieldsPerRow: Int) {
         self.fieldsPerRow = max(fieldsPerRow, 1)
@@ -64,31 +63,6 @@ final class RowBatch {
         if messageUsed > 0 { messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageUsed) }
         used = 0; fieldCount = 0; rowCount = 0; messageUsed = 0; pendingCount = 0
         pseudonymsComputed = false
-    }
-
-    @inline(__always)
-    func beginRow() { rowMark = (used, fieldCount, messageUsed, pendingCount) }
-
-    @inline(__always)
-    func endRow() { rowCount += 1 }
-
-    /// Forgets the fields appended since `beginRow()` (a rejected row).
-    func discardRow() {
-        used = rowMark.used
-        fieldCount = rowMark.fields
-        messageUsed = rowMark.messages
-        pendingCount = rowMark.pending
-    }
-
-    @inline(__always)
-    func appendField(_ field: UnsafeRawBufferPointer) {
-        let n = field.count
-        if used + n > byteCapacity { growBytes(n) }
-        if n > 0 { (bytes + used).copyMemory(from: field.baseAddress!, byteCount: n) }
-        starts[fieldCount] = used
-        used += n
-        ends[fieldCount] = used
-        fieldCount += 1
     }
 
     /// The fields of row `r`.

@@ -83,10 +83,7 @@ enum SyntheticPopulation {
             var digits = [Int](repeating: 0, count: 8)
             var v = prefix
             for k in stride(from: 7, through: 0, by: -1) { digits[k] = v % 10; v /= 10 }
-            var sum = 0
-            for k in 0..<8 { sum += (9 - k) * digits[k] }
-            let check = sum % 11
-            if check == 10 || prefix == 0 { continue }
+            guard prefix != 0, let check = BSNElevenCheck.checkDigit(first8: { digits[$0] }) else { continue }
             return UInt32(prefix * 10 + check)
         }
     }

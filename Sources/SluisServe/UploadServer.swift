@@ -96,7 +96,21 @@ public enum UploadServer {
         do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
             throw ServeError.tls(path: certificate, detail: "not a PEM certificate chain")
         }
-        do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+        // Through SecretFile: owner and mode checked on the descriptor the key is read from. Group
+        // read is allowed (Debian keeps TLS keys root:ssl-cert 0640); others get nothing.
+        var pem: [UInt8]
+        do { pem = try SecretFile.read(path: key, limitByteCount: 1 << 20, forbidding: 0o037) } catch let error as IOError {
+            switch error {
+            case let .secretFileExposed(_, mode):
+                throw ServeError.tls(path: key, detail: "others may read or group may change this private key "
+                                     + "(mode \(String(mode, radix: 8))); chmod 600 (or 640) it")
+            case let .secretFileNotOwned(_, owner):
+                throw ServeError.tls(path: key, detail: "this private key belongs to user \(owner), not to this user or root")
+            default: throw ServeError.tls(path: key, detail: "cannot be read")
+            }
+        }
+        defer { pem.withUnsafeMutableBytes { for i in $0.indices { $0[i] = 0 } } }
+        do { privateKey = try NIOSSLPrivateKey(bytes: pem, format: .pem) } catch {
             throw ServeError.tls(path: key, detail: "not a PEM private key (or it is protected by a passphrase)")
         }
         guard !chain.isEmpty else { throw ServeError.tls(path: certificate, detail: "holds no certificate") }

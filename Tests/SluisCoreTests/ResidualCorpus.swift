@@ -45,9 +45,7 @@ struct ResidualCorpus {
         while true {
             let head = (leadingZero ? "0" : String(1 + random.next(9))) + digits(7)
             let d = head.utf8.map { Int($0) - 48 }
-            let sum = (0..<8).reduce(0) { $0 + (9 - $1) * d[$1] }
-            let check = sum % 11
-            if check < 10 { return head + String(check) }
+            if let check = BSNElevenCheck.checkDigit(first8: { d[$0] }) { return head + String(check) }
         }
     }
 

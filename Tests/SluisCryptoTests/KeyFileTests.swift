@@ -171,7 +171,11 @@ final class KeyFileTests: XCTestCase {
         let p = dir.write("pass", passphrase + "\n"); chmod(p, 0o600)
         XCTAssertTrue(try PassphraseSource.file(path: p).passphrase(prompt: "x", confirm: true).constantTimeEquals(words))
         chmod(p, 0o640)
-        XCTAssertThrowsError(try PassphraseSource.file(path: p).passphrase(prompt: "x", confirm: false))
+        XCTAssertThrowsError(try PassphraseSource.file(path: p).passphrase(prompt: "x", confirm: false)) { e in
+            XCTAssertEqual(e as? KeyFileError, .permissionsTooOpen(path: p, mode: 0o640))
+            XCTAssertTrue("\(e)".contains(p), "\(e)")
+            XCTAssertFalse("\(e)".contains(passphrase), "\(e)")
+        }
         let e = dir.write("empty", "\n"); chmod(e, 0o600)
         XCTAssertThrowsError(try PassphraseSource.file(path: e).passphrase(prompt: "x", confirm: false))
         if case .file(let f) = PassphraseSource.resolve(passphraseFile: "/x") { XCTAssertEqual(f, "/x") } else { XCTFail() }

@@ -97,9 +97,9 @@ final class CSVReaderTests: XCTestCase {
             XCTAssertTrue(e.description.contains("t.csv:3: column 2 (b)"), e.description)
         }
         for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
-            XCTAssertFalse(bad.withUnsafeBytes { TextTranscoding.isValidUTF8($0) })
+            XCTAssertFalse(bad.withUnsafeBytes { UTF8Text.isValid($0) })
         }
-        XCTAssertTrue(Array("€ é 𝄞".utf8).withUnsafeBytes { TextTranscoding.isValidUTF8($0) })
+        XCTAssertTrue(Array("€ é 𝄞".utf8).withUnsafeBytes { UTF8Text.isValid($0) })
     }
 
     func testRaggedRowsNameTheLine() {

@@ -142,6 +142,16 @@ final class ReadStatReaderTests: XCTestCase {
         XCTAssertEqual(ReadStatFileFormat(path: "x.dta"), .dta)
         XCTAssertNil(ReadStatFileFormat(path: "x.csv"))
         XCTAssertNil(ReadStatFileFormat(path: "dir.sav/file"))
+        // One table (DataFileFormat) decides: the hidden file `.sav` has no extension here either.
+        for path in ["x.sav", "x.SAV", "x.zsav", "x.ZSav", "x.dta", "x.DTA", "x.csv", "x.tsv", "x.txt", "x.xlsx", "x",
+                     ".sav", ".zsav", ".dta", "d/.sav", "dir.sav/file", "dir.dta/", "x.sav.bak"] {
+            XCTAssertEqual(ReadStatFileFormat(path: path), DataFileFormat(path: path).flatMap(ReadStatFileFormat.init), path)
+            XCTAssertEqual(ReadStatFileFormat(path: path)?.dataFileFormat, DataFileFormat(path: path)?.isStatistical == true
+                           ? DataFileFormat(path: path) : nil, path)
+        }
+        XCTAssertNil(ReadStatFileFormat(path: ".sav"))
+        XCTAssertEqual(ReadStatFileFormat.allCases.map(\.dataFileFormat), DataFileFormat.allCases.filter(\.isStatistical))
+        XCTAssertNil(ReadStatFileFormat(name: "csv"))
         XCTAssertEqual(ReadStatFileFormat(name: "stata"), .dta)
         XCTAssertEqual(ReadStatFileFormat(name: "SPSS"), .sav)
         let dir = TemporaryDirectory()

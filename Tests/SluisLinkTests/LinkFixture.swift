@@ -37,9 +37,7 @@ struct LinkFixture {
     mutating func makeBSN() -> String {
         while true {
             var d = (0..<8).map { _ in Int(generator.next() % 10) }
-            let sum = (0..<8).reduce(0) { $0 + (9 - $1) * d[$1] }
-            let check = sum % 11
-            if check == 10 || (d.allSatisfy { $0 == 0 } && check == 0) { continue }
+            guard let check = BSNElevenCheck.checkDigit(first8: { d[$0] }), !(d.allSatisfy { $0 == 0 } && check == 0) else { continue }
             d.append(check)
             return d.map(String.init).joined()
         }

@@ -292,3 +292,16 @@ final class TableLinkerTests: XCTestCase {
         XCTAssertEqual(csvRows(out.bytes)[1][1].count, 9)
     }
 }
+
+/// The link table formats pick a file by DataFileFormat's one extension table.
+final class LinkTableFormatChoiceTests: XCTestCase {
+    func testEachFormatReadsExactlyItsExtensions() {
+        for (path, expected) in [("a.csv", "csv"), ("a.TSV", "csv"), ("a.txt", "csv"), ("a.sav", "readstat"),
+                                 ("a.ZSAV", "readstat"), ("a.Dta", "readstat"), ("a.xlsx", nil), (".sav", nil),
+                                 (".csv", nil), ("a", nil), ("a.csv.gz", nil)] as [(String, String?)] {
+            let csv = CSVTableFormat().canRead(path: path), readStat = ReadStatTableFormat().canRead(path: path)
+            XCTAssertEqual(csv ? "csv" : readStat ? "readstat" : nil, expected, path)
+            XCTAssertFalse(csv && readStat, path)
+        }
+    }
+}

@@ -153,7 +153,7 @@ public enum PackageOpener {
             }
             // A format outside these would skip the row-count check. `file` is an opaque file of an
             // output release (`sluis output release`): no rows to count; size and SHA-256 still bind it.
-            guard ["csv", "sav", "zsav", "dta", "file"].contains(f.format) else {
+            guard DataFileFormat(rawValue: f.format) != nil || f.format == "file" else {
                 throw PackageError.innerManifestInvalid(path: path, detail: "entry \(f.entry) has an unknown format")
             }
             guard PackageVerifier.isLowercaseHex(f.plaintextSHA256, count: 64) else {

@@ -27,32 +27,7 @@ public enum PackageVerifier {
                               hashEntries: Bool = true) throws -> VerifiedPackage {
         let file = try FileInput(path: path)
         guard let size = file.size() else { throw PackageError.notAPackage(path: path) }
-        let preamble = try FileRangeSource.readExactly(file, offset: 0, count: PackageLayout.preambleByteCount)
-        guard preamble.count == PackageLayout.preambleByteCount else {
-            if preamble.starts(with: PackageLayout.preambleMagic.prefix(preamble.count)) && !preamble.isEmpty {
-                throw PackageError.truncated(path: path)
-            }
-            throw PackageError.notAPackage(path: path)
-        }
-        let trailerOffset = size >= UInt64(PackageLayout.trailerByteCount) ? size - UInt64(PackageLayout.trailerByteCount) : 0
-        let trailer = try FileRangeSource.readExactly(file, offset: trailerOffset, count: PackageLayout.trailerByteCount)
-        let index: PackageLayout.Index
-        do {
-            index = try PackageLayout.readIndex(preamble: preamble, trailer: trailer, fileByteCount: size, path: path)
-        } catch let error as PackageError {
-            // No valid trailer at the end: when a consistent one sits a little before it, the
-            // package was extended, not truncated or damaged; say so.
-            switch error {
-            case .truncated, .damagedLayout:
-                let tailCount = Int(min(size, 1 << 16))
-                let tail = try FileRangeSource.readExactly(file, offset: size - UInt64(tailCount), count: tailCount)
-                if let extra = PackageLayout.bytesAppended(tail: tail, fileByteCount: size) {
-                    throw PackageError.damagedLayout(path: path, detail: "\(extra) byte(s) were appended after the end of the package")
-                }
-            default: break
-            }
-            throw error
-        }
+        let index = try readIndex(file, size: size, path: path)
 
         let manifestBytes = try FileRangeSource.readExactly(file, offset: index.manifestOffset, count: Int(index.manifestByteCount))
         let signature = try FileRangeSource.readExactly(file, offset: index.signatureOffset, count: PackageLayout.signatureByteCount)
@@ -83,6 +58,52 @@ public enum PackageVerifier {
             throw PackageError.projectMismatch(path: path, expected: expectedProject, actual: manifest.project)
         }
         try checkLayout(manifest, index: index, path: path)
+        try checkEntryHeaders(manifest, file: file, path: path)
+        if hashEntries {
+            for entry in manifest.entries + [manifest.innerManifest] {
+                let digest = try sha256(of: FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size))
+                guard Sodium.constantTimeEqual(digest, Hex.decode(entry.sha256) ?? []) else {
+                    throw PackageError.entryHashMismatch(path: path, entry: entry.name)
+                }
+            }
+        }
+        return VerifiedPackage(path: path, manifest: manifest, manifestBytes: manifestBytes, signer: claimedSigner,
+                               index: index, entriesHashed: hashEntries)
+    }
+
+    /// The layout's index from the preamble and trailer; a package with bytes appended after its
+    /// end is told apart from a truncated or damaged one.
+    static func readIndex(_ file: FileInput, size: UInt64, path: String) throws -> PackageLayout.Index {
+        let preamble = try FileRangeSource.readExactly(file, offset: 0, count: PackageLayout.preambleByteCount)
+        guard preamble.count == PackageLayout.preambleByteCount else {
+            if preamble.starts(with: PackageLayout.preambleMagic.prefix(preamble.count)) && !preamble.isEmpty {
+                throw PackageError.truncated(path: path)
+            }
+            throw PackageError.notAPackage(path: path)
+        }
+        let trailerOffset = size >= UInt64(PackageLayout.trailerByteCount) ? size - UInt64(PackageLayout.trailerByteCount) : 0
+        let trailer = try FileRangeSource.readExactly(file, offset: trailerOffset, count: PackageLayout.trailerByteCount)
+        do {
+            return try PackageLayout.readIndex(preamble: preamble, trailer: trailer, fileByteCount: size, path: path)
+        } catch let error as PackageError {
+            // No valid trailer at the end: when a consistent one sits a little before it, the
+            // package was extended, not truncated or damaged; say so.
+            switch error {
+            case .truncated, .damagedLayout:
+                let tailCount = Int(min(size, 1 << 16))
+                let tail = try FileRangeSource.readExactly(file, offset: size - UInt64(tailCount), count: tailCount)
+                if let extra = PackageLayout.bytesAppended(tail: tail, fileByteCount: size) {
+                    throw PackageError.damagedLayout(path: path, detail: "\(extra) byte(s) were appended after the end of the package")
+                }
+            default: break
+            }
+            throw error
+        }
+    }
+
+    /// Each entry's encrypted header (and the inner manifest's) is the one the manifest names by
+    /// hash, for the manifest's recipients.
+    static func checkEntryHeaders(_ manifest: PackageManifest, file: FileInput, path: String) throws {
         for entry in manifest.entries + [manifest.innerManifest] {
             let source = FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size)
             let header: EncryptedFileHeader
@@ -96,16 +117,6 @@ public enum PackageVerifier {
                 throw PackageError.recipientsMismatch(path: path, entry: entry.name)
             }
         }
-        if hashEntries {
-            for entry in manifest.entries + [manifest.innerManifest] {
-                let digest = try sha256(of: FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size))
-                guard Sodium.constantTimeEqual(digest, Hex.decode(entry.sha256) ?? []) else {
-                    throw PackageError.entryHashMismatch(path: path, entry: entry.name)
-                }
-            }
-        }
-        return VerifiedPackage(path: path, manifest: manifest, manifestBytes: manifestBytes, signer: claimedSigner,
-                               index: index, entriesHashed: hashEntries)
     }
 
     /// Every signed field within its syntax (docs/format.md, "Verifying a package", step 3).
