@@ -9,6 +9,7 @@ public enum IOError: Error, Equatable, CustomStringConvertible, Sendable {
     case alreadyExists(path: String)
     case notADirectory(path: String)
 
+    /// One line naming the path and the system's reason (`strerror`), never file contents.
     public var description: String {
         switch self {
         case let .cannotOpen(path, e): return "cannot open \(path): \(errnoText(e))"
@@ -36,5 +37,6 @@ public func errnoText(_ code: Int32) -> String {
 
 import SluisCore
 extension IOError: SluisError {
+    /// Every file-system failure is an I/O failure (exit 5).
     public var category: FailureCategory { .io }
 }

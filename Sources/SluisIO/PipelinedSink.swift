@@ -15,6 +15,7 @@ public final class PipelinedSink: ByteSink, @unchecked Sendable {
     private var fill = 0
     private var finished = false
 
+    /// Starts the consumer thread writing into `next`; memory is `bufferCount` blocks of `blockByteCount` bytes.
     public init(forwardingTo next: any ByteSink, blockByteCount: Int = 1 << 20, bufferCount: Int = 4) {
         precondition(bufferCount >= 2 && blockByteCount > 0)
         let ring = Ring(next: next, blockByteCount: blockByteCount, bufferCount: bufferCount)
@@ -23,10 +24,13 @@ public final class PipelinedSink: ByteSink, @unchecked Sendable {
         Thread { ring.consume() }.start()
     }
 
+    /// Copies `bytes` into the current block, handing each full block to the consumer; rethrows the consumer's error.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let n = min(ring.blockByteCount - fill, bytes.count - offset)
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: ring blocks are allocated once; offset < bytes.count, so `bytes` is not empty.
             (ring.blocks[producerIndex].baseAddress! + fill).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
             fill += n
             offset += n
@@ -34,6 +38,7 @@ public final class PipelinedSink: ByteSink, @unchecked Sendable {
         }
     }
 
+    /// Hands over the last block, waits for the consumer to write everything and finish `next`, and rethrows its error.
     public func finish() throws {
         guard !finished else { return }
         finished = true
