@@ -10,6 +10,8 @@ public enum TextTranscoding {
         var i = 0
         while i < n {
             // Skip ASCII eight bytes at a time: most text is mostly ASCII.
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: i + 8 <= n: the buffer is not empty, so it has a base address.
             while i &+ 8 <= n && UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                 i &+= 8
             }
