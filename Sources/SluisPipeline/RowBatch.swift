@@ -84,6 +84,8 @@ final class RowBatch {
     func appendField(_ field: UnsafeRawBufferPointer) {
         let n = field.count
         if used + n > byteCapacity { growBytes(n) }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: n > 0: a non-empty buffer has a base address.
         if n > 0 { (bytes + used).copyMemory(from: field.baseAddress!, byteCount: n) }
         starts[fieldCount] = used
         used += n
