@@ -10,10 +10,12 @@ public final class KeyHashSet {
     private var hashes = Set<Hash128>()
     /// The byte lengths of the keys, so tokens of other lengths are never hashed.
     public private(set) var lengths = Set<Int>()
+    /// Keys in the set.
     public var count: Int { hashes.count }
 
     struct Hash128: Hashable { var a: UInt64; var b: UInt64 }
 
+    /// An empty set under a fresh random key.
     public init() {
         mac = HMACSHA256(key: SecretBytes.random(count: 32))
     }
@@ -29,11 +31,13 @@ public final class KeyHashSet {
         }
     }
 
+    /// Adds one key (its keyed hash and its length).
     public func insert(_ key: UnsafeRawBufferPointer) {
         hashes.insert(hash(key))
         lengths.insert(key.count)
     }
 
+    /// True when `token` is one of the keys (hashed only when a key has its length).
     public func contains(_ token: UnsafeRawBufferPointer) -> Bool {
         lengths.contains(token.count) && hashes.contains(hash(token))
     }
