@@ -44,7 +44,11 @@ def run_tests(scratch, extra):
     """The whole suite, instrumented; a failing test fails the target (coverage of a red suite lies)."""
     command = ["swift", "test", "--enable-code-coverage", "--scratch-path", scratch] + extra
     print("+ " + " ".join(command), file=sys.stderr, flush=True)
-    subprocess.run(command, check=True)
+    subprocess.run(["swift", "build", "--build-tests", "--enable-code-coverage", "--scratch-path", scratch], check=True)
+    # The CLI tests run the instrumented `sluis` of this build (not whatever .build/debug holds);
+    # its processes write their profiles beside the test bundle's, and count too.
+    environment = dict(os.environ, SLUIS_BIN=os.path.abspath(os.path.join(scratch, "debug", "sluis")))
+    subprocess.run(command, check=True, env=environment)
 
 
 def test_binary_and_profile(scratch):
@@ -61,10 +65,17 @@ def test_binary_and_profile(scratch):
     return binary, profile
 
 
-def module_totals(llvm_cov, binary, profile, root):
+def executables(scratch):
+    """The instrumented `sluis` the CLI tests ran, when it was built: its code counts as well."""
+    path = os.path.join(scratch, "debug", "sluis")
+    return [path] if os.access(path, os.X_OK) else []
+
+
+def module_totals(llvm_cov, binary, others, profile, root):
     """Sums llvm-cov's per-file line and region counts for each module under Sources/."""
+    objects = [argument for other in others for argument in ("-object", other)]
     output = subprocess.run(
-        [llvm_cov, "export", "-summary-only", f"-instr-profile={profile}", binary],
+        [llvm_cov, "export", "-summary-only", f"-instr-profile={profile}", binary] + objects,
         check=True, capture_output=True, text=True).stdout
     totals = {module: [0, 0, 0, 0] for module in MODULES}
     sources = os.path.join(os.path.realpath(root), "Sources") + os.sep
@@ -101,7 +112,7 @@ def main():
     if not arguments.skip_test:
         run_tests(arguments.scratch_path, arguments.extra)
     binary, profile = test_binary_and_profile(arguments.scratch_path)
-    totals = module_totals(llvm_cov, binary, profile, root)
+    totals = module_totals(llvm_cov, binary, executables(arguments.scratch_path), profile, root)
     print(f"{'module':<18} {'lines %':>8} {'regions %':>10} {'lines':>13} {'regions':>13}")
     for module in MODULES:
         lines_covered, lines, regions_covered, regions = totals[module]
