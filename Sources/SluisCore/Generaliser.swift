@@ -19,6 +19,7 @@ public enum Generalisation: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The rule as messages and reports describe it (`band of width 10`).
     public var description: String {
         if case let .band(w, d) = self { return "band of width \(w)" + (d == 0 ? "" : ", decimal separator '\(Character(UnicodeScalar(d)))'") }
         return name

@@ -11,6 +11,7 @@ public enum IdentifierKind: String, CaseIterable, Codable, Sendable, Comparable 
     case name
     case text
 
+    /// Orders kinds by name: the order of a composite's parts in its domain label and message.
     public static func < (a: IdentifierKind, b: IdentifierKind) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -20,8 +21,10 @@ public enum IdentifierKind: String, CaseIterable, Codable, Sendable, Comparable 
 /// A composite's parts are kept in ascending order of their kind's name, so the same set of kinds
 /// always yields the same domain and the same message layout, whatever order a config lists them in.
 public struct PseudonymDomain: Hashable, Sendable, CustomStringConvertible {
+    /// The kinds of the domain, sorted by name (one kind for a single-identifier domain).
     public let kinds: [IdentifierKind]
 
+    /// The domain of a single identifier kind (`bsn`).
     public init(_ kind: IdentifierKind) { self.kinds = [kind] }
 
     /// A composite domain; duplicates are not allowed.
@@ -31,6 +34,7 @@ public struct PseudonymDomain: Hashable, Sendable, CustomStringConvertible {
         self.kinds = sorted
     }
 
+    /// True for a domain made of several kinds (labelled `composite:…`).
     public var isComposite: Bool { kinds.count > 1 }
 
     /// The label bound into the sub-key derivation: `bsn`, or `composite:date+housenumber+postcode+sex`.
@@ -38,5 +42,6 @@ public struct PseudonymDomain: Hashable, Sendable, CustomStringConvertible {
         isComposite ? "composite:" + kinds.map(\.rawValue).joined(separator: "+") : kinds[0].rawValue
     }
 
+    /// The domain label, as manifests and messages show it.
     public var description: String { label }
 }

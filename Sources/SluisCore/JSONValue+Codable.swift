@@ -8,6 +8,7 @@ extension JSONValue: Codable {
         init?(intValue: Int) { nil }
     }
 
+    /// Reads any JSON a `Decoder` holds, keeping object members in the order the decoder gives them.
     public init(from decoder: any Decoder) throws {
         if let keyed = try? decoder.container(keyedBy: Key.self) {
             var members: [(String, JSONValue)] = []
@@ -28,6 +29,7 @@ extension JSONValue: Codable {
         else { self = .string(try c.decode(String.self)) }
     }
 
+    /// Writes the value back as the JSON it was read from (member order kept).
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case let .object(members):

@@ -12,6 +12,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     case bool(Bool)
     case null
 
+    /// Structural equality that keeps member order significant (objects are ordered lists here).
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -38,8 +39,11 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     /// A JSON syntax error at a 1-based line and column of the document.
     public struct SyntaxError: Error, Equatable, Sendable {
+        /// 1-based line of the first byte that is not valid JSON.
         public let line: Int
+        /// 1-based column of that byte, counted in characters (UTF-8 continuation bytes do not count).
         public let column: Int
+        /// What was expected there, for the message (never the document's text).
         public let problem: String
     }
 

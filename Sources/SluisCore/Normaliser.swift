@@ -223,6 +223,7 @@ public enum Normaliser {
         return nil
     }
 
+    /// Days in a month of the Gregorian calendar (leap years included): the one calendar rule sluis has.
     @inlinable
     public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {

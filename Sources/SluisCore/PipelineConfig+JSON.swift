@@ -89,6 +89,7 @@ extension FileConfig {
 /// CSV delimiters as pipeline.json and reports write them: `,` `;` `|` and `tab` (a tab character
 /// or `\t` is read as `tab` too). Shared by the config reader, the resolved config and the CSV dialect.
 public enum DelimiterText {
+    /// The delimiter byte of a config or report spelling (`tab` or a tab character for 0x09), or nil.
     public static func byte(named text: String) -> UInt8? {
         switch text {
         case ",": return 0x2C
@@ -99,6 +100,7 @@ public enum DelimiterText {
         }
     }
 
+    /// The spelling of a delimiter byte as configs and reports write it.
     public static func name(of d: UInt8) -> String { d == 0x09 ? "tab" : String(UnicodeScalar(d)) }
 }
 

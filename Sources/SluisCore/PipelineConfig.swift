@@ -2,8 +2,10 @@
 /// rendering make the pseudonyms (docs/pipeline.md). Paths are as written in the file; the
 /// loader in SluisPipeline resolves them against the config's directory.
 public struct PipelineConfig: Equatable, Sendable {
+    /// The only pipeline.json version this build reads; a file stating another is refused, not guessed at.
     public static let currentVersion = 1
 
+    /// The version the file states (`"version": 1`).
     public var version: Int
     /// The project id, bound into every pseudonym sub-key.
     public var project: String
@@ -13,9 +15,12 @@ public struct PipelineConfig: Equatable, Sendable {
     public var sign: String?
     /// Paths of the intake officers' `.pub` files a sealed package is encrypted to.
     public var recipients: [String]
+    /// How every pseudonym column of the package is written (`decimal:17` unless the config says otherwise).
     public var rendering: PseudonymRendering
+    /// The input files, in config order (the package's entries follow it).
     public var files: [FileConfig]
 
+    /// A config as the reader builds it, or a test writes it in code.
     public init(version: Int = currentVersion, project: String, pseudonymKey: String, sign: String? = nil,
                 recipients: [String] = [], rendering: PseudonymRendering = .default, files: [FileConfig]) {
         self.version = version
@@ -30,9 +35,11 @@ public struct PipelineConfig: Equatable, Sendable {
 
 /// One input file and how each of its columns is treated.
 public struct FileConfig: Equatable, Sendable {
+    /// The input data file, as written in the config (resolved against the config's folder when loaded).
     public var path: String
     /// The delimiter byte, or nil to detect it from the header.
     public var delimiter: UInt8?
+    /// How the input's bytes are decoded to UTF-8 (CSV only; SPSS/Stata files state their own encoding).
     public var encoding: TextEncoding
     /// The output delimiter, or nil to keep the input's.
     public var outputDelimiter: UInt8?
@@ -42,8 +49,10 @@ public struct FileConfig: Equatable, Sendable {
     public var outputFormat: DataFileFormat?
     /// Every column of the header, in the order the config lists them.
     public var columns: [ColumnConfig]
+    /// Composite pseudonyms made from several columns (sex + birth date + postcode + house number).
     public var pseudonyms: [CompositePseudonymConfig]
 
+    /// A file entry; delimiters and formats default to detection from the header or the extension.
     public init(path: String, delimiter: UInt8? = nil, encoding: TextEncoding = .utf8, outputDelimiter: UInt8? = nil,
                 format: DataFileFormat? = nil, outputFormat: DataFileFormat? = nil,
                 columns: [ColumnConfig], pseudonyms: [CompositePseudonymConfig] = []) {
@@ -57,17 +66,22 @@ public struct FileConfig: Equatable, Sendable {
         self.pseudonyms = pseudonyms
     }
 
+    /// The config of the column with this header name, or nil when the config does not list it.
     public func column(named name: String) -> ColumnConfig? { columns.first { $0.name == name } }
 
     /// The input's format: as stated, else from the extension; nil when neither says.
     public var inputFormat: DataFileFormat? { format ?? DataFileFormat(path: path) }
 }
 
+/// One input column: its header name and what happens to it (keep, drop, generalise, pseudonymise).
 public struct ColumnConfig: Equatable, Sendable {
+    /// The column's header name, exactly as in the data file.
     public var name: String
+    /// What happens to the column's values on the way to the output.
     public var action: ColumnAction
     /// What the column's codes mean (`"codes"`), for a coded identifier; nil when not coded.
     public var codes: ValueCodes?
+    /// A column entry; `codes` only for a coded identifier column.
     public init(name: String, action: ColumnAction, codes: ValueCodes? = nil) {
         self.name = name
         self.action = action
@@ -121,20 +135,27 @@ public enum InvalidIdentifierPolicy: String, CaseIterable, Sendable {
 /// house number. The parts are normalised per kind and encoded length-prefixed in the order of
 /// their kind names (`PseudonymDomain`).
 public struct CompositePseudonymConfig: Equatable, Sendable {
+    /// The name of the pseudonym column written to the output.
     public var outputName: String
     /// Source column and the kind its value is normalised as, in config order.
     public var parts: [CompositePart]
+    /// What happens to a row whose parts do not all normalise (blank the pseudonym, or reject the row).
     public var invalid: InvalidIdentifierPolicy
 
+    /// One input column of a composite pseudonym and the kind its value is normalised as.
     public struct CompositePart: Equatable, Sendable {
+        /// The input column's header name.
         public var column: String
+        /// The identifier kind the value is normalised as (it also orders the parts in the message).
         public var kind: IdentifierKind
+        /// A part as the config lists it.
         public init(column: String, kind: IdentifierKind) {
             self.column = column
             self.kind = kind
         }
     }
 
+    /// A composite; the parts are ordered by kind when the domain is built, not here.
     public init(outputName: String, parts: [CompositePart], invalid: InvalidIdentifierPolicy = .blank) {
         self.outputName = outputName
         self.parts = parts

@@ -12,11 +12,13 @@ public enum PipelineConfigError: SluisError, Equatable {
     /// A data file of zero bytes: it has no header, so the columns the config names do not exist.
     case emptyDataFile(file: String, path: String, dataFile: String, columns: [String])
 
+    /// A config problem is a usage error (exit 2); an empty data file is a data error (exit 3).
     public var category: FailureCategory {
         if case .emptyDataFile = self { return .data }
         return .usage
     }
 
+    /// One line naming the file, JSON path or position and what to do; never a data value.
     public var description: String {
         switch self {
         case let .syntax(file, line, column, problem):

@@ -12,12 +12,15 @@ public enum PseudonymRendering: Equatable, Sendable, CustomStringConvertible {
 
     /// 17 digits: 20 million distinct identifiers give about 0.002 expected colliding pairs.
     public static let defaultDecimalWidth = 17
+    /// What a config without `rendering` gets: 17 decimal digits, RIN-style.
     public static let `default` = PseudonymRendering.decimal(width: defaultDecimalWidth)
 
+    /// Digits per pseudonym: the column width written to SPSS/Stata and checked when linking.
     public var width: Int {
         switch self { case let .decimal(w), let .hex(w): return w }
     }
 
+    /// True for widths the rendering supports (decimal 1…38, hex 1…64); the config reader refuses others.
     public var isValid: Bool {
         switch self {
         case let .decimal(w): return (1...38).contains(w)
@@ -25,6 +28,7 @@ public enum PseudonymRendering: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The config spelling, `decimal:17` or `hex:32`, used in manifests and messages.
     public var description: String {
         switch self {
         case let .decimal(w): return "decimal:\(w)"
@@ -201,7 +205,11 @@ func writeDecimal(_ value: UInt64, width: Int, into out: UnsafeMutableRawBufferP
 
 @usableFromInline let powersOfTen128: [UInt128] = {
     var table: [UInt128] = [1]
-    for _ in 0..<38 { table.append(table.last! * 10) }
+    var power: UInt128 = 1
+    for _ in 0..<38 {
+        power *= 10
+        table.append(power)
+    }
     return table
 }()
 

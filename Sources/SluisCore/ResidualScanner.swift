@@ -13,6 +13,7 @@ public enum ResidualKind: String, CaseIterable, Sendable, Codable {
     /// A postcode `1234AB` / `1234 AB` together with another number (a house number) in the same value.
     case postcodeHouseNumber = "postcode-housenumber"
 
+    /// This kind's bit in a per-column mask of kinds found (one byte holds all five).
     public var bit: UInt8 { 1 << UInt8(ResidualKind.allCases.firstIndex(of: self) ?? 0) }
 }
 

@@ -22,11 +22,16 @@ public protocol SluisError: Error, CustomStringConvertible {
 /// Where in an input something went wrong: file, 1-based line, and column (by name and 1-based
 /// number when known). Never the value.
 public struct SourcePosition: Equatable, Sendable, CustomStringConvertible {
+    /// The input file's name as the user gave it.
     public var file: String
+    /// 1-based line of the input (for CSV, the header is line 1).
     public var line: Int
+    /// 1-based column number, when known.
     public var columnNumber: Int?
+    /// The column's header name, when known (a name, never a value).
     public var columnName: String?
 
+    /// A position; column number and name are filled in when the reader knows them.
     public init(file: String, line: Int, columnNumber: Int? = nil, columnName: String? = nil) {
         self.file = file
         self.line = line

@@ -6,6 +6,7 @@ public enum TextEncoding: String, CaseIterable, Codable, Sendable, CustomStringC
     case windows1252 = "windows-1252"
     case iso88591 = "iso-8859-1"
 
+    /// The config spelling (`utf-8`, `windows-1252`, `iso-8859-1`), as reports show it.
     public var description: String { rawValue }
 
     /// Accepts the usual spellings: `utf8`, `UTF-8`, `cp1252`, `latin1`, `iso-8859-1`.

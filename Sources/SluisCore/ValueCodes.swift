@@ -9,10 +9,12 @@ public struct ValueCodes: Equatable, Sendable {
     /// Code and meaning, in the order the config or the label set gives them.
     public private(set) var entries: [(code: [UInt8], meaning: [UInt8])]
 
+    /// Codes from text pairs (pipeline.json or ReadStat's value labels), kept as bytes for the row loop.
     public init(_ pairs: [(code: String, meaning: String)]) {
         entries = pairs.map { (Array($0.code.utf8), Array($0.meaning.utf8)) }
     }
 
+    /// True when no code is listed: the column is read as plain values.
     public var isEmpty: Bool { entries.isEmpty }
 
     /// The codes as text, for the config's JSON.
@@ -52,6 +54,7 @@ public struct ValueCodes: Equatable, Sendable {
         return digits > 0 && i == n
     }
 
+    /// Equal when the same codes mean the same things in the same order (tuples cannot synthesise this).
     public static func == (a: ValueCodes, b: ValueCodes) -> Bool {
         a.entries.count == b.entries.count && zip(a.entries, b.entries).allSatisfy { $0.code == $1.code && $0.meaning == $1.meaning }
     }

@@ -36,6 +36,7 @@ public enum EncryptedFileError: SluisError, Equatable, Sendable {
     /// Encrypting: a chunk size outside the allowed range.
     case invalidChunkSize(Int)
 
+    /// Not an encrypted file, or another version, is data (exit 3); a bad setting when encrypting is usage (exit 2); every failed check is verification (exit 4).
     public var category: FailureCategory {
         switch self {
         case .notAnEncryptedFile, .unsupportedVersion: return .data
@@ -57,6 +58,7 @@ public enum EncryptedFileError: SluisError, Equatable, Sendable {
         }
     }
 
+    /// One line saying what the failure means (damaged, tampered with, not for this identity); never key material.
     public var description: String {
         switch self {
         case .notAnEncryptedFile:

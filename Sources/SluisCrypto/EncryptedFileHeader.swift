@@ -15,17 +15,25 @@ import SluisIO
 /// The header is 72 + 112·n bytes. Reading stops exactly at its end, so the source is positioned
 /// at the first payload chunk. Nothing here is authenticated until `StreamDecryptor` checks the MAC.
 public struct EncryptedFileHeader: Sendable {
+    /// The first 8 bytes of every encrypted file: tells it from any other file before anything is parsed.
     public static let magic: [UInt8] = Array("SLUISENC".utf8)
+    /// The only header version this build writes and reads.
     public static let currentVersion = 1
+    /// The chunk size sluis writes: 64 KiB, large enough for AEAD overhead to vanish, small enough to stream.
     public static let defaultChunkByteCount = 65536
+    /// The smallest chunk size a reader accepts (the chunk-boundary tests use it).
     public static let minimumChunkByteCount = 64
+    /// The largest chunk size a reader accepts: bounds a reader's memory per chunk.
     public static let maximumChunkByteCount = 1 << 20
+    /// The most recipients a header may list: bounds the header a reader must hold.
     public static let maximumRecipientCount = 64
     static let fixedPrefixByteCount = 16
     static let recipientEntryByteCount = 32 + Primitives.sealedFileKeyByteCount
     static let macByteCount = 32
 
+    /// The header's format version.
     public let version: Int
+    /// Plaintext bytes per chunk (the last chunk may be shorter, or empty).
     public let chunkByteCount: Int
     /// Per recipient, SHA-256 of its Ed25519 public key.
     public let recipientKeyHashes: [[UInt8]]
@@ -34,13 +42,16 @@ public struct EncryptedFileHeader: Sendable {
     /// The complete header bytes, MAC included.
     public let bytes: [UInt8]
 
+    /// The recipients' fingerprints, in header order (what manifests and messages show).
     public var recipientFingerprints: [String] { recipientKeyHashes.map(Recipient.fingerprint(ofKeyHash:)) }
+    /// The header's length in bytes: where the first chunk starts.
     public var headerByteCount: Int { bytes.count }
     /// SHA-256 of the complete header bytes: what a manifest signs to bind itself to this file.
     public var headerSHA256: [UInt8] { SHA256Hasher.hash(bytes) }
     var authenticatedBytes: ArraySlice<UInt8> { bytes[0..<(bytes.count - Self.macByteCount)] }
     var mac: ArraySlice<UInt8> { bytes[(bytes.count - Self.macByteCount)...] }
 
+    /// The header's length for `n` recipients: 72 + 112·n bytes.
     public static func byteCount(recipientCount n: Int) -> Int {
         fixedPrefixByteCount + n * recipientEntryByteCount + SecretStream.headerByteCount + macByteCount
     }

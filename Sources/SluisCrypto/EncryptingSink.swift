@@ -13,10 +13,13 @@ import SluisIO
 public final class EncryptingSink: ByteSink {
     /// SHA-256 of the complete header bytes.
     public let headerSHA256: [UInt8]
+    /// The header's length in bytes: where the first chunk starts.
     public let headerByteCount: Int
+    /// Plaintext bytes per chunk.
     public let chunkByteCount: Int
     /// The recipients, duplicates removed, in the order given.
     public let recipients: [Recipient]
+    /// Plaintext bytes written so far.
     public private(set) var plaintextByteCount: UInt64 = 0
 
     private let output: any ByteSink
@@ -65,6 +68,7 @@ public final class EncryptingSink: ByteSink {
         try output.write(header.bytes)
     }
 
+    /// Buffers `bytes` and encrypts every full chunk; the last, final-tagged chunk waits for `finish()`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "write after finish")
         guard bytes.count > 0 else { return }
@@ -73,6 +77,8 @@ public final class EncryptingSink: ByteSink {
         // Top up a partly filled buffer first.
         if buffered > 0 {
             let n = min(chunkByteCount - buffered, bytes.count)
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: `plain` is allocated once; `bytes` is not empty (guard above).
             (plain.baseAddress! + buffered).copyMemory(from: bytes.baseAddress!, byteCount: n)
             buffered += n
             offset = n
@@ -89,6 +95,8 @@ public final class EncryptingSink: ByteSink {
         }
         if offset < bytes.count {
             let n = bytes.count - offset
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: `plain` is allocated once; offset < bytes.count, so `bytes` is not empty.
             (plain.baseAddress! + buffered).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
             buffered += n
         }

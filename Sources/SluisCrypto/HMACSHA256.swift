@@ -8,7 +8,9 @@ import COpenSSL
 /// material, so they live in guarded memory and are zeroed on release. Not thread-safe: give each
 /// thread its own copy (`copy()`).
 public final class HMACSHA256 {
+    /// Bytes of a MAC (SHA-256's output).
     public static let macByteCount = 32
+    /// SHA-256's block size: keys longer than this are hashed first (RFC 2104).
     public static let blockByteCount = 64
 
     /// inner, outer, and a working context, then the two blocks of the one-block fast path, all in
@@ -47,6 +49,8 @@ public final class HMACSHA256 {
         // authenticateOneBlock reads and writes the hash words h[0..7] at the start of SHA256_CTX.
         precondition(MemoryLayout<SHA256_CTX>.offset(of: \SHA256_CTX.h) == 0)
         self.storage = storage
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
         self.base = storage.withUnsafeMutableBytes { $0.baseAddress! }  // stable: SecretBytes owns fixed memory
         // The outer hash always covers opad-block ‖ 32-byte inner digest: 96 bytes = 768 bits, so
         // bytes 32..<64 of its last block are the same for every message. They are written once
@@ -64,6 +68,8 @@ public final class HMACSHA256 {
                 let h = SHA256Hasher.hash(key)
                 for i in 0..<32 { block[i] = h[i] }
             } else if key.count > 0 {
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: `pad` is SecretBytes; key.count > 0 here, so it has a base address.
                 block.baseAddress!.copyMemory(from: key.baseAddress!, byteCount: key.count)
             }
             for i in 0..<Self.blockByteCount { block[i] ^= 0x36 }
@@ -99,8 +105,12 @@ public final class HMACSHA256 {
     public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
         precondition(out.count >= 32)
         if message.count <= Self.oneBlockMaxMessageByteCount {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: out.count >= 32 (precondition), so it has a base address.
             authenticateOneBlock(message, into: out.baseAddress!)
         } else {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: out.count >= 32 (precondition), so it has a base address.
             authenticateGeneral(message, into: out.baseAddress!)
         }
     }
@@ -126,6 +136,8 @@ public final class HMACSHA256 {
         let block = innerBlock
         // Inner block: message ‖ 0x80 ‖ zeros ‖ u64be(bit length of ipad-block ‖ message).
         for i in 0..<7 { block.storeBytes(of: 0 as UInt64, toByteOffset: 8 * i, as: UInt64.self) }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: n > 0: a non-empty buffer has a base address.
         if n > 0 { block.copyMemory(from: message.baseAddress!, byteCount: n) }
         block.storeBytes(of: 0x80, toByteOffset: n, as: UInt8.self)
         block.storeBytes(of: (UInt64(Self.blockByteCount + n) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
@@ -155,12 +167,16 @@ public final class HMACSHA256 {
 
     /// Starts an incremental MAC: feed parts with `update`, end with `finalize`.
     public func begin() { work.pointee = inner.pointee }
+    /// Adds the next part of the message.
     public func update(_ part: UnsafeRawBufferPointer) { SHA256_Update(work, part.baseAddress, part.count) }
+    /// Writes the 32-byte MAC of the parts into `out`; `begin()` starts the next one.
     public func finalize(into out: UnsafeMutableRawBufferPointer) {
         precondition(out.count >= 32)
         SHA256_Final(inDigest, work)
         work.pointee = outer.pointee
         SHA256_Update(work, inDigest, 32)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: out.count >= 32 (precondition), so it has a base address.
         SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), work)
     }
 
@@ -195,6 +211,8 @@ public enum HKDF {
             t.withUnsafeMutableBytes { expander.finalize(into: $0) }
             let n = min(32, outputByteCount - produced)
             out.withUnsafeMutableBytes { dst in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: `out` and `t` are SecretBytes: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 t.withUnsafeBytes { src in (dst.baseAddress! + produced).copyMemory(from: src.baseAddress!, byteCount: n) }
             }
             produced += n

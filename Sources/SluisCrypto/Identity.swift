@@ -5,6 +5,7 @@ import SluisIO
 ///
 /// The secret parts (seed, signing key, X25519 secret) live in guarded memory and never print.
 public final class Identity: CustomStringConvertible, Sendable {
+    /// The public half: what files are encrypted to and signatures are checked with.
     public let recipient: Recipient
     private let seed: SecretBytes
     private let signingKey: SecretBytes
@@ -87,5 +88,6 @@ public final class Identity: CustomStringConvertible, Sendable {
         Primitives.openSealed(sealed, publicKey: recipient.x25519PublicKey, secretKey: x25519SecretKey)
     }
 
+    /// Names the identity by fingerprint; the secret is never printed.
     public var description: String { "identity \(recipient.fingerprint) <secret redacted>" }
 }

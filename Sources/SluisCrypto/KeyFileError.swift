@@ -67,6 +67,7 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         }
     }
 
+    /// A wrong passphrase or an inconsistent key is verification (exit 4); a missing, unreadable or unsafe key file is usage (exit 2).
     public var category: FailureCategory {
         switch self {
         case .wrongPassphrase, .inconsistent: return .verification
@@ -74,6 +75,7 @@ public enum KeyFileError: SluisError, Equatable, Sendable {
         }
     }
 
+    /// One line naming the key file and what to do; never key material or a passphrase.
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason):

@@ -26,9 +26,13 @@ final class LibsodiumSecretStream {
         storage = SecretBytes(count: max(crypto_secretstream_xchacha20poly1305_statebytes(),
                                          MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.stride))
         state = storage.withUnsafeMutableBytes {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
             $0.baseAddress!.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
         }
         let rc = key.withUnsafeBytes { k in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
             crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
         guard rc == 0 else { return nil }
@@ -38,6 +42,8 @@ final class LibsodiumSecretStream {
     func push(_ plaintext: UnsafeRawBufferPointer, tag: UInt8, into ciphertext: UnsafeMutableRawBufferPointer) {
         precondition(ciphertext.count >= plaintext.count + Self.overheadByteCount)
         var written: UInt64 = 0
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: ciphertext.count >= plaintext.count + 17 (precondition), so it has a base address.
         _ = crypto_secretstream_xchacha20poly1305_push(
             state, ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), &written,
             plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count), nil, 0, tag)
@@ -50,6 +56,8 @@ final class LibsodiumSecretStream {
               plaintext.count >= ciphertext.count - Self.overheadByteCount else { return nil }
         var written: UInt64 = 0
         var tag: UInt8 = 0
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: ciphertext.count >= 17 (guard); plaintext is the caller's allocated chunk buffer (StreamDecryptor, ChunkStream).
         let rc = crypto_secretstream_xchacha20poly1305_pull(
             state, plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), &written, &tag,
             ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(ciphertext.count), nil, 0)

@@ -16,6 +16,7 @@ public enum PassphraseSource: Sendable {
     /// A passphrase already in memory (programmatic use, tests).
     case given(SecretBytes)
 
+    /// Names a file holding the passphrase, for unattended runs (the passphrase itself never goes in the environment).
     public static let environmentVariable = "SLUIS_PASSPHRASE_FILE"
     static let maximumByteCount = 1024
 
@@ -102,7 +103,9 @@ public enum PassphraseSource: Sendable {
 
 /// Argon2id cost parameters: what new keys use and the cap applied when reading a file.
 public struct Argon2Cost: Equatable, Sendable {
+    /// Argon2id passes.
     public var opsLimit: UInt64
+    /// Argon2id memory in bytes.
     public var memLimitBytes: UInt64
 
     /// libsodium's MODERATE setting (3 passes, 256 MiB, ~0.3 s): the setting new keys use.
@@ -112,6 +115,7 @@ public struct Argon2Cost: Equatable, Sendable {
     /// The least libsodium accepts; only for fast tests of the file format.
     static let minimumForTests = Argon2Cost(opsLimit: 1, memLimitBytes: 8192)
 
+    /// True when the cost is within what libsodium accepts and no more than `maximum`: a key file cannot make a reader spend unbounded time or memory.
     public var isWithinCap: Bool {
         opsLimit >= 1 && opsLimit <= Self.maximum.opsLimit && memLimitBytes >= 8192 && memLimitBytes <= Self.maximum.memLimitBytes
     }

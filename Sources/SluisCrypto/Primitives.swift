@@ -30,6 +30,8 @@ enum Primitives {
         let sk = SecretBytes(count: ed25519SecretKeyByteCount)
         seed.withUnsafeBytes { s in
             sk.withUnsafeMutableBytes { k in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 _ = crypto_sign_seed_keypair(&pk, k.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                              s.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
@@ -51,6 +53,8 @@ enum Primitives {
         let out = SecretBytes(count: x25519KeyByteCount)
         sk.withUnsafeBytes { s in
             out.withUnsafeMutableBytes { o in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 _ = crypto_sign_ed25519_sk_to_curve25519(o.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                                          s.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
@@ -62,6 +66,8 @@ enum Primitives {
     static func sign(_ message: [UInt8], secretKey: SecretBytes) -> [UInt8] {
         var sig = [UInt8](repeating: 0, count: signatureByteCount)
         secretKey.withUnsafeBytes { k in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
             _ = crypto_sign_detached(&sig, nil, message, UInt64(message.count),
                                      k.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
@@ -88,6 +94,8 @@ enum Primitives {
         let esk = SecretBytes(count: 32)
         esk.withUnsafeMutableBytes { e in
             ephemeralSeed.withUnsafeBytes { s in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 _ = crypto_box_seed_keypair(&epk, e.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                             s.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
@@ -98,6 +106,8 @@ enum Primitives {
         var boxed = [UInt8](repeating: 0, count: 16 + fileKey.count)
         fileKey.withUnsafeBytes { m in
             esk.withUnsafeBytes { e in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 _ = crypto_box_easy(&boxed, m.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
                                     nonce, recipientX25519, e.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
@@ -111,6 +121,8 @@ enum Primitives {
         let out = SecretBytes(count: fileKeyByteCount)
         let ok = out.withUnsafeMutableBytes { o in
             secretKey.withUnsafeBytes { s in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 crypto_box_seal_open(o.baseAddress!.assumingMemoryBound(to: UInt8.self), sealed, UInt64(sealed.count),
                                      publicKey, s.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
             }
@@ -128,6 +140,8 @@ enum Primitives {
         let key = SecretBytes(count: 32)
         let rc = key.withUnsafeMutableBytes { k in
             passphrase.withUnsafeBytes { p in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 crypto_pwhash(k.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
                               p.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(p.count),
                               salt, opsLimit, Int(memLimitBytes), crypto_pwhash_alg_argon2id13())
@@ -143,6 +157,8 @@ enum Primitives {
         var outLength: UInt64 = 0
         plaintext.withUnsafeBytes { m in
             key.withUnsafeBytes { k in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
                     &out, &outLength, m.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
                     additionalData, UInt64(additionalData.count), nil, nonce,
@@ -159,6 +175,8 @@ enum Primitives {
         var outLength: UInt64 = 0
         let rc = out.withUnsafeMutableBytes { m in
             key.withUnsafeBytes { k in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
                 crypto_aead_xchacha20poly1305_ietf_decrypt(
                     m.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLength, nil,
                     ciphertext, UInt64(ciphertext.count), additionalData, UInt64(additionalData.count), nonce,
@@ -192,6 +210,8 @@ enum Primitives {
         let length = sodium_base64_encoded_len(secret.count, variant)
         let buffer = SecretBytes(count: length)
         buffer.withUnsafeMutableBytes { b in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
             _ = sodium_bin2base64(b.baseAddress!.assumingMemoryBound(to: CChar.self), length,
                                   secret.baseAddress?.assumingMemoryBound(to: UInt8.self), secret.count, variant)
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<(length - 1)]))
@@ -219,6 +239,8 @@ enum Primitives {
         let out = SecretBytes(count: byteCount + 3)
         var written = 0
         let rc = out.withUnsafeMutableBytes { o in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: `out` is SecretBytes (its pointer is never nil); `chars` is not empty (guard above).
             sodium_base642bin(o.baseAddress!.assumingMemoryBound(to: UInt8.self), o.count,
                               chars.baseAddress!.assumingMemoryBound(to: CChar.self), chars.count,
                               nil, &written, nil, Int32(sodium_base64_VARIANT_ORIGINAL))

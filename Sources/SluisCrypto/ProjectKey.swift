@@ -7,10 +7,14 @@ import SluisIO
 /// The key id names the key in manifests and registers without revealing it:
 /// keyId = lowercase hex of the first 8 bytes of HMAC-SHA256(key, "sluis/pseudonym-key-id/v1").
 public final class ProjectKey: CustomStringConvertible, Sendable {
+    /// The project the key is for (stored with it, checked against the config).
     public let projectId: String
+    /// The key's public id: 16 hex digits, safe to show in manifests and messages.
     public let keyId: String
+    /// The 32 secret bytes, in guarded memory.
     public let secret: SecretBytes
 
+    /// What the key id is a MAC of; a constant so the id can be recomputed from the key alone.
     public static let keyIdLabel = Array("sluis/pseudonym-key-id/v1".utf8)
 
     /// Wraps an existing key (its id is computed).
@@ -75,5 +79,6 @@ public final class ProjectKey: CustomStringConvertible, Sendable {
         return s.utf8.allSatisfy { alphanumeric($0) || $0 == 46 || $0 == 95 || $0 == 45 }
     }
 
+    /// Names the key by id and project; the secret is never printed.
     public var description: String { "project key \(keyId) for \(projectId) <secret redacted>" }
 }

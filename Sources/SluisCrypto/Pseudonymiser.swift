@@ -11,8 +11,11 @@ import SluisCore
 /// (docs/format.md, "Pseudonyms"). Different projects and different domains get unrelated
 /// sub-keys, so their pseudonyms cannot be joined. Not thread-safe; `copy()` one per thread.
 public final class Pseudonymiser {
+    /// The project bound into the sub-key.
     public let projectId: String
+    /// The domain bound into the sub-key; also fixes the message layout of a composite.
     public let domain: PseudonymDomain
+    /// How the MAC is written as a pseudonym.
     public let rendering: PseudonymRendering
     private let mac: HMACSHA256
     /// The MAC of the current identifier, in guarded memory like the identifier's HMAC states: it
@@ -22,8 +25,10 @@ public final class Pseudonymiser {
     private let macOutBytes: UnsafeMutableRawBufferPointer
     @exclusivity(unchecked) private var message: [UInt8] = []
 
+    /// The HKDF salt: separates pseudonym sub-keys from every other key sluis derives.
     public static let derivationSalt = Array("sluis/pseudonym/v1".utf8)
 
+    /// Derives the sub-key for `projectId` and `domain` from the project key; the key itself is not kept.
     public init(projectKey: SecretBytes, projectId: String, domain: PseudonymDomain, rendering: PseudonymRendering = .default) {
         precondition(rendering.isValid)
         self.projectId = projectId

@@ -23,7 +23,9 @@ extension RandomSource {
 
 /// The operating system's random source through libsodium.
 public final class SystemRandomSource: RandomSource {
+    /// The system source has no state.
     public init() {}
+    /// Fills `buffer` with random bytes from the operating system.
     public func fill(_ buffer: UnsafeMutableRawBufferPointer) { Sodium.randomBytes(buffer) }
 }
 
@@ -34,8 +36,10 @@ public final class DeterministicRandomSource: RandomSource {
     private var counter: UInt64 = 0
     private var pending: [UInt8] = []
 
+    /// A stream determined by `seed` (test vectors only).
     public init(seed: [UInt8]) { self.seed = seed }
 
+    /// Fills `buffer` with the next bytes of the stream.
     public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         for i in 0..<buffer.count {
             if pending.isEmpty {

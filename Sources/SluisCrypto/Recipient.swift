@@ -8,6 +8,7 @@ import SluisIO
 /// The text form is one line that fits in an e-mail: `sluis-pub-v1 <base64 key> [comment]`.
 /// Two recipients are equal when their keys are equal; the comment is a label, not identity.
 public struct Recipient: Hashable, Sendable, CustomStringConvertible {
+    /// The first word of the one-line text form, naming the key type and version.
     public static let textPrefix = "sluis-pub-v1"
 
     /// The 32-byte Ed25519 public key.
@@ -70,9 +71,12 @@ public struct Recipient: Hashable, Sendable, CustomStringConvertible {
         Primitives.verify(signature, message: message, publicKey: ed25519PublicKey)
     }
 
+    /// Names the recipient by fingerprint only.
     public var description: String { "recipient \(fingerprint)" }
 
+    /// Equal when the keys are; the comment is only a label.
     public static func == (a: Recipient, b: Recipient) -> Bool { a.ed25519PublicKey == b.ed25519PublicKey }
+    /// Hashes the key only, matching `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(ed25519PublicKey) }
 
     /// Renders the fingerprint of a 32-byte key hash.

@@ -6,16 +6,19 @@ import SluisIO
 public final class SHA256Hasher {
     private let context: OpaquePointer
 
+    /// A hasher at the start of its input.
     public init() {
         guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
         context = ctx
         guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else { fatalError("EVP_DigestInit_ex failed") }
     }
 
+    /// Adds `bytes` to the digest.
     public func update(_ bytes: UnsafeRawBufferPointer) {
         if bytes.count > 0 { EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
     }
 
+    /// Adds the bytes of an array to the digest.
     public func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
@@ -24,6 +27,8 @@ public final class SHA256Hasher {
     public func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `out` is a 32-byte array, so its buffer has a base address.
         out.withUnsafeMutableBytes { _ = EVP_DigestFinal_ex(context, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &len) }
         return out
     }
@@ -35,6 +40,7 @@ public final class SHA256Hasher {
         return h.finalize()
     }
 
+    /// SHA-256 of a buffer in one go.
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         let h = SHA256Hasher()
         h.update(bytes)
@@ -48,17 +54,22 @@ public final class SHA256Hasher {
 public final class HashingSink: ByteSink {
     private let hasher = SHA256Hasher()
     private let next: (any ByteSink)?
+    /// Bytes that passed through.
     public private(set) var byteCount: UInt64 = 0
+    /// The digest, once `finish()` was called; nil before.
     public private(set) var digest: [UInt8]? = nil
 
+    /// A hashing sink that forwards to `next` (or only hashes, with nil).
     public init(forwardingTo next: (any ByteSink)? = nil) { self.next = next }
 
+    /// Hashes `bytes` and forwards them.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         hasher.update(bytes)
         byteCount += UInt64(bytes.count)
         try next?.write(bytes)
     }
 
+    /// Completes the digest and finishes the next sink.
     public func finish() throws {
         if digest == nil { digest = hasher.finalize() }
         try next?.finish()

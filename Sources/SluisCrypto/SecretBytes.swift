@@ -6,6 +6,7 @@ import CSodium
 /// that is zeroed and freed exactly once, in `deinit`. It never prints its contents: `description`
 /// is `<redacted>`, so a secret cannot slip into a log line or an error message by interpolation.
 public final class SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, @unchecked Sendable {
+    /// Bytes held (the guarded allocation may be one byte larger so a zero-length secret has an address).
     public let count: Int
     private let pointer: UnsafeMutableRawPointer
 
@@ -34,10 +35,12 @@ public final class SecretBytes: CustomStringConvertible, CustomDebugStringConver
         }
     }
 
+    /// Lends the bytes for reading; the pointer must not escape `body`.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
+    /// Lends the bytes for writing (filling a key in place); the pointer must not escape `body`.
     public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeMutableRawBufferPointer(start: pointer, count: count))
     }
@@ -53,7 +56,9 @@ public final class SecretBytes: CustomStringConvertible, CustomDebugStringConver
         withUnsafeBytes { Array($0) }
     }
 
+    /// Always `<redacted>`: interpolating a secret into a message cannot leak it.
     public var description: String { "<redacted>" }
+    /// Always `<redacted>`, in debuggers and `dump` too.
     public var debugDescription: String { "<redacted>" }
 
     deinit {

@@ -52,6 +52,8 @@ final class SecretStream {
         precondition(MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.size <= Self.scratchOffset)
         guard header.count == Self.headerByteCount else { return nil }
         storage = SecretBytes(count: Self.scratchOffset + 128 + 16 + 16 + 16)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
         let base = storage.withUnsafeMutableBytes { $0.baseAddress! }
         state = base.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
         scratch = (base + Self.scratchOffset).bindMemory(to: UInt8.self, capacity: 176)
@@ -63,6 +65,8 @@ final class SecretStream {
         mac = m
         guard EVP_EncryptInit_ex(cipher, EVP_chacha20(), nil, nil, nil) == 1 else { return nil }
         let rc = key.withUnsafeBytes { k in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
             crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
         guard rc == 0 else { return nil }
@@ -78,9 +82,13 @@ final class SecretStream {
     func push(_ plaintext: UnsafeRawBufferPointer, tag: UInt8, into ciphertext: UnsafeMutableRawBufferPointer) {
         let mlen = plaintext.count
         precondition(ciphertext.count >= mlen + Self.overheadByteCount)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: ciphertext.count >= plaintext.count + 17 (precondition), so it has a base address.
         let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
         startKeystream(tagOrCipherByte: tag)
         c[0] = scratch[64]
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: mlen > 0: a non-empty buffer has a base address.
         if mlen > 0 { xorKeystream(plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), into: c + 1, count: mlen) }
         computeMAC(ciphertext: c + 1, count: mlen, into: c + 1 + mlen)
         advance(mac: c + 1 + mlen, tag: tag)
@@ -92,6 +100,8 @@ final class SecretStream {
         guard ciphertext.count >= Self.overheadByteCount else { return nil }
         let mlen = ciphertext.count - Self.overheadByteCount
         guard plaintext.count >= mlen else { return nil }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: ciphertext.count >= 17 (guard), so it has a base address.
         let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
         startKeystream(tagOrCipherByte: c[0])
         let tag = scratch[64]
@@ -102,6 +112,8 @@ final class SecretStream {
             sodium_memzero(scratch, 176)
             return nil
         }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: mlen > 0 and plaintext.count >= mlen (guard), so it has a base address.
         if mlen > 0 { xorKeystream(c + 1, into: plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), count: mlen) }
         advance(mac: c + 1 + mlen, tag: tag)
         return tag
@@ -116,6 +128,8 @@ final class SecretStream {
             for i in 0..<12 { iv[4 + i] = n[i] }
         }
         withUnsafeBytes(of: &state.pointee.k) { k in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: the key is a 32-byte field of the state, so its bytes have a base address.
             _ = EVP_EncryptInit_ex(cipher, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), iv)
         }
         sodium_memzero(scratch, 128)

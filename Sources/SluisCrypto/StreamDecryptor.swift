@@ -2,8 +2,11 @@ import SluisIO
 
 /// What a successful decryption saw.
 public struct DecryptionSummary: Sendable, Equatable {
+    /// SHA-256 of the header bytes, to compare with the hash a manifest signed.
     public let headerSHA256: [UInt8]
+    /// Plaintext bytes written to the sink.
     public let plaintextByteCount: UInt64
+    /// Chunks decrypted, the final one included.
     public let chunkCount: Int
 }
 
@@ -18,6 +21,7 @@ public struct DecryptionSummary: Sendable, Equatable {
 /// called on it only after every check passed. A caller that must not release unverified
 /// plaintext writes into an `AtomicFile` and commits only after `decrypt` returns.
 public enum StreamDecryptor {
+    /// Decrypts `source` for `identity` into `sink`, checking everything above; throws at the first check that fails.
     @discardableResult
     public static func decrypt(from source: any ByteSource, identity: Identity, into sink: any ByteSink) throws -> DecryptionSummary {
         let header = try EncryptedFileHeader.read(from: source)

@@ -12,8 +12,10 @@ public enum CSVError: SluisError, Equatable {
     case byteOrderMarkMismatch(file: String, encoding: TextEncoding)
     case rowTooLong(file: String, line: Int, limitByteCount: Int)
 
+    /// Every CSV fault is in the input data (exit 3).
     public var category: FailureCategory { .data }
 
+    /// One line naming file, line and column and what to fix; never a field's content.
     public var description: String {
         switch self {
         case let .missingHeader(file):

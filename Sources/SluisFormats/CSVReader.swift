@@ -14,12 +14,15 @@ import SluisIO
 /// delimiters, doubled quotes and line breaks. A quote inside an unquoted field is data. Blank
 /// lines are skipped when the header has more than one column.
 public final class CSVReader: RowSource {
+    /// The file read, for messages.
     public let path: String
+    /// The header's column names (`#N` for an unnamed column).
     public private(set) var columnNames: [String] = []
     /// The (0-based) columns whose header name is empty or white space; `columnNames` calls them `#N`.
     public private(set) var unnamedColumns: Set<Int> = []
     /// The dialect found: the delimiter (given or detected), the header's line ending, and whether a BOM was present.
     public private(set) var dialect = CSVDialect()
+    /// How the file's bytes are decoded (everything is handed out as UTF-8).
     public let encoding: TextEncoding
     /// Data rows delivered so far.
     @exclusivity(unchecked) public private(set) var rowCount = 0
@@ -76,6 +79,7 @@ public final class CSVReader: RowSource {
     /// Whether `scanPlainRow` is tried first (true except in tests, which compare both scans).
     nonisolated(unsafe) static var scansPlainRows = true
 
+    /// Streams every data row to `body` with its 1-based line number; a row with the wrong number of fields is an error naming its line.
     public func forEachRow(_ body: (FieldView, Int) throws -> Void) throws {
         let width = columnNames.count
         let plainFirst = Self.scansPlainRows

@@ -8,8 +8,11 @@ import SluisIO
 /// encryptor behind it sees large writes. `finish()` flushes the last block; the sink itself is
 /// finished by its owner.
 public final class CSVWriter: RowSink {
+    /// The dialect written (delimiter, line ending, byte order mark).
     public let dialect: CSVDialect
+    /// Data rows written (the header not counted).
     @exclusivity(unchecked) public private(set) var rowCount = 0
+    /// Bytes handed to the sink so far.
     @exclusivity(unchecked) public private(set) var byteCount: UInt64 = 0
 
     private let sink: ByteSink
@@ -20,6 +23,7 @@ public final class CSVWriter: RowSink {
     @exclusivity(unchecked) private var needsQuote = [Bool](repeating: false, count: 256)
     private let lineEnding: [UInt8]
 
+    /// A writer into `sink`; with a byte order mark in the dialect it is written first.
     public init(sink: ByteSink, dialect: CSVDialect = CSVDialect(), blockByteCount: Int = 1 << 20) {
         self.sink = sink
         self.dialect = dialect
@@ -33,6 +37,7 @@ public final class CSVWriter: RowSink {
 
     deinit { buffer.deallocate() }
 
+    /// Writes the header row: the output columns' names.
     public func writeHeader(_ columns: [OutputColumn]) throws {
         try writeHeader(names: columns.map(\.name))
     }
@@ -45,6 +50,7 @@ public final class CSVWriter: RowSink {
         rowCount -= 1
     }
 
+    /// Writes one row, quoting only the fields that need it.
     public func writeRow(_ fields: FieldView) throws {
         var worst = lineEnding.count + 2
         for k in 0..<fields.count { worst += 2 * fields[k].count + 3 }
@@ -122,6 +128,7 @@ public final class CSVWriter: RowSink {
                 | zero(w ^ 0x0D0D_0D0D_0D0D_0D0D)) != 0
     }
 
+    /// Hands the last block to the sink; the sink itself is finished by its owner.
     public func finish() throws { try flush() }
 
     /// Hands the buffered bytes to the sink.

@@ -12,11 +12,17 @@ import SluisIO
 /// The manifest comes last so that sealing is one streaming pass (entry sizes and hashes are known
 /// only after each entry is written); a reader finds it through the fixed-size trailer.
 public enum PackageLayout {
+    /// The first 8 bytes of every package: tells a package from any other file before anything is parsed.
     public static let preambleMagic = Array("SLUISPKG".utf8)
+    /// The last 8 bytes: a truncated package has no trailer and is refused at once.
     public static let trailerMagic = Array("SLUISEND".utf8)
+    /// The layout version in the preamble; a reader refuses any other.
     public static let version: UInt8 = 1
+    /// Magic, version and seven zero bytes.
     public static let preambleByteCount = 16
+    /// Manifest offset and length, signature length, a zero word, and the magic.
     public static let trailerByteCount = 32
+    /// An Ed25519 signature.
     public static let signatureByteCount = 64
     /// A manifest larger than this is refused before it is read (it lists entries, never data).
     public static let maximumManifestByteCount = 4 << 20
@@ -24,6 +30,7 @@ public enum PackageLayout {
     /// over anything else made with the same identity.
     public static let signatureContext = Array("sluis/package-manifest/v1\n".utf8)
 
+    /// The 16 bytes every package starts with.
     public static var preamble: [UInt8] {
         preambleMagic + [version] + [UInt8](repeating: 0, count: 7)
     }
@@ -31,6 +38,7 @@ public enum PackageLayout {
     /// The message an Ed25519 signature covers.
     public static func signedMessage(manifest: [UInt8]) -> [UInt8] { signatureContext + manifest }
 
+    /// The 32 bytes every package ends with: where the manifest is and how long it and the signature are.
     public static func trailer(manifestOffset: UInt64, manifestByteCount: UInt64) -> [UInt8] {
         var out: [UInt8] = []
         appendBigEndian(manifestOffset, byteCount: 8, to: &out)
@@ -42,9 +50,13 @@ public enum PackageLayout {
 
     /// Where the manifest and signature are, read from the preamble and trailer of a package file.
     public struct Index: Equatable, Sendable {
+        /// The package file's size in bytes.
         public var fileByteCount: UInt64
+        /// Where the clear manifest starts.
         public var manifestOffset: UInt64
+        /// The clear manifest's length in bytes.
         public var manifestByteCount: UInt64
+        /// The signature follows the manifest directly.
         public var signatureOffset: UInt64 { manifestOffset + manifestByteCount }
     }
 
@@ -137,6 +149,7 @@ public enum PackageError: SluisError, Equatable {
     case unsafeFileName(path: String, entry: String)
     case outputExists(path: String)
 
+    /// A file that is no package (or of another version) is data (exit 3); an existing output is usage (exit 2); everything else failed verification (exit 4).
     public var category: FailureCategory {
         switch self {
         case .notAPackage, .unsupportedVersion: return .data
@@ -145,6 +158,7 @@ public enum PackageError: SluisError, Equatable {
         }
     }
 
+    /// One line naming the package, the entry and the check that failed; never content.
     public var description: String {
         switch self {
         case let .notAPackage(p): return "\(shown(p)) is not a sluis package (no SLUISPKG preamble)"

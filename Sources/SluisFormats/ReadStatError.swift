@@ -27,6 +27,7 @@ public enum ReadStatError: Error, Equatable, Sendable {
 }
 
 extension ReadStatError: SluisError {
+    /// An unknown extension or a bad column setting is usage (exit 2); a file ReadStat cannot read or write is data (exit 3).
     public var category: FailureCategory {
         switch self {
         case .unknownFormat, .noSuchSourceColumn, .badColumnWidth: return .usage
@@ -35,6 +36,7 @@ extension ReadStatError: SluisError {
         }
     }
 
+    /// One line naming the file, row and column and ReadStat's own reason; never a cell value.
     public var description: String {
         switch self {
         case let .unreadable(path, message):

@@ -46,6 +46,7 @@ public enum ReadStatFileFormat: String, Sendable, CaseIterable, Codable {
     /// other; metadata is copied only within one family.
     public var family: Family { self == .dta ? .stata : .spss }
 
+    /// The two families whose metadata (formats, label sets, missing values) is copied between files.
     public enum Family: Sendable { case spss, stata }
 
     /// The conventional extension, without the dot.

@@ -7,7 +7,9 @@
 /// flat however many rows the file has. Every value arrives as UTF-8 text (see
 /// `ReadStatValueText.swift`); line numbers are row number + 1.
 public final class ReadStatReader: RowSource {
+    /// The file read, for messages.
     public let path: String
+    /// The header, variables and value labels read by `init`, before any row.
     public let metadata: ReadStatMetadata
     private let parser: ReadStatParser
     private let buffer: FieldBuffer
@@ -24,10 +26,13 @@ public final class ReadStatReader: RowSource {
         self.buffer = FieldBuffer(byteCapacity: 1 << 14, fieldCapacity: max(metadata.variables.count, 4))
     }
 
+    /// The file's format (from the extension or as stated).
     public var format: ReadStatFileFormat { metadata.format }
 
+    /// The variable names, in file order.
     public var columnNames: [String] { metadata.variables.map(\.name) }
 
+    /// Streams every row to `body` as UTF-8 fields with its line number (row number + 1).
     public func forEachRow(_ body: (FieldView, Int) throws -> Void) throws {
         buffer.removeAll()
         let delivered = try parser.readRows(variables: metadata.variables, into: buffer, body)

@@ -16,6 +16,7 @@ import SluisIO
 public final class ReadStatWriter: RowSink {
     /// The output's name in messages.
     public let path: String
+    /// The output's format: `.sav`, `.zsav` or `.dta`.
     public let format: ReadStatFileFormat
     private let encoder: ReadStatEncoder
     private let source: ReadStatMetadata?
@@ -26,6 +27,8 @@ public final class ReadStatWriter: RowSink {
     private var rowsWritten = 0
     private var headerWritten = false
 
+    /// Starts an SPSS/Stata file on `sink`; the header follows with `writeHeader`.
+    ///
     /// - Parameters:
     ///   - path: the output's name in messages.
     ///   - sink: where the file's bytes go.
@@ -34,6 +37,7 @@ public final class ReadStatWriter: RowSink {
     ///     is not SPSS/Stata (only new and generalised columns then, or kept columns as strings).
     ///   - rowCount: the number of rows that will be written.
     ///   - generalised: the type of each generalised output column, by output column name.
+    /// - Throws: `ReadStatError` when ReadStat cannot start a writer for the format.
     public init(path: String, sink: ByteSink, format: ReadStatFileFormat, source: ReadStatMetadata?,
                 rowCount: Int, generalised: [String: ReadStatGeneralisedType] = [:]) throws {
         self.path = path
@@ -44,6 +48,7 @@ public final class ReadStatWriter: RowSink {
         self.encoder = try ReadStatEncoder(path: path, sink: sink, format: format)
     }
 
+    /// Declares the variables (with the source's labels, formats and missing values where kept) and starts the file.
     public func writeHeader(_ columns: [OutputColumn]) throws {
         precondition(!headerWritten, "writeHeader called twice")
         let plan = try ReadStatOutputPlan(columns: columns, source: source, format: format,
@@ -61,6 +66,7 @@ public final class ReadStatWriter: RowSink {
         headerWritten = true
     }
 
+    /// Writes one row; its fields must match the variables, and no more rows than announced.
     public func writeRow(_ fields: FieldView) throws {
         precondition(headerWritten, "writeRow before writeHeader")
         let line = rowsWritten + 2
@@ -90,6 +96,7 @@ public final class ReadStatWriter: RowSink {
         rowsWritten += 1
     }
 
+    /// Ends the file; refuses when fewer rows were written than announced in the header.
     public func finish() throws {
         precondition(headerWritten, "finish before writeHeader")
         guard rowsWritten == announcedRowCount else {

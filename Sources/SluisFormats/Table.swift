@@ -9,11 +9,16 @@ import SluisIO
 /// One row's fields: byte ranges into one base buffer. Valid only during the callback that
 /// receives it; copy what must outlive it.
 public struct FieldView {
+    /// The buffer the fields point into.
     public let base: UnsafeRawPointer?
+    /// Each field's start offset into `base`.
     public let starts: UnsafePointer<Int>
+    /// Each field's end offset (exclusive).
     public let ends: UnsafePointer<Int>
+    /// The number of fields.
     public let count: Int
 
+    /// A view over offsets a reader or buffer owns; valid as long as they are.
     @inlinable
     public init(base: UnsafeRawPointer?, starts: UnsafePointer<Int>, ends: UnsafePointer<Int>, count: Int) {
         self.base = base
@@ -33,14 +38,19 @@ public struct FieldView {
 /// A growable list of fields built by appending bytes; readers and the pipeline use it to
 /// assemble a row and hand out a `FieldView` without allocating per row.
 public final class FieldBuffer {
+    /// The fields' bytes, back to back.
     @exclusivity(unchecked) public private(set) var bytes: UnsafeMutableRawPointer
+    /// Bytes `bytes` can hold before it grows.
     @exclusivity(unchecked) public private(set) var capacity: Int
+    /// Bytes in use.
     @exclusivity(unchecked) public private(set) var used = 0
     @exclusivity(unchecked) private var starts: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) private var ends: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) private var fieldCapacity: Int
+    /// Fields appended since the last `removeAll()`.
     @exclusivity(unchecked) public private(set) var fieldCount = 0
 
+    /// A buffer with room for `byteCapacity` bytes and `fieldCapacity` fields; both grow on demand.
     public init(byteCapacity: Int = 1 << 16, fieldCapacity: Int = 64) {
         self.capacity = max(byteCapacity, 16)
         self.bytes = .allocate(byteCount: capacity, alignment: 16)
@@ -55,6 +65,7 @@ public final class FieldBuffer {
         ends.deallocate()
     }
 
+    /// Forgets the fields and keeps the memory, so the next row allocates nothing.
     @inlinable public func removeAll() { resetCounts() }
 
     @usableFromInline func resetCounts() { used = 0; fieldCount = 0 }
@@ -62,6 +73,8 @@ public final class FieldBuffer {
     /// Appends one field with the given bytes.
     public func append(_ field: UnsafeRawBufferPointer) {
         reserve(field.count)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: field.count > 0: a non-empty buffer has a base address.
         if field.count > 0 { (bytes + used).copyMemory(from: field.baseAddress!, byteCount: field.count) }
         addField(start: used, end: used + field.count)
         used += field.count
@@ -130,9 +143,13 @@ public enum OutputColumnOrigin: Equatable, Sendable {
     case added(width: Int)
 }
 
+/// A column of an output file: its name and where its values come from.
 public struct OutputColumn: Equatable, Sendable {
+    /// The header name written.
     public var name: String
+    /// Where the values come from: a kept or generalised input column, a new pseudonym, or an added intake column.
     public var origin: OutputColumnOrigin
+    /// A column for the header.
     public init(name: String, origin: OutputColumnOrigin) {
         self.name = name
         self.origin = origin

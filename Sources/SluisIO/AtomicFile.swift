@@ -17,6 +17,7 @@ import Darwin
 /// last descriptor. Elsewhere it is a hidden `.NAME.sluis-tmp-XXXXXXXXXX` beside the target,
 /// removed on every path but a hard kill.
 public final class AtomicFile: CommittableSink {
+    /// The path the file appears at on `commit()`.
     public let targetPath: String
     /// The named temporary file, or nil while the file is unnamed (`O_TMPFILE`).
     public let temporaryPath: String?
@@ -56,8 +57,10 @@ public final class AtomicFile: CommittableSink {
         output.earlyWritebackByteCount = 16 << 20
     }
 
+    /// Bytes written so far.
     public var byteCount: UInt64 { output.byteCount }
 
+    /// Writes to the temporary file (buffered); nothing is visible at the target yet.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(state == .open, "write after commit or discard")
         try output.write(bytes)

@@ -6,7 +6,9 @@ import Darwin
 
 /// Reads a file (or standard input) with `read(2)`; the caller does its own buffering.
 public final class FileInput: ByteSource {
+    /// The path as given, or `<stdin>`, for messages.
     public let path: String
+    /// The descriptor read from (closed on release when this opened it).
     public let fd: Int32
     private let ownsDescriptor: Bool
 
@@ -32,6 +34,7 @@ public final class FileInput: ByteSource {
         self.ownsDescriptor = true
     }
 
+    /// Reads up to `buffer.count` bytes, retrying when a signal interrupts; 0 at end of file.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
@@ -53,11 +56,14 @@ public final class FileInput: ByteSource {
 
 /// Writes to a file descriptor through a buffer of `bufferByteCount` bytes.
 public final class FileOutput: ByteSink {
+    /// The path written to, for messages.
     public let path: String
+    /// The descriptor written to (closed on release when this opened it).
     public let fd: Int32
     private let ownsDescriptor: Bool
     private var buffer: UnsafeMutableRawBufferPointer
     private var used = 0
+    /// Bytes written so far (buffered ones included).
     public private(set) var byteCount: UInt64 = 0
     /// When above zero: every this many bytes written, start the kernel's write-back of them
     /// without waiting (`sync_file_range`, Linux). For files that are fsynced at the end anyway
@@ -79,7 +85,10 @@ public final class FileOutput: ByteSink {
         FileOutput(fd: 1, path: "<stdout>", ownsDescriptor: false)
     }
 
+    /// Appends `bytes`: buffered when small, written straight through when at least a buffer long.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        // An empty buffer may have no base address (the copy below would trap): nothing to do.
+        guard !bytes.isEmpty else { return }
         byteCount += UInt64(bytes.count)
         if bytes.count >= buffer.count {
             try flush()
@@ -87,6 +96,8 @@ public final class FileOutput: ByteSink {
             return
         }
         if used + bytes.count > buffer.count { try flush() }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `buffer` is allocated once; `bytes` is not empty (guard above).
         (buffer.baseAddress! + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         used += bytes.count
     }
@@ -99,6 +110,7 @@ public final class FileOutput: ByteSink {
         }
     }
 
+    /// Writes out the buffer; does not sync (`sync()` does).
     public func finish() throws { try flush() }
 
     /// Flushes and asks the kernel to put the bytes on disk.
@@ -110,6 +122,8 @@ public final class FileOutput: ByteSink {
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: offset < bytes.count: a non-empty buffer has a base address.
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }

@@ -11,12 +11,14 @@ public final class FileRangeSource: ByteSource {
     private var offset: UInt64
     private let end: UInt64
 
+    /// Reads `byteCount` bytes of `file` from `offset` on; `file` must stay open while this reads.
     public init(file: FileInput, offset: UInt64, byteCount: UInt64) {
         self.input = file
         self.offset = offset
         self.end = offset + byteCount
     }
 
+    /// Reads the next bytes of the range with `pread`; 0 once the range is read.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let want = Int(min(UInt64(buffer.count), end - offset))
         if want == 0 { return 0 }
@@ -44,10 +46,12 @@ public final class FileRangeSource: ByteSource {
 public final class TappedSource: ByteSource {
     private let source: any ByteSource
     private let tap: (UnsafeRawBufferPointer) -> Void
+    /// Hands `source`'s bytes on after `tap` has seen each buffer, in order.
     public init(_ source: any ByteSource, tap: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.source = source
         self.tap = tap
     }
+    /// Reads from the source and feeds what was read to the tap before returning.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = try source.read(into: buffer)
         if n > 0 { tap(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }

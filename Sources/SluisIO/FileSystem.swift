@@ -6,8 +6,10 @@ import Darwin
 
 /// Small file-system helpers with errors that name the path.
 public enum FileSystem {
+    /// True when anything (file, folder, link) is at `path`; for messages and tests, not for check-then-use.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// True when `path` is a folder (following symbolic links).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

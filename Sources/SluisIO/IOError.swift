@@ -17,6 +17,7 @@ public enum IOError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A secret file (`SecretFile`) owned by someone other than this user or root.
     case secretFileNotOwned(path: String, owner: UInt32)
 
+    /// One line naming the path and the system's reason (`strerror`), never file contents.
     public var description: String {
         switch self {
         case let .cannotOpen(path, e): return "cannot open \(path): \(errnoText(e))"
@@ -52,6 +53,8 @@ public func errnoText(_ code: Int32) -> String {
 
 import SluisCore
 extension IOError: SluisError {
+    /// A secret file others may read or replace is a set-up mistake (exit 2, as for key files);
+    /// every other file-system failure is an I/O failure (exit 5).
     public var category: FailureCategory {
         switch self {
         // A secret file anyone else may read or replace is a set-up mistake, as for key files.

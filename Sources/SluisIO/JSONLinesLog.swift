@@ -10,6 +10,7 @@ import Darwin
 /// and is then `fsync`ed, so lines of concurrent runs (or processes) never interleave and a line
 /// that was appended survives a crash. Keys are sorted, so the same event always reads the same.
 public final class JSONLinesLog: Sendable {
+    /// The log file, for messages.
     public let path: String
     private let fd: Int32
 

@@ -18,6 +18,7 @@ public final class PipelinedSink: ByteSink, @unchecked Sendable {
     private var current: Filled
     private var finished = false
 
+    /// Starts the consumer thread writing into `next`; memory is `bufferCount` blocks of `blockByteCount` bytes.
     public init(forwardingTo next: any ByteSink, blockByteCount: Int = 1 << 20, bufferCount: Int = 4) {
         precondition(bufferCount >= 2 && blockByteCount > 0)
         let blocks = (0..<bufferCount).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: blockByteCount, alignment: 64) }
@@ -34,10 +35,13 @@ public final class PipelinedSink: ByteSink, @unchecked Sendable {
         current = (try? handOff.takeFree()) ?? Filled(index: 0, byteCount: 0)
     }
 
+    /// Copies `bytes` into the current block, handing each full block to the consumer; rethrows the consumer's error.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let n = min(blockByteCount - current.byteCount, bytes.count - offset)
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: blocks are allocated once with blockByteCount > 0; offset < bytes.count, so `bytes` is not empty.
             (blocks[current.index].baseAddress! + current.byteCount).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
             current.byteCount += n
             offset += n
@@ -48,6 +52,7 @@ public final class PipelinedSink: ByteSink, @unchecked Sendable {
         }
     }
 
+    /// Hands over the last block, waits for the consumer to write everything and finish `next`, and rethrows its error.
     public func finish() throws {
         guard !finished else { return }
         finished = true

@@ -22,6 +22,7 @@ public final class StagedDirectory {
     private let replacing: Bool
     private var committed = false
 
+    /// Creates the staging folder beside `target` (named after `purpose`, created with `mode`); refuses an existing target unless `replacing`.
     public init(target: String, replacing: Bool, purpose: String, mode: mode_t = 0o700) throws {
         let trimmed = Self.trimmingTrailingSlashes(target)
         self.target = trimmed

@@ -9,6 +9,7 @@ import Glibc
 
 /// What the linking step of the intake reports back.
 public struct LinkOutcome: Sendable {
+    /// Rows written to the linked output.
     public var rows: UInt64
     /// Overall link rate in percent.
     public var linkRate: Double?
@@ -16,6 +17,7 @@ public struct LinkOutcome: Sendable {
     public var collisions: [String: Int]?
     /// True when the project's register was new or changed since the last index (its collisions were reported).
     public var registerChanged: Bool?
+    /// An outcome; collisions and the register change are reported only when the index was built.
     public init(rows: UInt64, linkRate: Double?, collisions: [String: Int]? = nil, registerChanged: Bool? = nil) {
         self.rows = rows
         self.linkRate = linkRate
@@ -42,6 +44,7 @@ public typealias InboxLinker = (_ opened: OpenedPackage, _ outputDirectory: Stri
 /// A fault of the package quarantines it; a fault of the intake (`IntakeFault`) stops the run and
 /// leaves the package claimed, to be delivered by the next run after the fix.
 public final class Inbox {
+    /// The intake.json the run works with (folders, identity, projects).
     public let config: IntakeConfig
     private let loadIdentity: () throws -> Identity
     private var loadedIdentity: Identity?

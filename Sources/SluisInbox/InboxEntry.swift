@@ -93,6 +93,8 @@ struct InboxEntry {
 func withPath<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
     let terminated = bytes + [0]
     return terminated.withUnsafeBufferPointer { p in
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `terminated` holds at least the NUL, so its buffer has a base address.
         p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { body($0) }
     }
 }

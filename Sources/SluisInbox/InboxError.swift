@@ -19,6 +19,7 @@ public enum InboxError: SluisError, Equatable {
     /// `--requeue ENTRY` would put the package back under a name the inbox already has.
     case requeueTargetExists(path: String)
 
+    /// The exit code family (docs/cli.md): config problems are usage, a refused package is verification, a held lock is I/O.
     public var category: FailureCategory {
         switch self {
         case .config, .noRegister, .noSuchQuarantineEntry: return .usage
@@ -29,6 +30,7 @@ public enum InboxError: SluisError, Equatable {
         }
     }
 
+    /// One line for stderr, the audit log and the reason file: ids, projects and paths, never data values.
     public var description: String {
         switch self {
         case let .config(path, jp, problem): return "\(path): \(jp): \(problem)"

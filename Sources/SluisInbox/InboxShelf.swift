@@ -8,36 +8,56 @@ import Glibc
 /// What waits, what is in progress, and what is in quarantine and why (`sluis inbox --list`), and
 /// putting a quarantined package back (`sluis inbox --requeue ENTRY`).
 public enum InboxShelf {
+    /// The whole shelf as `--list` prints it (and `--list --json` writes it).
     public struct Listing: Codable, Sendable {
+        /// An entry of the inbox folder and whether a run would take it now.
         public struct Upload: Codable, Sendable {
+            /// The entry's name in the inbox (escaped, bounded: a sender chose it).
             public var name: String
             /// ready, uploading, stale, refused, ignored
             public var state: String
+            /// The entry's size in bytes.
             public var byteCount: Int64
+            /// Seconds since the entry last changed (settle and stale times are measured by it).
             public var ageSeconds: Int
         }
+        /// A claim folder under `work/`: a package a run has taken and not yet finished.
         public struct InProgress: Codable, Sendable {
+            /// The claim folder's id.
             public var claim: String
+            /// The upload's name in the inbox before it was claimed, when recorded.
             public var upload: String?
             /// in progress (a live run holds it) or interrupted (the next run resumes it)
             public var state: String
         }
+        /// A quarantine entry and the reason file written with it.
         public struct Quarantined: Codable, Sendable {
+            /// The entry's name in the quarantine folder (what `--requeue` takes).
             public var entry: String
+            /// The stage that refused it (verify, open, link, …).
             public var stage: String?
+            /// The refusal's message (never a data value).
             public var reason: String?
+            /// UTC, when it was set aside.
             public var time: String?
+            /// The project, when the package got far enough to tell.
             public var project: String?
+            /// The package id, when the package got far enough to tell.
             public var packageId: String?
+            /// The upload's original name in the inbox.
             public var upload: String?
             /// Whether `--requeue` can put it back (it holds a package, not a refused entry).
             public var requeueable: Bool
         }
+        /// Entries of the inbox folder, by name.
         public var inbox: [Upload] = []
+        /// Packages claimed and not finished.
         public var work: [InProgress] = []
+        /// Quarantine entries, by name.
         public var quarantine: [Quarantined] = []
     }
 
+    /// Reads the inbox, work and quarantine folders of `config` into a listing (nothing is taken or delivered).
     public static func list(_ config: IntakeConfig) throws -> Listing {
         var listing = Listing()
         for e in try InboxEntry.scan(config.inbox, settleSeconds: config.settleSeconds, staleSeconds: config.staleSeconds) {

@@ -6,27 +6,42 @@ import SluisIO
 /// trusted researcher keys, the pseudonym key, the register and the link settings
 /// (docs/intake.md). Relative paths are relative to the folder holding intake.json.
 public struct IntakeConfig: Sendable {
+    /// The intake.json file read, for messages (and the folder relative paths are resolved against).
     public var path: String
+    /// Where complete uploads arrive (what `sluis serve` or a file transfer writes into).
     public var inbox: String
+    /// Where packages are claimed and worked on, one claim folder each; a resumed run finds them here.
     public var work: String
+    /// Where linked packages are delivered, per project and package id.
     public var delivery: String
+    /// Where delivered packages are kept (for replay detection and the record).
     public var archive: String
+    /// Where refused packages are set aside with their reason file.
     public var quarantine: String
+    /// The intake's secret key file: the recipient packages are encrypted to.
     public var identity: String
+    /// A file holding the identity's passphrase, when it has one (never the passphrase in intake.json).
     public var passphraseFile: String?
+    /// The JSON-lines audit log.
     public var auditLog: String
     /// An upload is taken only when its modification time is at least this many seconds old.
     public var settleSeconds: Double
     /// A hidden or `.part` upload unchanged for this many seconds is reported as stale.
     public var staleSeconds: Double = 86_400
+    /// The projects the intake accepts packages for, by project id.
     public var projects: [String: Project]
 
+    /// One project's keys, register and link settings.
     public struct Project: Sendable {
+        /// The project id packages must name in their signed manifest.
         public var id: String
         /// Researcher public key files trusted for this project.
         public var trust: [String]
+        /// The project's pseudonym key file: checked against the package's key id, then used to link.
         public var pseudonymKey: String
+        /// A file holding the pseudonym key's passphrase, when it has one.
         public var pseudonymKeyPassphraseFile: String?
+        /// The project's register (`bsn,rinpersoons,rinpersoon`, or the columns `link.register` names).
         public var register: String
         /// The intake's secret for surrogate RINPERSOONs of unmatched persons (`sluis link --new-surrogate-key`).
         public var surrogateKey: String
@@ -40,6 +55,7 @@ public struct IntakeConfig: Sendable {
     static let linkKeys: Set<String> = ["register", "output", "unmatchedCode", "surrogateWidth", "rendering", "onCollision", "comment"]
     static let projectKeys: Set<String> = ["trust", "pseudonymKey", "pseudonymKeyPassphraseFile", "register", "surrogateKey", "link"]
 
+    /// Reads and checks intake.json, resolving relative paths against its folder; every problem names its JSON path.
     public static func load(path: String) throws -> IntakeConfig {
         func fail(_ jsonPath: String, _ problem: String) -> InboxError { .config(path: path, jsonPath: jsonPath, problem: problem) }
         let bytes: [UInt8]
@@ -58,24 +74,25 @@ public struct IntakeConfig: Sendable {
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
         for key in root.keys where !topKeys.contains(key) { throw fail(key, "unknown field") }
         guard (root["version"] as? Int) == 1 else { throw fail("version", "must be 1") }
-        func string(_ dict: [String: Any], _ key: String, at prefix: String, required: Bool = true) throws -> String? {
-            guard let v = dict[key] else {
-                if required { throw fail(prefix + key, "missing") }
-                return nil
-            }
+        func string(_ dict: [String: Any], _ key: String, at prefix: String) throws -> String {
+            guard let s = try optionalString(dict, key, at: prefix) else { throw fail(prefix + key, "missing") }
+            return s
+        }
+        func optionalString(_ dict: [String: Any], _ key: String, at prefix: String) throws -> String? {
+            guard let v = dict[key] else { return nil }
             guard let s = v as? String, !s.isEmpty else { throw fail(prefix + key, "must be a non-empty string") }
             return s
         }
         var config = IntakeConfig(
             path: path,
-            inbox: resolve(try string(root, "inbox", at: "")!),
-            work: resolve(try string(root, "work", at: "")!),
-            delivery: resolve(try string(root, "delivery", at: "")!),
-            archive: resolve(try string(root, "archive", at: "")!),
-            quarantine: resolve(try string(root, "quarantine", at: "")!),
-            identity: resolve(try string(root, "identity", at: "")!),
-            passphraseFile: try string(root, "passphraseFile", at: "", required: false).map(resolve),
-            auditLog: resolve(try string(root, "auditLog", at: "")!),
+            inbox: resolve(try string(root, "inbox", at: "")),
+            work: resolve(try string(root, "work", at: "")),
+            delivery: resolve(try string(root, "delivery", at: "")),
+            archive: resolve(try string(root, "archive", at: "")),
+            quarantine: resolve(try string(root, "quarantine", at: "")),
+            identity: resolve(try string(root, "identity", at: "")),
+            passphraseFile: try optionalString(root, "passphraseFile", at: "").map(resolve),
+            auditLog: resolve(try string(root, "auditLog", at: "")),
             settleSeconds: 60, projects: [:])
         if let s = root["settleSeconds"] {
             guard let n = s as? Double, n >= 0 else { throw fail("settleSeconds", "must be a number ≥ 0") }
@@ -110,10 +127,10 @@ public struct IntakeConfig: Sendable {
             }
             config.projects[id] = Project(
                 id: id, trust: trust.map(resolve),
-                pseudonymKey: resolve(try string(p, "pseudonymKey", at: prefix)!),
-                pseudonymKeyPassphraseFile: try string(p, "pseudonymKeyPassphraseFile", at: prefix, required: false).map(resolve),
-                register: resolve(try string(p, "register", at: prefix)!),
-                surrogateKey: resolve(try string(p, "surrogateKey", at: prefix)!),
+                pseudonymKey: resolve(try string(p, "pseudonymKey", at: prefix)),
+                pseudonymKeyPassphraseFile: try optionalString(p, "pseudonymKeyPassphraseFile", at: prefix).map(resolve),
+                register: resolve(try string(p, "register", at: prefix)),
+                surrogateKey: resolve(try string(p, "surrogateKey", at: prefix)),
                 link: link)
         }
         return config

@@ -8,14 +8,17 @@ public struct PackageResult: Codable, Sendable, Equatable {
     public var outcome: String
     /// The upload's name in the inbox (escaped, bounded).
     public var upload: String?
+    /// The claim folder's id, which names the package in the audit log before its id is trusted.
     public var claim: String
     /// Only once verified.
     public var packageId: String?
+    /// Only once verified.
     public var project: String?
     /// Where it went: the delivery folder, the quarantine entry, or the claim folder.
     public var path: String?
     /// The stage that failed and why (never a data value).
     public var stage: String?
+    /// The message of the failure (never a data value).
     public var reason: String?
 
     /// One line of text: `TIME OUTCOME UPLOAD: package ID, project P, stage S: REASON -> PATH`.

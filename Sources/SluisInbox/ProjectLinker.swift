@@ -29,11 +29,13 @@ public final class ProjectLinker {
     /// Where the registers' fingerprints are remembered; nil: not remembered (every build reports).
     private let stateDirectory: String?
 
+    /// A linker that names `configPath` in messages and remembers register fingerprints under `workDirectory`.
     public init(configPath: String = "intake.json", workDirectory: String? = nil) {
         self.configPath = configPath
         self.stateDirectory = workDirectory.map { $0 + "/registers" }
     }
 
+    /// A linker for the intake configured by `config` (its path and work folder).
     public convenience init(config: IntakeConfig) {
         self.init(configPath: config.path, workDirectory: config.work)
     }

@@ -4,9 +4,13 @@ import SluisFormats
 
 /// Two register lines whose different identifiers get the same pseudonym under a project key.
 public struct RegisterCollision: Sendable, Equatable, CustomStringConvertible {
+    /// The domain label the pseudonyms collide in.
     public var domain: String
+    /// 1-based line of the first of the two rows in the register file.
     public var firstLine: Int
+    /// 1-based line of the second row.
     public var secondLine: Int
+    /// One line naming the domain and both lines, never the identifiers or pseudonyms.
     public var description: String { "\(domain) pseudonyms of register lines \(firstLine) and \(secondLine) collide" }
 }
 

@@ -5,19 +5,29 @@ import SluisIO
 /// link.json: the settings of `sluis link` (docs/intake.md). Every setting is optional here and
 /// can also be given by a flag; flags win. Relative paths are relative to the config file.
 public struct LinkConfig: Codable, Sendable, Equatable {
+    /// `register`: the register file and its column names.
     public struct Register: Codable, Sendable, Equatable {
+        /// The register file (`--register` wins).
         public var path: String?
+        /// The register's column names, when they differ from the defaults.
         public var columns: RegisterColumns?
+        /// A register section; unset fields fall back to flags and defaults.
         public init(path: String? = nil, columns: RegisterColumns? = nil) {
             self.path = path
             self.columns = columns
         }
     }
+    /// `output`: where linked files go and how the added columns are named.
     public struct Output: Codable, Sendable, Equatable {
+        /// The folder linked files are written to (`--output` wins).
         public var directory: String?
+        /// The output column of RINPERSOONS (default `RINPERSOONS`).
         public var rinpersoons: String?
+        /// The output column of RINPERSOON (default `RINPERSOON`).
         public var rinpersoon: String?
+        /// Put between a person key's name and the column names (default `_`).
         public var prefixSeparator: String?
+        /// An output section; unset fields fall back to flags and defaults.
         public init(directory: String? = nil, rinpersoons: String? = nil, rinpersoon: String? = nil, prefixSeparator: String? = nil) {
             self.directory = directory
             self.rinpersoons = rinpersoons
@@ -26,23 +36,32 @@ public struct LinkConfig: Codable, Sendable, Equatable {
         }
     }
 
+    /// The data files to link (the command line's files win).
     public var inputs: [String]?
+    /// The register to link against.
     public var register: Register?
+    /// The project's pseudonym key file (the one the data was pseudonymised with).
     public var pseudonymKey: String?
+    /// The intake's surrogate secret for RINPERSOONs of unmatched persons.
     public var surrogateKey: String?
     /// The project's pseudonym rendering, `decimal:17` by default.
     public var rendering: String?
+    /// RINPERSOONS of unmatched rows (default `S`, as at CBS).
     public var unmatchedCode: String?
+    /// Digits of surrogate RINPERSOONs (default: the register's RIN width).
     public var surrogateWidth: Int?
+    /// Output folder and column names.
     public var output: Output?
     /// The pseudonym columns of every input file without a manifest.
     public var pseudonymColumns: [PseudonymColumn]?
+    /// How the pseudonym columns group into persons, for files without a manifest.
     public var personKeys: [PersonKey]?
     /// Per-file layouts, by file name; they win over `pseudonymColumns`/`personKeys`.
     public var files: [String: LinkFileLayout]?
     /// What a pseudonym collision in the register does: "skip" (default) or "stop".
     public var onCollision: String?
 
+    /// An empty config: every setting from flags or defaults.
     public init() {}
 
     static let knownKeys: Set<String> = ["inputs", "register", "pseudonymKey", "surrogateKey", "rendering", "unmatchedCode",

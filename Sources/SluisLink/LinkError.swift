@@ -37,6 +37,7 @@ public enum LinkError: SluisError, Equatable {
     /// An input names nothing that can be linked.
     case noInputs(path: String)
 
+    /// A fault in the register's content is a data error (exit 3); a missing column or bad setting is usage (exit 2).
     public var category: FailureCategory {
         switch self {
         case .registerCodeMissing, .tooManyRegisterCodes, .registerRINInvalid, .duplicateRegisterBSN,
@@ -49,6 +50,7 @@ public enum LinkError: SluisError, Equatable {
         }
     }
 
+    /// One line naming file, line, column and setting, and what to do; never an identifier or pseudonym.
     public var description: String {
         switch self {
         case let .registerColumnMissing(file, role, column):

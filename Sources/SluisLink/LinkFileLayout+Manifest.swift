@@ -14,15 +14,21 @@ extension LinkFileLayout {
 /// The package was made with another pseudonym key (or for another project) than the intake
 /// links with: every row would fail to match, so linking stops instead.
 public struct PseudonymKeyMismatch: SluisError {
+    /// The file whose manifest names the other key.
     public let file: String
+    /// The key id the file was pseudonymised with (from the package's manifest).
     public let expected: String
+    /// The key id of the intake's pseudonym key for the project.
     public let actual: String
+    /// A mismatch found for `file`; only key ids, never keys.
     public init(file: String, expected: String, actual: String) {
         self.file = file
         self.expected = expected
         self.actual = actual
     }
+    /// A wrong key is a configuration problem of the intake (exit 2), not a fault of the data.
     public var category: FailureCategory { .usage }
+    /// One line naming the file and both key ids, and what to do.
     public var description: String {
         "\(file) was pseudonymised with key \(expected), but the intake's pseudonym key is \(actual); use the project's key"
     }

@@ -14,9 +14,13 @@ public protocol LinkTableFormat {
 
 /// CSV in, CSV out with the same delimiter, line ending and byte order mark (output is UTF-8).
 public struct CSVTableFormat: LinkTableFormat {
+    /// CSV has no settings: the dialect comes from the file read.
     public init() {}
+    /// True for the names `DataFileFormat` reads as CSV (`.csv`, `.tsv`, `.txt`, any case).
     public func canRead(path: String) -> Bool { DataFileFormat(path: path) == .csv }
+    /// Opens the CSV file for streaming rows (dialect detected from its header).
     public func openSource(path: String) throws -> RowSource { try CSVReader(path: path) }
+    /// A CSV writer with the input's dialect (UTF-8 output).
     public func makeSink(for source: RowSource, writingTo output: ByteSink) throws -> RowSink {
         CSVWriter(sink: output, dialect: (source as? CSVReader)?.dialect ?? CSVDialect())
     }
@@ -24,8 +28,11 @@ public struct CSVTableFormat: LinkTableFormat {
 
 /// One data file to link and its layout.
 public struct LinkInput: Sendable, Equatable {
+    /// The data file's path as given.
     public var path: String
+    /// Its pseudonym columns and person keys.
     public var layout: LinkFileLayout
+    /// One file and its layout.
     public init(path: String, layout: LinkFileLayout) {
         self.path = path
         self.layout = layout

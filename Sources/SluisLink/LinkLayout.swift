@@ -2,12 +2,14 @@ import SluisCore
 
 /// A pseudonym column of a data file, as a manifest or link.json describes it.
 public struct PseudonymColumn: Codable, Sendable, Equatable {
+    /// The column's header name in the data file.
     public var name: String
     /// The domain label: `bsn`, or `composite:date+housenumber+postcode+sex`.
     public var domain: String
     /// `decimal:17`, `hex:32`…; nil means the project's rendering (link.json `rendering`).
     public var rendering: String?
 
+    /// A column; `rendering` only when it differs from the project's.
     public init(name: String, domain: String, rendering: String? = nil) {
         self.name = name
         self.domain = domain
@@ -19,9 +21,12 @@ public struct PseudonymColumn: Codable, Sendable, Equatable {
 /// (the cascade: BSN first, then the demographic key). `name` prefixes the output columns
 /// when a file has several person keys (`mother_RINPERSOON`).
 public struct PersonKey: Codable, Sendable, Equatable {
+    /// The person key's name: the prefix of its output columns when a file has several.
     public var name: String
+    /// The pseudonym columns of this person, in the order they are tried.
     public var columns: [String]
 
+    /// A person key over the named pseudonym columns.
     public init(name: String, columns: [String]) {
         self.name = name
         self.columns = columns
@@ -31,9 +36,12 @@ public struct PersonKey: Codable, Sendable, Equatable {
 /// How one data file's pseudonyms are laid out: every pseudonym column (all are removed from
 /// the output) and how they group into persons (nil: inferred — see `TableLinker`).
 public struct LinkFileLayout: Codable, Sendable, Equatable {
+    /// Every pseudonym column of the file (all are removed from the output).
     public var pseudonymColumns: [PseudonymColumn]
+    /// How the columns group into persons; nil: inferred from the domains (`TableLinker`).
     public var personKeys: [PersonKey]?
 
+    /// A layout; without person keys the linker infers them.
     public init(pseudonymColumns: [PseudonymColumn], personKeys: [PersonKey]? = nil) {
         self.pseudonymColumns = pseudonymColumns
         self.personKeys = personKeys
@@ -42,7 +50,9 @@ public struct LinkFileLayout: Codable, Sendable, Equatable {
 
 /// Output naming and the code for unmatched rows.
 public struct LinkOptions: Sendable, Equatable {
+    /// The output column of the linked person's RINPERSOONS.
     public var rinpersoonsColumn: String
+    /// The output column of the linked person's RINPERSOON.
     public var rinpersoonColumn: String
     /// Put between a person key's name and the column names when a file has several person keys.
     public var prefixSeparator: String
@@ -51,6 +61,7 @@ public struct LinkOptions: Sendable, Equatable {
     /// Digits of the surrogate RINPERSOON of unmatched rows; nil: as wide as the register's RINs.
     public var surrogateWidth: Int?
 
+    /// Options with CBS's defaults (`RINPERSOONS`, `RINPERSOON`, unmatched code `S`).
     public init(rinpersoonsColumn: String = "RINPERSOONS", rinpersoonColumn: String = "RINPERSOON",
                 prefixSeparator: String = "_", unmatchedCode: String = "S", surrogateWidth: Int? = nil) {
         self.rinpersoonsColumn = rinpersoonsColumn

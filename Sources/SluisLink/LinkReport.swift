@@ -7,15 +7,24 @@ import Foundation
 /// share under the project key (`collisions`: never linked on).
 /// rows = matched + unmatched + invalid + duplicates + collisions.
 public struct MatchKeyCounts: Sendable, Equatable {
+    /// The match key's domain label (`bsn`, `composite:…`).
     public var domain: String
+    /// The pseudonym column of the file the key was read from.
     public var column: String
+    /// Rows tried on this key (rows the earlier keys did not match).
     public var rows = 0
+    /// Rows linked to a register person on this key.
     public var matched = 0
+    /// Rows with a well-formed pseudonym the register does not hold.
     public var unmatched = 0
+    /// Rows with no well-formed pseudonym in this column (empty or malformed).
     public var invalid = 0
+    /// Rows whose key several register persons share (never linked on).
     public var duplicates = 0
+    /// Rows whose key different register identifiers share under the project key (never linked on).
     public var collisions = 0
 
+    /// Zero counts for one key; the linker adds to them row by row.
     public init(domain: String, column: String) {
         self.domain = domain
         self.column = column
@@ -25,7 +34,9 @@ public struct MatchKeyCounts: Sendable, Equatable {
 /// Counts for one person key of a file. Rows not matched on a key are tried on the next, so
 /// the second key's `rows` are the first key's rows minus its matches.
 public struct PersonKeyCounts: Sendable, Equatable {
+    /// The person key's name from the layout (`person`, `mother`, …).
     public var name: String
+    /// Rows of the file tried for this person key.
     public var rows = 0
     /// Rows given a register person (RINPERSOONS from the register).
     public var linked = 0
@@ -33,8 +44,10 @@ public struct PersonKeyCounts: Sendable, Equatable {
     public var unlinked = 0
     /// Rows with no well-formed pseudonym at all: unmatched code and an empty RINPERSOON.
     public var withoutKey = 0
+    /// Counts per match key, in the order they are tried.
     public var keys: [MatchKeyCounts]
 
+    /// Zero counts for a person key and its match keys.
     public init(name: String, keys: [MatchKeyCounts]) {
         self.name = name
         self.keys = keys
@@ -43,11 +56,16 @@ public struct PersonKeyCounts: Sendable, Equatable {
 
 /// What linking did to one file.
 public struct FileLinkReport: Sendable, Equatable {
+    /// The input file's name as given.
     public var file: String
+    /// The linked output file's path.
     public var output: String
+    /// Data rows of the file.
     public var rows = 0
+    /// Counts per person key (one for a file of one person per row).
     public var personKeys: [PersonKeyCounts]
 
+    /// An empty report for one file; the linker fills in the counts.
     public init(file: String, output: String, personKeys: [PersonKeyCounts]) {
         self.file = file
         self.output = output
@@ -61,17 +79,22 @@ public struct FileLinkReport: Sendable, Equatable {
 /// coincidences of the project key over the register (almost always 0 or 1), which say nothing
 /// about the persons in the data, and "<10" would hide the one fact the operator needs.
 public struct LinkReport: Sendable, Equatable {
+    /// Counts of rows below this are shown as `<10` (the usual minimum cell size of output control).
     public static let disclosureThreshold = 10
+    /// One report per linked file, in input order.
     public var files: [FileLinkReport]
     /// Per domain of the register index: how many pseudonyms different register identifiers share.
     public var registerCollisions: [DomainCollisions]
 
+    /// A report over the files linked in one run, with the register's collisions.
     public init(files: [FileLinkReport], registerCollisions: [DomainCollisions] = []) {
         self.files = files
         self.registerCollisions = registerCollisions
     }
 
+    /// All person-key rows of all files (the link rate's denominator).
     public var totalRows: Int { files.reduce(0) { $0 + $1.personKeys.reduce(0) { $0 + $1.rows } } }
+    /// All person-key rows given a register person (the link rate's numerator).
     public var totalLinked: Int { files.reduce(0) { $0 + $1.personKeys.reduce(0) { $0 + $1.linked } } }
     /// Linked person-key rows over all person-key rows (nil when there are none).
     public var linkRate: Double? { totalRows == 0 ? nil : Double(totalLinked) / Double(totalRows) }
@@ -148,8 +171,11 @@ public struct LinkReport: Sendable, Equatable {
 
 /// How many pseudonyms of one domain different register identifiers share under the project key.
 public struct DomainCollisions: Sendable, Equatable {
+    /// The domain label.
     public var domain: String
+    /// Pseudonyms of this domain that different register identifiers share.
     public var collisions: Int
+    /// The collision count of one domain.
     public init(domain: String, collisions: Int) {
         self.domain = domain
         self.collisions = collisions

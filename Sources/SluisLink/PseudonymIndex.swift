@@ -23,25 +23,34 @@ func returnFreedMemory() {
 /// `PseudonymIndex.colliding` for a key different identifiers share. So a lookup reads one
 /// 16-byte entry and nothing else.
 public struct IndexEntry: Sendable {
+    /// The pseudonym's 64-bit key (`PseudonymKeyCodec`): what the index is sorted and searched on.
     public var key: UInt64
+    /// While building: fingerprint and register row; once built: the person or a mark (see above).
     public var payload: UInt64
 
+    /// A build-time entry: the identifier's fingerprint and its register row.
     @inline(__always)
     public init(key: UInt64, fingerprint: UInt32, row: UInt32) {
         self.key = key
         self.payload = UInt64(fingerprint) << 32 | UInt64(row)
     }
 
+    /// Build time: a hash of the identifier, to tell a collision from a repeated identifier.
     public var fingerprint: UInt32 { UInt32(truncatingIfNeeded: payload >> 32) }
+    /// Build time: the register row the key came from (for the line numbers of messages).
     public var row: UInt32 { UInt32(truncatingIfNeeded: payload) }
 }
 
 /// A register person as the index stores it: bits 59–62 the RINPERSOONS code's number in
 /// `RegisterIndex.codes`, bits 0–58 the RINPERSOON as a number (bit 63 is never set).
 public struct RegisterPerson: Equatable, Sendable {
+    /// The code's number and the RINPERSOON in one word (layout above).
     public let packed: UInt64
+    /// A person from its packed word.
     @inline(__always) public init(packed: UInt64) { self.packed = packed }
+    /// The RINPERSOONS code's number in `RegisterIndex.codes`.
     @inline(__always) public var codeIndex: Int { Int(packed >> 59) }
+    /// The RINPERSOON as a number (leading zeros are restored from the register's width on output).
     @inline(__always) public var rin: UInt64 { packed & ((1 << 59) - 1) }
 }
 
@@ -73,6 +82,7 @@ public final class PseudonymIndex: @unchecked Sendable {
     /// so the hot loop tells "found" from everything else with one comparison.
     public static let colliding = UInt64.max - 2
 
+    /// Entries in the index (one per indexed register row).
     public let count: Int
     let entries: UnsafeMutableBufferPointer<IndexEntry>
     let directory: UnsafeMutableBufferPointer<UInt32>
@@ -110,6 +120,8 @@ public final class PseudonymIndex: @unchecked Sendable {
         for i in batches.indices {
             for e in batches[i] {
                 let b = bucket(e.key)
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: `entries` is allocated (at least one element) before it is filled.
                 (entries.baseAddress! + Int(cursor[b])).initialize(to: e)
                 cursor[b] &+= 1
             }
@@ -145,6 +157,8 @@ public final class PseudonymIndex: @unchecked Sendable {
 
     private func sortBucket(_ lo: Int, _ hi: Int) {
         guard hi - lo > 1 else { return }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `entries` is allocated with at least one element.
         let p = entries.baseAddress!
         for i in (lo + 1)..<hi {
             let x = p[i]
@@ -166,6 +180,8 @@ public final class PseudonymIndex: @unchecked Sendable {
         let b = bucket(key)
         var i = Int(directory[b])
         let end = Int(directory[b + 1])
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `entries` is allocated with at least one element.
         let p = entries.baseAddress!
         while i < end {
             let e = p[i]
@@ -216,7 +232,11 @@ struct PseudonymIndexView {
     let scale: UInt64
 
     init(_ index: PseudonymIndex) {
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: the index's buffers are allocated with at least one element.
         entries = UnsafePointer(index.entries.baseAddress!)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: the directory holds buckets + 1 >= 1 entries.
         directory = UnsafePointer(index.directory.baseAddress!)
         scale = index.scale
     }

@@ -11,12 +11,14 @@ import SluisCore
 /// 10⁻¹² per row for 17 million persons). The register side computes the same key from the first
 /// 16 bytes of the MAC (`key(prefix:)`), which is exactly what `PseudonymRendering.render` reads.
 public struct PseudonymKeyCodec: Sendable, Equatable {
+    /// The rendering of the pseudonyms this codec reads (the project's).
     public let rendering: PseudonymRendering
     /// The number of distinct keys when it is below 2⁶⁴ (10^w, 16^w), else nil.
     public let keySpace: UInt64?
     /// 10^w for decimal renderings.
     private let modulus: UInt128
 
+    /// A codec for pseudonyms rendered with `rendering`.
     public init(rendering: PseudonymRendering) {
         self.rendering = rendering
         if case let .decimal(w) = rendering { modulus = powerOfTen(w) } else { modulus = 1 }
@@ -65,6 +67,8 @@ public struct PseudonymKeyCodec: Sendable, Equatable {
         case .decimal:
             // Eight digits at a time (the same value modulo 2⁶⁴ as digit by digit), then the rest.
             var i = start
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: the field holds `rendering.width` > 0 bytes (guard above).
             let base = field.baseAddress!
             while end - i >= 8 {
                 guard let chunk = Self.eightDigits(base + i) else { return nil }

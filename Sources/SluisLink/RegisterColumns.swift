@@ -3,14 +3,22 @@ import SluisCore
 /// The names of the register's columns, by role. Defaults match `sluis synth`'s register.csv:
 /// `bsn,rinpersoons,rinpersoon,sex,birthdate,postcode,housenumber`.
 public struct RegisterColumns: Codable, Sendable, Equatable {
+    /// The column holding the BSN.
     public var bsn: String
+    /// The column holding RINPERSOONS (the register's code for the kind of person number).
     public var rinpersoons: String
+    /// The column holding RINPERSOON (the person number linked data gets).
     public var rinpersoon: String
+    /// The column holding sex (for the demographic key).
     public var sex: String
+    /// The column holding the birth date (for the demographic key).
     public var birthdate: String
+    /// The column holding the postcode (for the demographic key).
     public var postcode: String
+    /// The column holding the house number (for the demographic key).
     public var housenumber: String
 
+    /// Column names by role; each defaults to the name `sluis synth` writes.
     public init(bsn: String = "bsn", rinpersoons: String = "rinpersoons", rinpersoon: String = "rinpersoon",
                 sex: String = "sex", birthdate: String = "birthdate", postcode: String = "postcode",
                 housenumber: String = "housenumber") {
@@ -112,7 +120,13 @@ public enum LinkDomains {
     public static let bsn = PseudonymDomain(.bsn)
     /// The fall-back key: sex + birth date + postcode + house number
     /// (`composite:date+housenumber+postcode+sex`).
-    public static let demographic = PseudonymDomain(composite: [.sex, .date, .postcode, .housenumber])!
+    public static let demographic: PseudonymDomain = {
+        guard let domain = PseudonymDomain(composite: [.sex, .date, .postcode, .housenumber]) else {
+            preconditionFailure("four distinct kinds always make a composite domain")
+        }
+        return domain
+    }()
+    /// Tried in this order: BSN first, the demographic key for rows without a usable BSN.
     public static let standard = [bsn, demographic]
 
     /// Parses a domain label as manifests and link.json write it: `bsn`, `date`, …, or

@@ -14,7 +14,9 @@ import Glibc
 /// (about 0.3 s per GB) is computed only when they differ, and tells a copy or a `touch` that
 /// left the content alone from a real change.
 public struct RegisterFingerprint: Codable, Sendable, Equatable {
+    /// The register file's size in bytes.
     public var size: UInt64
+    /// Its modification time, `SECONDS.NANOSECONDS` since 1970, compared as text.
     public var modified: String
     /// Lower-case hexadecimal SHA-256 of the file; nil until computed.
     public var sha256: String?

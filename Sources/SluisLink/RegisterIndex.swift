@@ -2,6 +2,7 @@ import SluisCore
 
 /// Counts about one domain of the register index (not personal data: the register's own shape).
 public struct RegisterDomainStatistics: Sendable, Equatable {
+    /// The domain label these counts are for.
     public var domain: String
     /// Register rows whose identifiers normalised and were indexed.
     public var indexed: Int
@@ -12,6 +13,7 @@ public struct RegisterDomainStatistics: Sendable, Equatable {
     /// Keys that different register identifiers share under the project key (collisions, never linked on).
     public var collisions: Int
 
+    /// Counts of one domain, as the index builder finds them.
     public init(domain: String, indexed: Int, invalid: Int, ambiguousKeys: Int, collisions: Int = 0) {
         self.domain = domain
         self.indexed = indexed
@@ -26,17 +28,24 @@ public struct RegisterDomainStatistics: Sendable, Equatable {
 /// number in `codes` and the RINPERSOON as a number of 1–17 digits, all rows the same width, so
 /// leading zeros are restored on output).
 public final class RegisterIndex: @unchecked Sendable {
+    /// At most this many distinct RINPERSOONS codes: a code's number is packed into the top bits of each entry.
     public static let maximumCodeCount = 15
+    /// At most this many RINPERSOON digits: 10¹⁷ fits in the 59 low bits of an entry.
     public static let maximumRINDigits = 17
 
+    /// The rendering the register's pseudonyms were made with; a package must use the same to link.
     public let rendering: PseudonymRendering
+    /// Turns a rendered pseudonym from a data file into the index's 64-bit key.
     public let codec: PseudonymKeyCodec
+    /// One sorted index per domain built (only the domains the packages use).
     public let indexes: [PseudonymDomain: PseudonymIndex]
     /// Distinct RINPERSOONS codes, as bytes.
     public let codes: [[UInt8]]
     /// Digits of every RINPERSOON in the register.
     public let rinWidth: Int
+    /// Data rows of the register.
     public let rowCount: Int
+    /// Per-domain counts of the build, for the register check and the intake's report.
     public let statistics: [RegisterDomainStatistics]
 
     init(rendering: PseudonymRendering, indexes: [PseudonymDomain: PseudonymIndex], codes: [[UInt8]], rinWidth: Int,

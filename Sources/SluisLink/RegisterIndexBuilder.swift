@@ -15,17 +15,24 @@ import SluisIO
 /// identifiers (a collision) → the key is marked colliding and never linked on, or, under
 /// `CollisionPolicy.stop`, `pseudonymCollision`.
 public struct RegisterIndexBuilder {
+    /// The project's pseudonym key: the register is pseudonymised exactly as the researcher's data was.
     public let projectKey: SecretBytes
+    /// The project id, bound into every sub-key (as in `seal`).
     public let projectId: String
+    /// The rendering the data's pseudonyms were written with.
     public let rendering: PseudonymRendering
+    /// Where the identifiers are in the register.
     public let columns: RegisterColumns
+    /// The domains to index (only those the data files use, to save time and memory).
     public let domains: [PseudonymDomain]
+    /// Worker threads that pseudonymise blocks of rows (at least 1).
     public let threads: Int
     /// What a collision does: mark the pseudonym and go on (default), or stop.
     public var onCollision: CollisionPolicy = .skip
     /// Called after each stage with its name and seconds taken (for `--timings` and benchmarks).
     public var onStage: ((String, Double) -> Void)?
 
+    /// A builder; indexes both standard domains with two workers unless told otherwise.
     public init(projectKey: SecretBytes, projectId: String, rendering: PseudonymRendering = .default,
                 columns: RegisterColumns = RegisterColumns(), domains: [PseudonymDomain] = LinkDomains.standard,
                 threads: Int = 2) {
@@ -37,6 +44,7 @@ public struct RegisterIndexBuilder {
         self.threads = max(1, threads)
     }
 
+    /// Reads `register` once and returns its index; refuses a register with a missing column, a bad RIN or a doubled BSN.
     public func build(from register: RowSource) throws -> RegisterIndex {
         let file = register.path
         let header = register.columnNames

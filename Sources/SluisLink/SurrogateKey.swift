@@ -10,6 +10,7 @@ import Glibc
 /// File format: 64 lowercase hexadecimal digits (32 random bytes) and a newline, mode 0600.
 /// It stays with the intake: whoever holds it could recompute surrogates from pseudonyms.
 public enum SurrogateKey {
+    /// Bytes of secret in a key file (written as 64 hex digits).
     public static let byteCount = 32
 
     /// Reads a surrogate key file; refuses one that group or others may read.
@@ -73,14 +74,17 @@ public enum SurrogateKey {
 /// rows stay together; without the intake's key nobody can compute it from the pseudonym. Not
 /// thread-safe.
 public final class SurrogateGenerator {
+    /// Digits of every surrogate RINPERSOON.
     public let width: Int
     private let mac: HMACSHA256
     private var message: [UInt8] = []
     private var macOut = [UInt8](repeating: 0, count: 32)
     private let rendering: PseudonymRendering
 
+    /// The HKDF salt: separates surrogate keys from every other key sluis derives.
     public static let derivationSalt = Array("sluis/surrogate/v1".utf8)
 
+    /// A generator for one project (the project id is bound into its key); `width` is 1…38 digits.
     public init(secret: SecretBytes, projectId: String, width: Int) {
         precondition((1...38).contains(width))
         self.width = width

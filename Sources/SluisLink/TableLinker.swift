@@ -14,7 +14,9 @@ import SluisIO
 /// surrogate RINPERSOON derived from its first well-formed pseudonym (empty when it has none).
 /// Which key matched is counted, never written.
 public final class TableLinker {
+    /// The register's pseudonym indexes the rows are looked up in.
     public let index: RegisterIndex
+    /// Codes, widths and the surrogate key the output is written with.
     public let options: LinkOptions
     private let surrogates: SurrogateGenerator
     private let unmatchedCode: [UInt8]

@@ -9,28 +9,42 @@ import SluisIO
 /// JSON of all of that (the statement), prefixed with a context string so it can never be
 /// mistaken for a package signature.
 public struct Approval: Codable, Equatable, Sendable {
+    /// The `format` value of every approval statement; anything else is refused.
     public static let formatName = "sluis-output-approval"
     static let context = Array("sluis-output-approval-v1\n".utf8)
 
+    /// What the checker approves: the signed part.
     public struct Statement: Codable, Equatable, Sendable {
+        /// Always `formatName`.
         public var format: String
+        /// The request folder's name.
         public var request: String
+        /// The policy the files were checked under.
         public var policy: PolicyReference
+        /// The approved files and their hashes, so a file changed afterwards is not covered.
         public var files: [ApprovedFile]
+        /// UTC, when it was approved.
         public var approvedAt: String
+        /// The checker's one-line public key (the signature is checked with it).
         public var checker: String
+        /// The key's fingerprint (must be the key's own).
         public var checkerFingerprint: String
     }
 
+    /// One approved file.
     public struct ApprovedFile: Codable, Equatable, Sendable, Hashable {
+        /// The file's path in the request folder.
         public var file: String
+        /// SHA-256 of the file as approved, lowercase hex.
         public var sha256: String
     }
 
+    /// The signed statement.
     public var statement: Statement
     /// Base64 Ed25519 signature over `context ‖ canonical JSON of statement`.
     public var signature: String
 
+    /// Signs `statement` with the checker's identity (context-prefixed canonical JSON).
     public static func sign(_ statement: Statement, with identity: Identity) throws -> Approval {
         let message = context + (try CanonicalJSON.bytes(statement))
         return Approval(statement: statement, signature: Data(identity.sign(message)).base64EncodedString())

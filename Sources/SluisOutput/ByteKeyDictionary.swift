@@ -50,12 +50,16 @@ final class ByteKeyDictionary {
         guard n == key.count else { return false }
         if n == 0 { return true }
         return bytes.withUnsafeBytes { all in
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: n > 0 stored bytes (n == 0 returned above).
             let stored = all.baseAddress! + starts[i]
             // Category labels are short: compare in place rather than call memcmp.
             if n <= 16 {
                 for j in 0..<n where stored.load(fromByteOffset: j, as: UInt8.self) != key[j] { return false }
                 return true
             }
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: n == key.count > 16: a non-empty buffer has a base address.
             return memcmp(stored, key.baseAddress!, n) == 0
         }
     }

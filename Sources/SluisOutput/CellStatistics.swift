@@ -16,6 +16,7 @@ public struct CellStatistics: Equatable, Sendable {
     /// N of the cell over N of its group (its row), for interior cells of a two-way table.
     public var groupShare: Double?
 
+    /// Statistics of one cell; the optional ones only where the table has them.
     public init(count: Int, absoluteTotal: Double = 0, largest: [Double] = [], negativeCount: Int = 0,
                 institutionCount: Int? = nil, groupShare: Double? = nil) {
         self.count = count

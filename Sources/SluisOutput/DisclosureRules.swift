@@ -1,8 +1,10 @@
 /// The table rules of an `OutputPolicy`, applied to one cell. Every comparison is written exactly
 /// as docs/output.md states its boundary, and each is tested at, just below and just above it.
 public struct DisclosureRules: Sendable {
+    /// The policy whose table and model rules are applied.
     public let policy: OutputPolicy
 
+    /// The rules of `policy`.
     public init(policy: OutputPolicy) { self.policy = policy }
 
     /// The findings for one cell. `magnitude` is true for sum and mean tables: the dominance

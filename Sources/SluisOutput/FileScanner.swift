@@ -5,6 +5,7 @@ import Glibc
 
 /// One finding in an output file. It names the place and the kind, never the value.
 public struct ScanFinding: Codable, Equatable, Sendable {
+    /// What kind of thing was found.
     public enum Kind: String, Codable, Sendable {
         /// A token in the shape of a key (`detail` names the format, e.g. RINPERSOON).
         case keyFormat = "key-format"
@@ -13,9 +14,13 @@ public struct ScanFinding: Codable, Equatable, Sendable {
         /// A column whose values are all different over at least `minimumRows` rows: one row per unit.
         case oneRowPerUnit = "one-row-per-unit"
     }
+    /// What was found.
     public var kind: Kind
+    /// 1-based line, when the finding has one.
     public var line: Int?
+    /// 1-based column (a field of delimited text, a byte of plain text), when the finding has one.
     public var column: Int?
+    /// The key format's name or the column's header; never the token.
     public var detail: String?
 }
 
@@ -92,8 +97,9 @@ final class FileScanner {
     }
 
     func record(_ f: ScanFinding) {
-        findingCounts[f.kind, default: 0] += 1
-        if findingCounts[f.kind]! <= Self.maximumFindingsPerKind { findings.append(f) }
+        let count = findingCounts[f.kind, default: 0] + 1
+        findingCounts[f.kind] = count
+        if count <= Self.maximumFindingsPerKind { findings.append(f) }
     }
 
     /// Whether the next line must go through `scanLine`: the header of a delimited file (its
@@ -186,8 +192,9 @@ final class FileScanner {
     private func noteValue(_ value: UnsafeRawBufferPointer, field: Int) {
         guard tracking, lineCount - 1 <= Self.uniquenessRowLimit else { return }
         while distinct.count < field { distinct.append(lineCount == 2 ? Set<UInt64>() : nil) }
-        guard distinct[field - 1] != nil else { return }
-        if !distinct[field - 1]!.insert(ByteKeyDictionary.hash(value)).inserted {
+        // Optional chaining inserts in place (no copy of the set); nil: the column already repeated a value.
+        guard let inserted = distinct[field - 1]?.insert(ByteKeyDictionary.hash(value)).inserted else { return }
+        if !inserted {
             distinct[field - 1] = nil
             tracking = distinct.contains { $0 != nil }
         }

@@ -17,10 +17,12 @@ public final class KeyHashSet {
     /// all keys are digits only, so a token there with a letter cannot be one and is not hashed:
     /// the scan hashes only tokens of a key's exact shape (RINPERSOON: 9 digits).
     public private(set) var lengthsWithNonDigits = Set<Int>()
+    /// Keys in the set.
     public var count: Int { hashes.count }
 
     struct Hash128: Hashable { var a: UInt64; var b: UInt64 }
 
+    /// An empty set under a fresh random key.
     public init() {
         mac = HMACSHA256(key: SecretBytes.random(count: 32))
     }
@@ -47,12 +49,14 @@ public final class KeyHashSet {
         }
     }
 
+    /// Adds one key (its keyed hash and its length).
     public func insert(_ key: UnsafeRawBufferPointer) {
         hashes.insert(hash(key))
         lengths.insert(key.count)
         if key.contains(where: { $0 < 0x30 || $0 > 0x39 }) { lengthsWithNonDigits.insert(key.count) }
     }
 
+    /// True when `token` is one of the keys (hashed only when a key has its length).
     public func contains(_ token: UnsafeRawBufferPointer) -> Bool {
         lengths.contains(token.count) && hashes.contains(hash(token))
     }

@@ -5,13 +5,19 @@ import SluisIO
 /// `sluis output model`: a regression table and its evidence, refused (nothing written) when
 /// the residual degrees of freedom break the policy's rule.
 public enum ModelOutput {
+    /// What `model` wrote.
     public struct Result: Sendable {
+        /// The fitted model.
         public var fit: Regression.Fit
+        /// The evidence written beside it.
         public var evidence: Evidence
+        /// Where the model's table was written.
         public var outputPath: String
+        /// Where its evidence was written.
         public var evidencePath: String
     }
 
+    /// Fits `y` on `x` (OLS, or logistic with `logit`) and writes the coefficients and evidence; refuses a model the policy's rules forbid, writing nothing.
     public static func run(dataPath: String, y: String, x: [String], logit: Bool, policy: OutputPolicy,
                            outputPath: String, replace: Bool = false, toolVersion: String) throws -> Result {
         guard !x.isEmpty else { throw OutputError.usage("give at least one --x variable") }

@@ -51,7 +51,11 @@ enum NumberText {
         }
         return buffer.withUnsafeMutableBufferPointer { p -> Double? in
             var end: UnsafeMutablePointer<CChar>?
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: `buffer` holds field.count + 1 >= 1 characters, so it has a base address.
             let v = strtod(p.baseAddress!, &end)
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: `buffer` holds field.count + 1 >= 1 characters, so it has a base address.
             guard let end, end - p.baseAddress! == field.count, v.isFinite else { return nil }
             return v
         }

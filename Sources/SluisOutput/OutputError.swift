@@ -26,6 +26,7 @@ public enum OutputError: SluisError, Equatable {
     /// The output exists already.
     case outputExists(path: String)
 
+    /// Bad arguments or policy are usage (exit 2); a refused model, table or request is data (exit 3); bad evidence or approvals are verification (exit 4).
     public var category: FailureCategory {
         switch self {
         case .policyInvalid, .unknownColumn, .usage, .outputExists: return .usage
@@ -34,6 +35,7 @@ public enum OutputError: SluisError, Equatable {
         }
     }
 
+    /// One line naming the file, column or cell and what to do; never a value from the data.
     public var description: String {
         switch self {
         case let .policyInvalid(path, detail):

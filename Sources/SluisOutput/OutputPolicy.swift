@@ -10,22 +10,29 @@ import SluisIO
 /// the SHA-256 of the policy's canonical form go into every evidence file and decision log.
 /// The built-in default is Statistics Netherlands' rules (`OutputPolicy.cbsDefault`).
 public struct OutputPolicy: Codable, Equatable, Sendable {
+    /// The `format` value of every policy file; anything else is refused.
     public static let formatName = "sluis-output-policy"
 
+    /// Always `formatName`.
     public var format: String
     /// A name people recognise (`cbs-default`).
     public var name: String
     /// Bumped whenever a rule or threshold changes.
     public var version: String
+    /// The rules for tables.
     public var table: TableRules
+    /// The rules for models.
     public var model: ModelRules
     /// What a suppressed cell shows instead of its value (never empty, never a number).
     public var suppressionMarker: String
+    /// When rounding may replace suppression, and to what base.
     public var rounding: Rounding
+    /// What a release needs.
     public var release: ReleaseRules
     /// Shapes of person and business keys `output check` looks for in every file.
     public var keyFormats: [KeyFormat]
 
+    /// The table rules: thresholds with their boundaries (see each field).
     public struct TableRules: Codable, Equatable, Sendable {
         /// Threshold rule: unsafe when 0 < N < minimumCount (N unweighted contributors; N = 0 is
         /// governed by `zeroCellsDisclosive`).
@@ -46,16 +53,21 @@ public struct OutputPolicy: Codable, Equatable, Sendable {
         public var dominanceByInstitution: Bool
     }
 
+    /// The (n,k) dominance parameters.
     public struct NK: Codable, Equatable, Sendable {
+        /// How many of the largest contributions are summed (more than 1).
         public var n: Int
+        /// The share of the total they may not exceed (0…1).
         public var k: Double
     }
 
+    /// The model rules.
     public struct ModelRules: Codable, Equatable, Sendable {
         /// Unsafe when residual degrees of freedom < minimumResidualDF.
         public var minimumResidualDF: Int
     }
 
+    /// Rounding as an alternative to suppression.
     public struct Rounding: Codable, Equatable, Sendable {
         /// Whether `--round` may replace suppression (frequency tables only).
         public var allowed: Bool
@@ -63,6 +75,7 @@ public struct OutputPolicy: Codable, Equatable, Sendable {
         public var base: Int
     }
 
+    /// The rules for releasing.
     public struct ReleaseRules: Codable, Equatable, Sendable {
         /// Distinct checkers whose signatures a release needs (1 or 2).
         public var requiredApprovals: Int
@@ -90,6 +103,7 @@ public struct OutputPolicy: Codable, Equatable, Sendable {
         return try parse(bytes, path: path)
     }
 
+    /// Parses and checks a policy; every problem names `path` and the field.
     public static func parse(_ bytes: [UInt8], path: String) throws -> OutputPolicy {
         guard let json = try? JSONValue.parse(bytes), !json.hasRepeatedKeys else {
             throw OutputError.policyInvalid(path: path, detail: "it is not JSON (or repeats a key)")
@@ -146,7 +160,10 @@ public struct OutputPolicy: Codable, Equatable, Sendable {
 
 /// Which policy a decision was made under.
 public struct PolicyReference: Codable, Equatable, Sendable {
+    /// The policy's name.
     public var name: String
+    /// The policy's version.
     public var version: String
+    /// SHA-256 of the policy's canonical JSON, lowercase hex: tells two policies of one name and version apart.
     public var sha256: String
 }

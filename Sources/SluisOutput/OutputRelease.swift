@@ -11,18 +11,29 @@ import SluisPipeline
 /// the decision log; it is encrypted to the researcher and signed by the releasing checker, so the
 /// researcher opens it with `sluis open` and anyone can `sluis verify` who released it.
 public enum OutputRelease {
+    /// What `release` needs: the request, what to approve, who releases to whom, and the approvals collected.
     public struct Request {
+        /// The request folder (the researcher's outputs with their evidence).
         public var folder: String
+        /// The files of the request to release; every other file stays inside.
         public var approve: [String]
+        /// The policy the request is checked under again before anything is released.
         public var policy: OutputPolicy
+        /// The releasing checker's identity: signs the release package.
         public var checker: Identity
+        /// The researchers the release is encrypted to.
         public var recipients: [Recipient]
+        /// Paths of other checkers' signed approvals, for policies that need more than one.
         public var countersignatures: [String]
         /// Public keys of the checkers whose countersignatures count.
         public var checkers: TrustStore?
+        /// The project the release package names.
         public var project: String
+        /// Where the release package is written.
         public var output: String
+        /// `sluis <version>`, recorded in the package and the decision log.
         public var toolVersion: String
+        /// A request; every field must be given (nothing here has a safe default).
         public init(folder: String, approve: [String], policy: OutputPolicy, checker: Identity, recipients: [Recipient],
                     countersignatures: [String], checkers: TrustStore?, project: String, output: String, toolVersion: String) {
             self.folder = folder; self.approve = approve; self.policy = policy; self.checker = checker
@@ -31,10 +42,15 @@ public enum OutputRelease {
         }
     }
 
+    /// What `release` wrote.
     public struct Result {
+        /// Where the release package is.
         public var packagePath: String
+        /// The release package's id.
         public var packageId: String
+        /// The decision log sealed into it.
         public var log: DecisionLog
+        /// The check the release was made after.
         public var report: CheckReport
     }
 
@@ -75,6 +91,7 @@ public enum OutputRelease {
         return approval
     }
 
+    /// Checks the request again, verifies the approvals, and seals the approved files with their released evidence and the decision log; refuses when anything does not pass.
     public static func release(_ r: Request) throws -> Result {
         let (report, files) = try approvedFiles(folder: r.folder, approve: r.approve, policy: r.policy)
         let request = requestName(r.folder)
@@ -119,8 +136,9 @@ public enum OutputRelease {
             if let e = f.evidence {
                 let evidence = try EvidenceCheck.read(r.folder + "/" + e)
                 let bytes = try CanonicalJSON.bytes(ReleasedEvidence(evidence))
-                evidenceName = releasedAs + Evidence.fileSuffix
-                sources.append(bytesSource(name: evidenceName!, sourcePath: e, bytes: bytes))
+                let name = releasedAs + Evidence.fileSuffix
+                evidenceName = name
+                sources.append(bytesSource(name: name, sourcePath: e, bytes: bytes))
             }
             decisions.append(.init(file: f.file, releasedAs: releasedAs, sha256: f.sha256, check: f.status,
                                    decision: "approved", evidence: evidenceName))

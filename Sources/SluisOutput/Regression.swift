@@ -6,16 +6,25 @@ import SluisFormats
 /// regression is Newton–Raphson (iteratively reweighted least squares): one pass per iteration,
 /// reopening the file each time, so memory stays flat as well. Rows with an empty y or x are skipped.
 public enum Regression {
+    /// A fitted model: coefficients with standard errors and the sizes the model rules judge.
     public struct Fit: Sendable {
+        /// The intercept and the x variables, in order.
         public var terms: [String]
+        /// One estimate per term.
         public var coefficients: [Double]
+        /// One standard error per term.
         public var standardErrors: [Double]
+        /// Records fitted on (rows with a value for y and every x).
         public var n: Int
+        /// N minus the number of terms: what the model rule's threshold applies to.
         public var residualDF: Int { n - terms.count }
+        /// Rows left out for an empty y or x.
         public var rowsSkipped: Int
+        /// Newton–Raphson iterations (1 for OLS).
         public var iterations: Int
     }
 
+    /// A logistic fit that has not converged after this many iterations is refused.
     public static let maximumIterations = 30
 
     /// Fits y on x; `open` opens a fresh pass over the microdata.

@@ -8,6 +8,7 @@ public enum RequestChecker {
     static let delimitedExtensions: Set<String> = ["csv", "tsv"]
     static let textExtensions: Set<String> = ["txt", "md", "json", "log", "html", "htm", "tex", "xml", "yaml", "yml", "r", "do", "sps", "py", "lst", "out"]
 
+    /// Checks every file of `folder` under `policy` (and against `keys` when given); the report names lines and columns, never values.
     public static func check(folder: String, policy: OutputPolicy, keys: KeyHashSet?) throws -> CheckReport {
         guard FileSystem.isDirectory(folder) else {
             throw OutputError.requestInvalid(path: folder, detail: "it is not a folder")

@@ -11,7 +11,9 @@
 /// audit finds a cell it can pin down, a cut is added (suppress one more cell in that cell's lines,
 /// and never this pattern again) and the program is solved again, until the audit passes.
 public enum SecondarySuppression {
+    /// Solve-and-audit rounds before giving up (the request is refused, not released half-protected).
     public static let maximumRounds = 100
+    /// GLPK's time limit per round, in seconds.
     public static let timeLimitSecondsPerRound = 60
 
     /// Marks secondary cells in `table` and records every suppressed cell's audited interval.

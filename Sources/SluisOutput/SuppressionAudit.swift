@@ -6,7 +6,9 @@
 public enum SuppressionAudit {
     /// A suppressed cell whose interval is (within rounding) a single value.
     public struct Exposure: Equatable, Sendable {
+        /// The cell's index in the table's `cells`.
         public var cell: Int
+        /// The interval the published figures leave it.
         public var interval: ProtectedTable.ClosedInterval
     }
 

@@ -6,10 +6,15 @@ import SluisIO
 
 /// `sluis output table`: microdata in, a protected table and its evidence out.
 public enum TableOutput {
+    /// What `table` wrote.
     public struct Result: Sendable {
+        /// The table with every cell's statistics, findings and status.
         public var table: ProtectedTable
+        /// The evidence written beside the table.
         public var evidence: Evidence
+        /// Where the table was written.
         public var outputPath: String
+        /// Where its evidence was written.
         public var evidencePath: String
     }
 
@@ -102,7 +107,9 @@ enum OutputFiles {
 
 /// UTC timestamps (`2026-12-06T02:30:00Z`) for evidence, decision logs and the audit log.
 public enum OutputClock {
+    /// Now, in UTC.
     public static func now() -> String { string(Date()) }
+    /// `date` in UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     public static func string(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")

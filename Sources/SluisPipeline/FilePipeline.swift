@@ -10,7 +10,9 @@ import SluisFormats
 /// pseudonym is computed, and without a sink nothing is written; counts are the same.
 /// Reused buffers only: nothing is allocated per row on the common path.
 public final class FilePipeline {
+    /// The file's configuration: what happens to each column.
     public let file: FileConfig
+    /// What the run found so far: counts, invalid identifiers and residual findings (never values).
     @exclusivity(unchecked) public private(set) var report: FileReport
 
     private enum Step {

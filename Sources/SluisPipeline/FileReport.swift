@@ -2,13 +2,17 @@ import SluisCore
 
 /// A count with the first line numbers it occurred on (capped), never the values.
 public struct LineTally: Codable, Sendable, Equatable {
+    /// Lines listed per tally: enough to find the problem, few enough that a report stays small.
     public static let lineLimit = 20
+    /// Occurrences counted.
     public var count = 0
     /// The first `lineLimit` 1-based lines.
     public var lines: [Int] = []
 
+    /// An empty tally.
     public init() {}
 
+    /// Counts one occurrence on `line`, listing the line while fewer than `lineLimit` are.
     public mutating func add(line: Int) {
         count += 1
         if lines.count < Self.lineLimit { lines.append(line) }
@@ -18,7 +22,9 @@ public struct LineTally: Codable, Sendable, Equatable {
 /// What a run did to one file: rows, dialect, actions, invalid identifiers and residual
 /// findings. Holds counts and line numbers only, so it can be shown, logged and sealed.
 public struct FileReport: Codable, Sendable, Equatable {
+    /// One input column and what the run did with it.
     public struct Column: Codable, Sendable, Equatable {
+        /// The column's header name.
         public var name: String
         /// `keep`, `drop`, `pseudonymise` or `generalise`.
         public var action: String
@@ -30,37 +36,57 @@ public struct FileReport: Codable, Sendable, Equatable {
 
     /// Identifiers that were empty or failed validation, per output column and reason.
     public struct Invalid: Codable, Sendable, Equatable {
+        /// The output column the identifier was meant for.
         public var column: String
         /// For a composite pseudonym: the source column (part) whose value failed; nil otherwise.
         public var part: String?
+        /// Why it failed (`NormalisationFailure`: `empty`, `badChecksum`, …).
         public var reason: String
+        /// What the column's policy did with it: `blank`, `reject-row` or `fail`.
         public var policy: String
+        /// How many, and on which lines.
         public var tally: LineTally
     }
 
     /// Values in a kept column that look like direct identifiers.
     public struct Residual: Codable, Sendable, Equatable {
+        /// The kept column the value is in.
         public var column: String
+        /// What it looks like (`ResidualKind`: `bsn`, `email`, `phone`, `iban`, `postcode-housenumber`).
         public var kind: String
         /// True when the column says `allowIdentifiers: true`; such findings do not stop sealing.
         public var allowed: Bool
+        /// How many, and on which lines.
         public var tally: LineTally
     }
 
     /// The path as written in pipeline.json.
     public var path: String
+    /// `csv`, `sav`, `zsav` or `dta`.
     public var format: String
+    /// How the input was decoded (`utf-8`, `windows-1252`, …).
     public var encoding: String
+    /// The input's CSV dialect as found (delimiter, line ending, byte order mark).
     public var inputDialect: String
+    /// The output's CSV dialect.
     public var outputDialect: String
+    /// Data rows read.
     public var rowsIn = 0
+    /// Data rows written.
     public var rowsOut = 0
+    /// Rows left out by a `reject-row` policy.
     public var rowsRejected = 0
+    /// Bytes read.
     public var bytesIn: UInt64 = 0
+    /// Bytes written (before encryption).
     public var bytesOut: UInt64 = 0
+    /// Every input column and its action.
     public var columns: [Column] = []
+    /// The output's header, in order.
     public var outputColumns: [String] = []
+    /// Invalid identifiers per column and reason.
     public var invalid: [Invalid] = []
+    /// Residual identifiers found in kept columns.
     public var residuals: [Residual] = []
     /// What the run did on its own that the user should know (an ignored empty-named column).
     public var notes: [String] = []
@@ -110,16 +136,22 @@ public struct FileReport: Codable, Sendable, Equatable {
 
 /// The result of `check` over a whole config.
 public struct CheckReport: Codable, Sendable, Equatable {
+    /// The pipeline.json checked.
     public var config: String
+    /// The project the config is for.
     public var project: String
+    /// The pseudonym rendering the config sets.
     public var rendering: String
+    /// One report per input file.
     public var files: [FileReport]
     /// Every reason sealing would refuse; empty when it may go ahead.
     public var refusals: [String]
+    /// True when sealing would refuse (written to JSON so scripts need not count).
     public var mustRefuse: Bool { !refusals.isEmpty }
 
     enum CodingKeys: String, CodingKey { case config, project, rendering, files, refusals, mustRefuse }
 
+    /// A report with the refusals already collected.
     public init(config: String, project: String, rendering: String, files: [FileReport], refusals: [String]) {
         self.config = config
         self.project = project
@@ -128,6 +160,7 @@ public struct CheckReport: Codable, Sendable, Equatable {
         self.refusals = refusals
     }
 
+    /// Reads a report back (the derived `mustRefuse` is not read).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         config = try c.decode(String.self, forKey: .config)
@@ -137,6 +170,7 @@ public struct CheckReport: Codable, Sendable, Equatable {
         refusals = try c.decode([String].self, forKey: .refusals)
     }
 
+    /// Writes the report with `mustRefuse`, so a script can act on one field.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(config, forKey: .config)

@@ -6,6 +6,7 @@ import SluisIO
 /// column it names is in the file's header, and every header column is classified. All of it
 /// happens before any data row is read, so a config error never leaves output behind.
 public struct LoadedPipeline: Sendable {
+    /// The parsed config, paths as written.
     public let config: PipelineConfig
     /// The config file's path as given.
     public let configPath: String
@@ -26,6 +27,7 @@ public struct LoadedPipeline: Sendable {
         return loaded
     }
 
+    /// A pipeline from a config already parsed (tests, and callers that built it in code); headers are not checked.
     public init(config: PipelineConfig, configPath: String, baseDirectory: String) {
         self.config = config
         self.configPath = configPath
@@ -37,8 +39,11 @@ public struct LoadedPipeline: Sendable {
         path.hasPrefix("/") || baseDirectory == "." ? path : baseDirectory + "/" + path
     }
 
+    /// The pseudonym key file, resolved.
     public var pseudonymKeyPath: String { resolve(config.pseudonymKey) }
+    /// The signing identity file, resolved; nil when the config names none.
     public var signingKeyPath: String? { config.sign.map(resolve) }
+    /// The recipients' public key files, resolved.
     public var recipientPaths: [String] { config.recipients.map(resolve) }
 
 
@@ -109,8 +114,12 @@ public struct LoadedPipeline: Sendable {
 
 /// pipeline.json itself could not be read.
 public struct PipelineConfigLoadError: SluisError {
+    /// The config file that could not be read.
     public let path: String
+    /// Why it could not be read.
     public let underlying: IOError
+    /// An unreadable config is a usage error (exit 2).
     public var category: FailureCategory { .usage }
+    /// One line with the path and the system's reason.
     public var description: String { "cannot read pipeline config: \(underlying.description)" }
 }

@@ -24,6 +24,7 @@ public enum PipelineError: SluisError, Equatable {
     /// The inner manifest would break a limit or rule of the format, so no sluis could open the package.
     case innerManifestUnwritable(detail: String)
 
+    /// A fault in a value or file is data (exit 3); a setting the config must change is usage (exit 2).
     public var category: FailureCategory {
         switch self {
         case .invalidIdentifier, .uncodedNumericIdentifier, .valueInUnnamedColumn, .innerManifestUnwritable: return .data
@@ -33,6 +34,7 @@ public enum PipelineError: SluisError, Equatable {
         }
     }
 
+    /// One line naming file, line, column and JSON path and what to do; never an identifier.
     public var description: String {
         switch self {
         case let .invalidIdentifier(at, kind, reason):

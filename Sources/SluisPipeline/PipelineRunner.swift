@@ -77,13 +77,21 @@ extension LoadedPipeline {
 
 /// What `sluis pseudonymise` wrote, saved as report.json beside the outputs.
 public struct PseudonymiseReport: Codable, Sendable, Equatable {
+    /// The pipeline.json used.
     public var config: String
+    /// The project the pseudonyms are for.
     public var project: String
+    /// The pseudonym key's public id (never the key).
     public var keyId: String
+    /// The pseudonym rendering (`decimal:17`).
     public var rendering: String
+    /// `Normaliser.version`: which normalisation rules made the pseudonyms.
     public var normaliserVersion: Int
+    /// One report per input file.
     public var files: [FileReport]
+    /// The files written, in input order.
     public var outputs: [String]
 
+    /// The report as canonical JSON (report.json).
     public func json() -> String { encodeJSON(self) }
 }

@@ -6,8 +6,11 @@ import SluisIO
 /// that reports and manifests record. The driver takes this rather than a key file, so callers
 /// (`sluis seal`, tests) can supply a key however they hold it.
 public struct PseudonymKey: @unchecked Sendable {
+    /// The 32-byte project key in guarded memory (the HKDF input of every sub-key).
     public let secret: SecretBytes
+    /// The key's public id, recorded in reports and manifests.
     public let keyId: String
+    /// A key as the caller holds it, with its id.
     public init(secret: SecretBytes, keyId: String) {
         self.secret = secret
         self.keyId = keyId

@@ -7,9 +7,11 @@ func encodeJSON<T: Encodable>(_ value: T) -> String {
 }
 
 extension CheckReport {
+    /// The report as canonical JSON (`check --json`): the same run gives the same bytes.
     public func json() -> String { encodeJSON(self) }
 }
 
 extension FileReport {
+    /// The file's report as canonical JSON.
     public func json() -> String { encodeJSON(self) }
 }

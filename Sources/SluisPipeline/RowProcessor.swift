@@ -160,6 +160,8 @@ final class RowProcessor {
         if csvMode { appendCSVField(field); return }
         let n = field.count
         if used + n > byteCapacity { grow(bytes: n, messages: 0) }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: n > 0: a non-empty buffer has a base address.
         if n > 0 { copyShort(from: field.baseAddress!, to: bytes + used, count: n) }
         starts[fieldCount] = used
         used += n
@@ -192,6 +194,8 @@ final class RowProcessor {
         let out = bytes + used
         var quote = false
         if n > 0 {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: n > 0: a non-empty buffer has a base address.
             let source = field.baseAddress!
             let d = csvDelimiter
             var i = 0
@@ -273,6 +277,8 @@ final class RowProcessor {
         // CSV: the rendered pseudonym (digits) never needs quoting; one more byte for the delimiter and one spare.
         let reserve = csvMode ? width &+ 2 : width
         if used + reserve > byteCapacity || messageUsed + n > messageCapacity { grow(bytes: reserve, messages: n) }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: n > 0: a non-empty buffer has a base address.
         if n > 0 { (messages + messageUsed).copyMemory(from: message.baseAddress!, byteCount: n) }
         pending[pendingCount] = RowBatch.Pending(field: fieldCount, pseudonymiser: index, messageStart: messageUsed, messageEnd: messageUsed + n)
         pendingCount += 1

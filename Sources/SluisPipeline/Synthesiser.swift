@@ -17,12 +17,17 @@ public enum Synthesiser {
     /// The files `generate` writes.
     public static let fileNames = ["register.csv", "survey.csv", "survey.truth.csv"]
 
+    /// What `generate` wrote, for the command's output.
     public struct Summary: Sendable {
+        /// Persons in the register.
         public var persons: Int
+        /// Data rows in the survey.
         public var rows: Int
+        /// Paths of the files written.
         public var files: [String]
     }
 
+    /// Writes the register, survey and truth files for `persons` persons and `rows` rows into `directory`, the same for the same seed.
     public static func generate(directory: String, persons: Int, rows: Int, seed: UInt64) throws -> Summary {
         try FileSystem.makeDirectories(directory, mode: 0o755)
         var random = SplitMix64(seed: seed ^ 0x5EED_51A1_5000_0001)

@@ -2,9 +2,12 @@ import SluisCore
 /// A deterministic pseudo-random generator (SplitMix64): the same seed gives the same data on
 /// every machine, which tests and benchmarks rely on. Not for anything secret.
 public struct SplitMix64 {
+    /// The generator's whole state: copy it to replay a stream.
     public var state: UInt64
+    /// A generator whose stream is fixed by `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64 pseudo-random bits.
     @inline(__always)
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

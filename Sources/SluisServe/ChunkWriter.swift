@@ -45,6 +45,8 @@ final class ChunkWriter: @unchecked Sendable {
         checksum?.update(bytes)
         var done = 0
         while done < bytes.count {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: done < bytes.count: a non-empty buffer has a base address.
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }

@@ -21,19 +21,25 @@ struct Refusal: Error {
 
 /// Header names of the tus 1.0 protocol and this service.
 enum TusHeader {
-    static let resumable = HTTPField.Name("Tus-Resumable")!
-    static let version = HTTPField.Name("Tus-Version")!
-    static let extensions = HTTPField.Name("Tus-Extension")!
-    static let maxSize = HTTPField.Name("Tus-Max-Size")!
-    static let checksumAlgorithm = HTTPField.Name("Tus-Checksum-Algorithm")!
-    static let uploadOffset = HTTPField.Name("Upload-Offset")!
-    static let uploadLength = HTTPField.Name("Upload-Length")!
-    static let uploadDeferLength = HTTPField.Name("Upload-Defer-Length")!
-    static let uploadMetadata = HTTPField.Name("Upload-Metadata")!
-    static let uploadChecksum = HTTPField.Name("Upload-Checksum")!
-    static let uploadExpires = HTTPField.Name("Upload-Expires")!
-    static let uploadReceipt = HTTPField.Name("Upload-Receipt")!
+    static let resumable = named("Tus-Resumable")
+    static let version = named("Tus-Version")
+    static let extensions = named("Tus-Extension")
+    static let maxSize = named("Tus-Max-Size")
+    static let checksumAlgorithm = named("Tus-Checksum-Algorithm")
+    static let uploadOffset = named("Upload-Offset")
+    static let uploadLength = named("Upload-Length")
+    static let uploadDeferLength = named("Upload-Defer-Length")
+    static let uploadMetadata = named("Upload-Metadata")
+    static let uploadChecksum = named("Upload-Checksum")
+    static let uploadExpires = named("Upload-Expires")
+    static let uploadReceipt = named("Upload-Receipt")
     static let protocolVersion = "1.0.0"
+
+    /// A header name from a literal above; every one is a valid HTTP token, so failing is a programming error.
+    private static func named(_ text: String) -> HTTPField.Name {
+        guard let name = HTTPField.Name(text) else { preconditionFailure("not an HTTP header name: \(text)") }
+        return name
+    }
 }
 
 extension Response {

@@ -8,21 +8,28 @@ import Glibc
 /// keys). Holds upload ids, fingerprints, project ids, sizes, statuses and reasons — never
 /// package bytes, tokens, metadata or anything else a client wrote.
 public struct ServeAuditEvent: Codable, Equatable, Sendable {
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     public var time: String
     /// created, resumed, completed, refused, deleted, expired, started, stopped
     public var event: String
+    /// The upload's id (server-made, so safe to log).
     public var upload: String?
+    /// The project the token named.
     public var project: String?
     /// Fingerprint of the key that signed the request's token.
     public var key: String?
+    /// The upload's announced length in bytes.
     public var size: UInt64?
+    /// The durable offset after the request.
     public var offset: UInt64?
     /// The HTTP status answered.
     public var status: Int?
     /// ok or refused
     public var outcome: String
+    /// Why the request was refused (never anything the client wrote).
     public var reason: String?
 
+    /// An event stamped now; the optional fields are filled in by the handler.
     public init(event: String, outcome: String = "ok") {
         self.time = ServeAuditEvent.timestamp(Date())
         self.event = event
@@ -42,9 +49,11 @@ public struct ServeAuditEvent: Codable, Equatable, Sendable {
 /// The upload service's audit log: events as JSON lines (`JSONLinesLog`: one write per line,
 /// `O_APPEND`, `fsync`), so lines from several processes never interleave and survive a crash.
 public final class ServeAuditLog: Sendable {
+    /// Where the log is written (serve.json's `auditLog`).
     public var path: String { log.path }
     private let log: JSONLinesLog
 
+    /// Opens (creating it and its folder when missing) the log for appending.
     public init(path: String) throws {
         log = try JSONLinesLog(path: path, creatingFolder: true)
     }

@@ -8,7 +8,9 @@ import SluisPipeline
 /// identity and name, and per project the trusted researcher keys and the quota
 /// (docs/serve.md, "serve.json"). Relative paths are relative to the folder holding serve.json.
 public struct ServeConfig: Sendable {
+    /// One project the server accepts uploads for: its trusted keys and its quota.
     public struct Project: Sendable {
+        /// The project id tokens must name.
         public var id: String
         /// Researcher public key files trusted for this project (the same files intake.json lists).
         public var trust: [String]
@@ -16,27 +18,45 @@ public struct ServeConfig: Sendable {
         public var quotaBytes: UInt64
     }
 
+    /// The serve.json file read, for messages (and the folder relative paths are resolved against).
     public var path: String
+    /// The address to listen on (`listen.address`); plain HTTP only on a loopback address.
     public var address: String
     /// 0: any free port (the chosen port is printed and written to --port-file).
     public var port: Int
+    /// The TLS certificate chain (PEM); required unless the address is loopback.
     public var tlsCertificate: String?
+    /// The TLS private key (PEM), read once at start.
     public var tlsKey: String?
+    /// The server's name: tokens must name it as `aud`, and receipts carry it.
     public var serverName: String
+    /// The server's secret key file: it signs receipts.
     public var identity: String
+    /// A file holding the identity's passphrase, when it has one.
     public var passphraseFile: String?
+    /// Where complete, verified packages are delivered (the intake's inbox).
     public var inbox: String
+    /// Where uploads are written until complete; on the same file system as the inbox, so delivery is a rename.
     public var staging: String
+    /// The JSON-lines audit log of the service.
     public var auditLog: String
+    /// The largest package one upload may announce (default 64 GiB).
     public var maxUploadBytes: UInt64 = 64 << 30
+    /// The longest lifetime a token may have (default 15 minutes); longer ones are refused.
     public var maxTokenSeconds: Double = 15 * 60
+    /// How far a token's `iat` may lie in the future (clocks of researcher and server differ).
     public var clockSkewSeconds: Double = 60
+    /// How many uploads one researcher key may have unfinished at once.
     public var concurrentUploadsPerKey: Int = 4
     /// An unfinished upload untouched this long expires and is swept; a finished one's receipt is kept as long.
     public var uploadExpirySeconds: Double = 24 * 3600
+    /// A connection idle this long is closed (slow clients cannot hold connections forever).
     public var idleTimeoutSeconds: Double = 60
+    /// The most time a client may take to send its request headers.
     public var headerTimeoutSeconds: Double = 15
+    /// How often expired uploads are swept.
     public var sweepIntervalSeconds: Double = 60
+    /// The projects the server accepts uploads for, by id.
     public var projects: [String: Project] = [:]
 
     static let topKeys: Set<String> = ["version", "listen", "tls", "serverName", "identity", "passphraseFile", "inbox", "staging",
@@ -49,6 +69,7 @@ public struct ServeConfig: Sendable {
         address == "localhost" || address == "::1" || address.hasPrefix("127.")
     }
 
+    /// Reads and checks serve.json, resolving relative paths against its folder; every problem names its JSON path.
     public static func load(path: String) throws -> ServeConfig {
         func fail(_ jsonPath: String, _ problem: String) -> ServeError { .config(path: path, jsonPath: jsonPath, problem: problem) }
         let bytes: [UInt8]
@@ -72,11 +93,12 @@ public struct ServeConfig: Sendable {
             guard case let .object(pairs) = v else { throw fail(at, "must be an object") }
             return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
         }
-        func string(_ dict: [String: JSONValue], _ key: String, at prefix: String, required: Bool = true) throws -> String? {
-            guard let v = dict[key] else {
-                if required { throw fail(prefix + key, "missing") }
-                return nil
-            }
+        func string(_ dict: [String: JSONValue], _ key: String, at prefix: String) throws -> String {
+            guard let s = try optionalString(dict, key, at: prefix) else { throw fail(prefix + key, "missing") }
+            return s
+        }
+        func optionalString(_ dict: [String: JSONValue], _ key: String, at prefix: String) throws -> String? {
+            guard let v = dict[key] else { return nil }
             guard case let .string(s) = v, !s.isEmpty else { throw fail(prefix + key, "must be a non-empty string") }
             return s
         }
@@ -90,22 +112,22 @@ public struct ServeConfig: Sendable {
         }
         guard let listen = try object(top["listen"], "listen") else { throw fail("listen", "missing") }
         for key in listen.keys where key != "address" && key != "port" { throw fail("listen." + key, "unknown field") }
-        let address = try string(listen, "address", at: "listen.")!
+        let address = try string(listen, "address", at: "listen.")
         guard let port = try number(listen, "port", at: "listen.", range: 0...65535), port == port.rounded() else {
             throw fail("listen.port", "must be a port number (0 for any free port)")
         }
         var config = ServeConfig(
             path: path, address: address, port: Int(port), tlsCertificate: nil, tlsKey: nil,
-            serverName: try string(top, "serverName", at: "")!,
-            identity: resolve(try string(top, "identity", at: "")!),
-            passphraseFile: try string(top, "passphraseFile", at: "", required: false).map(resolve),
-            inbox: resolve(try string(top, "inbox", at: "")!),
-            staging: resolve(try string(top, "staging", at: "")!),
-            auditLog: resolve(try string(top, "auditLog", at: "")!))
+            serverName: try string(top, "serverName", at: ""),
+            identity: resolve(try string(top, "identity", at: "")),
+            passphraseFile: try optionalString(top, "passphraseFile", at: "").map(resolve),
+            inbox: resolve(try string(top, "inbox", at: "")),
+            staging: resolve(try string(top, "staging", at: "")),
+            auditLog: resolve(try string(top, "auditLog", at: "")))
         if let tls = try object(top["tls"], "tls") {
             for key in tls.keys where key != "certificate" && key != "key" { throw fail("tls." + key, "unknown field") }
-            config.tlsCertificate = resolve(try string(tls, "certificate", at: "tls.")!)
-            config.tlsKey = resolve(try string(tls, "key", at: "tls.")!)
+            config.tlsCertificate = resolve(try string(tls, "certificate", at: "tls."))
+            config.tlsKey = resolve(try string(tls, "key", at: "tls."))
         } else if !isLoopback(address) {
             throw fail("tls", "missing: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1), behind a reverse proxy")
         }

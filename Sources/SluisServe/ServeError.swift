@@ -9,6 +9,7 @@ public enum ServeError: SluisError, Equatable {
     case cannotListen(address: String, port: Int)
     case server(detail: String)
 
+    /// Configuration and TLS problems are usage (exit 2); a port that cannot be bound or a failed server is I/O (exit 5).
     public var category: FailureCategory {
         switch self {
         case .config, .tls, .stagingNotOnInboxFileSystem: return .usage
@@ -16,6 +17,7 @@ public enum ServeError: SluisError, Equatable {
         }
     }
 
+    /// One line naming the file, JSON path or address and what to do; never a key or token.
     public var description: String {
         switch self {
         case let .config(p, j, problem): return "\(p): \(j): \(problem)"

@@ -2,6 +2,7 @@ import Prometheus
 
 /// The Prometheus metrics of `/metrics` (docs/serve.md, "Operations"): counts and sizes only.
 public final class ServeMetrics: Sendable {
+    /// The registry `/metrics` renders.
     public let registry = PrometheusCollectorRegistry()
     let created: Counter
     let completed: Counter
@@ -15,6 +16,7 @@ public final class ServeMetrics: Sendable {
     /// The statuses counted under `sluis_serve_refusals_total{status=…}`.
     static let refusalStatuses = [400, 401, 403, 404, 409, 412, 413, 415, 422, 423, 429, 460, 500]
 
+    /// Registers every counter, gauge and histogram once, at start.
     public init() {
         created = registry.makeCounter(name: "sluis_serve_uploads_created_total", help: "Uploads created (POST).")
         completed = registry.makeCounter(name: "sluis_serve_uploads_completed_total", help: "Uploads verified and moved into the inbox.")
@@ -36,5 +38,6 @@ public final class ServeMetrics: Sendable {
 
     func refused(status: Int) { refusalCounters[status]?.increment() }
 
+    /// The Prometheus text exposition of every metric, for `/metrics`.
     public func text() -> [UInt8] { registry.emitToBuffer() }
 }

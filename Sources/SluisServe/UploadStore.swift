@@ -12,15 +12,20 @@ import Glibc
 /// A folder appears only complete (made as `.new-<id>`, then renamed) and disappears by a rename
 /// to `.gone-<id>-<random>` before it is removed, so a reader never sees half of one.
 public struct UploadStore: Sendable {
+    /// The staging folder, one sub-folder per upload.
     public let staging: String
+    /// The inbox complete packages are renamed into.
     public let inbox: String
 
+    /// A store over the two folders (which must be on one file system).
     public init(staging: String, inbox: String) {
         self.staging = staging
         self.inbox = inbox
     }
 
+    /// The sub-folder of upload `id`.
     public func directory(_ id: String) -> String { staging + "/" + id }
+    /// The received bytes of upload `id`.
     public func dataPath(_ id: String) -> String { directory(id) + "/data" }
     func statePath(_ id: String) -> String { directory(id) + "/state.json" }
     func lockPath(_ id: String) -> String { directory(id) + "/lock" }
@@ -104,6 +109,7 @@ public final class FileLock: @unchecked Sendable {
         self.fd = fd
     }
 
+    /// The upload's lock is held by another request or process: the client is told to retry (423).
     public struct Busy: Error {}
 
     deinit {

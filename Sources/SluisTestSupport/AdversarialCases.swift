@@ -16,11 +16,13 @@ public struct AdversarialCase {
     /// A single byte changed in place (`offset`, xor `mask`), or whole new bytes.
     public var edit: Edit
 
+    /// How a case differs from the good package.
     public enum Edit {
         case flip(offset: Int, mask: UInt8)
         case bytes([UInt8])
     }
 
+    /// A case of `family`, named for failure messages.
     public init(family: String, name: String, edit: Edit) {
         self.family = family
         self.name = name
@@ -32,24 +34,36 @@ public struct AdversarialCase {
 public struct AdversarialCases {
     /// One entry as the signed manifest places it, with its encrypted-file layout.
     public struct EntrySpan {
+        /// The entry's name in the manifest.
         public var name: String
+        /// Where the entry starts in the package.
         public var offset: Int
+        /// The entry's length in bytes.
         public var size: Int
+        /// Its encrypted-file header's length.
         public var headerByteCount: Int
+        /// Its plaintext bytes per chunk.
         public var chunkByteCount: Int
         /// Offsets (from the package start) of each chunk, the final one included.
         public var chunkOffsets: [Int]
     }
 
+    /// The good package every case is made from.
     public let good: [UInt8]
+    /// The trusted key that re-signs structural cases.
     public let signer: Identity
+    /// The good package's clear manifest.
     public let manifest: JSONValue
+    /// Where the manifest starts in the package.
     public let manifestOffset: Int
+    /// The manifest's length in bytes.
     public let manifestByteCount: Int
+    /// Every entry's span, in manifest order.
     public let spans: [EntrySpan]
     /// Every `stride`-th position of each exhaustive family (1 = all of them).
     public var stride: Int
 
+    /// Splits `good` into its parts; throws when it is not a well-formed package.
     public init(good: [UInt8], signer: Identity, stride: Int = 1) throws {
         guard let parts = PackageBytes.parts(of: good) else { throw PackageBytes.BuilderError.notAPackage }
         self.good = good

@@ -2,9 +2,13 @@ import Foundation
 
 /// The result of running the built `sluis` binary.
 public struct CLIResult {
+    /// The process's exit status.
     public let exitCode: Int32
+    /// Standard output as text.
     public let stdout: String
+    /// Standard error as text (what the "no secret in messages" checks read).
     public let stderr: String
+    /// Standard output as bytes (for binary output such as a package on stdout).
     public let stdoutBytes: [UInt8]
 }
 
@@ -17,6 +21,7 @@ public enum CLI {
         return url.path
     }()
 
+    /// The binary the tests run: `$SLUIS_BIN`, else the build beside the test bundle or in `.build`.
     public static var binaryPath: String {
         if let p = ProcessInfo.processInfo.environment["SLUIS_BIN"] { return p }
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sluis").path

@@ -5,15 +5,19 @@ import SluisCrypto
 /// package"), each as an edit of a `PackageBuilder` whose first two files are CSV. Shared by the
 /// faulty-sender tests and the adversarial suite, so both run the same list.
 extension PackageBuilder {
+    /// One way to be wrong: a name for messages, what `open` must say, and the edit that makes it.
     public struct Fault {
+        /// The fault's name in test failure messages.
         public var name: String
         /// Text `open`'s message must contain.
         public var detail: String
         /// Whether `verify` (no secret key) already refuses it.
         public var verifyRefuses: Bool
+        /// Edits a builder into the faulty package.
         public var apply: (inout PackageBuilder) -> Void
     }
 
+    /// Every fault the faulty-sender tests and the adversarial suite build.
     public static func faults() -> [Fault] {
         func file(_ i: Int, _ edit: @escaping (inout JSONValue) -> Void) -> (inout PackageBuilder) -> Void {
             { b in

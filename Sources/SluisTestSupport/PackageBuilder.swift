@@ -13,12 +13,18 @@ import SluisIO
 public struct PackageBuilder {
     /// One data entry: the plaintext to encrypt and what the inner manifest says about it.
     public struct DataFile {
+        /// The opaque entry name in the clear manifest (`entry-001`).
         public var entry: String
+        /// The file name the inner manifest gives it (what `open` restores).
         public var name: String
+        /// `csv`, `sav`, `zsav` or `dta`, as the inner manifest states it.
         public var format: String
+        /// The bytes encrypted into the entry.
         public var plaintext: [UInt8]
+        /// The row count the inner manifest states.
         public var rows: UInt64
 
+        /// A data file; every field can be made to disagree with the others.
         public init(entry: String, name: String, format: String = "csv", plaintext: [UInt8], rows: UInt64) {
             self.entry = entry
             self.name = name
@@ -34,11 +40,17 @@ public struct PackageBuilder {
         }
     }
 
+    /// The trusted identity that signs the manifest.
     public var signer: Identity
+    /// The intake identities the entries are encrypted to.
     public var recipients: [Recipient]
+    /// The project the manifests name.
     public var project = "P2026-0042"
+    /// A fresh package id unless a test sets one.
     public var packageId = Hex.encode(Sodium.randomBytes(count: 16))
+    /// The pseudonym key id the manifests name.
     public var pseudonymKeyId = "0123456789abcdef"
+    /// The data entries, in order.
     public var files: [DataFile]
     /// Edits the inner manifest (a JSON object) before it is encoded.
     public var editInner: (inout JSONValue) -> Void = { _ in }
@@ -47,6 +59,7 @@ public struct PackageBuilder {
     /// Edits the clear manifest (a JSON object) before it is signed.
     public var editManifest: (inout JSONValue) -> Void = { _ in }
 
+    /// A well-formed package of `files` until a test edits it.
     public init(signer: Identity, recipients: [Recipient], files: [DataFile]) {
         self.signer = signer
         self.recipients = recipients
@@ -132,8 +145,11 @@ public struct PackageBuilder {
 /// The package container from the spec: split a package into its parts and put parts back
 /// together (re-signed), so tests can reorder entries or change a manifest a trusted key signs.
 public enum PackageBytes {
+    /// Magic, version and seven zero bytes.
     public static let preambleByteCount = 16
+    /// `SLUISPKG`, version 1, seven zero bytes: the spec's preamble, written here independently.
     public static let preamble: [UInt8] = Array("SLUISPKG".utf8) + [1, 0, 0, 0, 0, 0, 0, 0]
+    /// The spec's signature context, written here independently of sluis's `PackageLayout`.
     public static let signatureContext = Array("sluis/package-manifest/v1\n".utf8)
 
     /// The parts of a well-formed package: the bytes between preamble and manifest, the manifest
@@ -165,6 +181,7 @@ public enum PackageBytes {
         return assemble(entriesRegion: editRegion(p.entriesRegion), manifest: Array(manifest.rendered().utf8) + [0x0A], signer: signer)
     }
 
+    /// The bytes are not a well-formed package (the trailer does not describe the file).
     public enum BuilderError: Error { case notAPackage }
 
     static func u64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }

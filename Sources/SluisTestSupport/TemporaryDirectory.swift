@@ -3,11 +3,18 @@ import SluisIO
 
 /// A fresh directory under the system temp folder, removed when released.
 public final class TemporaryDirectory {
+    /// The directory's absolute path.
     public let path: String
 
+    /// Creates a fresh directory named after `label`; stops the test run when that fails.
     public init(_ label: String = "sluis-test") {
         let base = NSTemporaryDirectory() + "/\(label)-\(UUID().uuidString.prefix(8))"
-        try! FileSystem.makeDirectories(base)
+        do {
+            try FileSystem.makeDirectories(base)
+        } catch {
+            // A test cannot run without its scratch folder; stop with the reason rather than fail later.
+            preconditionFailure("cannot create the test directory \(base): \(error)")
+        }
         path = base
     }
 
@@ -22,6 +29,7 @@ public final class TemporaryDirectory {
         return p
     }
 
+    /// Writes a small file of bytes and returns its path.
     @discardableResult
     public func write(_ name: String, bytes: [UInt8]) -> String {
         let p = file(name)
@@ -29,6 +37,7 @@ public final class TemporaryDirectory {
         return p
     }
 
+    /// The bytes of a file inside the directory, or none when it cannot be read.
     public func read(_ name: String) -> [UInt8] {
         (try? Data(contentsOf: URL(fileURLWithPath: file(name)))).map(Array.init) ?? []
     }

@@ -6,6 +6,7 @@ import Foundation
 /// that a real encoding can have (a remainder of 1 is impossible) with zero unused low bits, so
 /// that every byte string has exactly one accepted text form.
 public enum Base64URL {
+    /// The unpadded base64url text of `bytes`.
     public static func encode(_ bytes: [UInt8]) -> String {
         var text = Data(bytes).base64EncodedString()
         text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

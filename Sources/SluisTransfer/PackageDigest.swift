@@ -5,6 +5,7 @@ import SluisIO
 /// The SHA-256 of a whole package file, streamed in 1 MiB reads: what an upload token's `sha256`
 /// claim and a receipt's `packageSHA256` name, and how `sluis upload` finds an upload to resume.
 public enum PackageDigest {
+    /// Lowercase hex SHA-256 of the file at `path`, in constant memory however large the package.
     public static func sha256Hex(ofFile path: String) throws -> String {
         let file = try FileInput(path: path)
         let hasher = SHA256Hasher()

@@ -21,6 +21,7 @@ public enum TransferError: SluisError, Equatable {
     /// Mint-side argument errors.
     case invalidArgument(detail: String)
 
+    /// A bad mint-side argument is a usage error (exit 2); every refused token or receipt is a verification failure (exit 4).
     public var category: FailureCategory {
         switch self {
         case .invalidArgument: return .usage
@@ -28,6 +29,7 @@ public enum TransferError: SluisError, Equatable {
         }
     }
 
+    /// One line naming fingerprints, claims and limits, never a token or signature the client sent.
     public var description: String {
         switch self {
         case let .malformedToken(d): return "the upload token is malformed (\(d))"

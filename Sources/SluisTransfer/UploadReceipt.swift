@@ -10,19 +10,26 @@ import SluisCrypto
 /// is Ed25519 over `signatureContext ‖ json` (domain separation: a receipt signature can never be
 /// taken for a package or token signature made with the same key).
 public struct UploadReceipt: Codable, Equatable, Sendable {
+    /// The `format` value of every receipt; a reader refuses anything else.
     public static let formatName = "sluis-upload-receipt"
+    /// The only receipt layout this build writes and reads.
     public static let currentVersion = 1
+    /// Prefixed to the JSON before signing, so a receipt signature can never pass for another kind's.
     public static let signatureContext = Array("sluis/upload-receipt/v1\n".utf8)
     /// Longer receipt texts are refused before parsing.
     public static let maximumTextByteCount = 8192
 
+    /// Always `formatName`.
     public var format: String
+    /// Always `currentVersion` when written; checked when read.
     public var version: Int
     /// The package's id from its signed manifest (32 lowercase hex digits).
     public var packageId: String
     /// SHA-256 of the whole package file as received, lowercase hex.
     public var packageSHA256: String
+    /// The package's size in bytes as received.
     public var size: UInt64
+    /// The project the package was uploaded for (the token's `project`).
     public var project: String
     /// Fingerprint of the researcher key that signed the package (and the upload's tokens).
     public var signer: String
@@ -35,6 +42,7 @@ public struct UploadReceipt: Codable, Equatable, Sendable {
     /// When the package entered the inbox, `YYYY-MM-DDTHH:MM:SSZ`.
     public var receivedAt: String
 
+    /// A receipt as the server fills it in when the package is in the inbox; `format` and `version` are set here.
     public init(packageId: String, packageSHA256: String, size: UInt64, project: String, signer: String,
                 server: String, serverKey: String, upload: String, receivedAt: String) {
         self.format = Self.formatName

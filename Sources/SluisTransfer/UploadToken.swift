@@ -18,15 +18,18 @@ public enum UploadToken {
         public var issuer: String
         /// `aud`: the server name the token is for.
         public var audience: String
+        /// `project`: the project whose trust list must hold the signer's key.
         public var project: String
         /// `iat` and `exp`.
         public var issuedAt: Int64
+        /// `exp`: the server refuses the token after this time.
         public var expiresAt: Int64
         /// `jti`: 16 random bytes, base64url (22 characters).
         public var tokenId: String
         /// `sha256`: lowercase hex SHA-256 of the one package this token may upload, if restricted.
         public var packageSHA256: String?
 
+        /// Claims as `mint` fills them in before signing, or a test builds them.
         public init(issuer: String, audience: String, project: String, issuedAt: Int64, expiresAt: Int64,
                     tokenId: String, packageSHA256: String?) {
             self.issuer = issuer

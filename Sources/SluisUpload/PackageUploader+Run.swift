@@ -73,7 +73,10 @@ extension PackageUploader {
                 var at = 0
                 while at < count {
                     let n = min(sliceCount, count - at)
-                    slices.append(chunk.getSlice(at: at, length: n)!)
+                    guard let slice = chunk.getSlice(at: at, length: n) else {
+                        preconditionFailure("slice \(at)+\(n) outside a chunk of \(count) bytes")
+                    }
+                    slices.append(slice)
                     at += n
                 }
                 let progress = uploader.progress

@@ -19,12 +19,17 @@ public enum UploadOutcome: String, Sendable, Encodable {
     case alreadyUploaded = "already-uploaded"
 }
 
+/// What sending one package came to.
 public struct UploadResult: Sendable {
+    /// The package sent.
     public let package: SealedPackage
+    /// Whether it was sent now, resumed, or already had a receipt.
     public let outcome: UploadOutcome
     /// The server's offset this run started from (0 for a new upload).
     public let resumedFromByte: UInt64
+    /// Where its receipt was kept (beside the package).
     public let receiptPath: String
+    /// The kept receipt, verified against the server's key when one was given.
     public let receipt: KeptReceipt
 }
 
@@ -32,13 +37,16 @@ public struct UploadResult: Sendable {
 /// offset when the state file knows an upload for it, retries network errors and 5xx answers
 /// with backoff, checksums every PATCH, and mints a fresh token for every request.
 public struct PackageUploader: Sendable {
+    /// How a package is sent: chunk size, retries and token lifetime.
     public struct Options: Sendable {
         /// Bytes per PATCH: read, hashed and sent as one checksummed request.
         public var chunkByteCount: Int
+        /// How often and how long to retry after network errors and 5xx answers.
         public var retry: RetryPolicy
         /// Each token lives this long; it is minted just before its request, so it never needs more.
         public var tokenLifetime: TimeInterval
 
+        /// Options; 16 MiB chunks, the default retries and two-minute tokens unless told otherwise.
         public init(chunkByteCount: Int = 16 << 20, retry: RetryPolicy = RetryPolicy(), tokenLifetime: TimeInterval = 120) {
             self.chunkByteCount = chunkByteCount
             self.retry = retry
@@ -55,6 +63,7 @@ public struct PackageUploader: Sendable {
     let options: Options
     let progress: UploadProgress
 
+    /// An uploader for `client` signing tokens with `identity`; a receipt is checked against `serverKey` when one is given.
     public init(client: TusClient, identity: Identity, audience: String, serverKey: Recipient?, state: UploadStateStore,
                 options: Options, progress: UploadProgress) {
         self.client = client

@@ -7,7 +7,9 @@ import SluisTransfer
 /// A receipt as kept beside its package in `PACKAGE.receipt.json` (docs/upload.md): the server's
 /// signed text as it came, and its content for people to read.
 public struct KeptReceipt: Codable, Equatable, Sendable {
+    /// The `format` value of a kept receipt file.
     public static let formatName = "sluis-kept-receipt"
+    /// Always `formatName`.
     public var format: String
     /// The `--to` address the package went to.
     public var url: String
@@ -15,6 +17,7 @@ public struct KeptReceipt: Codable, Equatable, Sendable {
     public var signed: String
     /// Whether this run checked the signature with `--server-key`.
     public var signatureChecked: Bool
+    /// The receipt's content, decoded for people to read.
     public var receipt: UploadReceipt
 }
 

@@ -5,10 +5,14 @@ import Foundation
 /// clients cut off at once by a restarting server do not all come back in the same instant.
 /// Progress resets the count: only failures in a row use up the attempts.
 public struct RetryPolicy: Sendable {
+    /// Failures in a row before giving up.
     public var maximumAttempts: Int
+    /// The first wait, in seconds.
     public var baseDelay: Double
+    /// The longest wait, in seconds.
     public var maximumDelay: Double
 
+    /// A policy; eight attempts from half a second up to thirty seconds unless told otherwise.
     public init(maximumAttempts: Int = 8, baseDelay: Double = 0.5, maximumDelay: Double = 30) {
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay

@@ -9,14 +9,19 @@ import SluisIO
 /// the server's job (it verifies exactly as `sluis verify` does before the inbox sees anything);
 /// this check only stops the common mistake of uploading the wrong file, such as the plaintext CSV.
 public struct SealedPackage: Sendable {
+    /// The package file as given.
     public let path: String
+    /// The file's size in bytes (the upload's length).
     public let byteCount: UInt64
     /// SHA-256 of the whole file: it names the upload in the state file, is bound into every token
     /// and must be the one the server's receipt states.
     public let sha256: [UInt8]
+    /// The package id from its (unverified) manifest, for messages and the receipt check.
     public let packageId: String
+    /// The project from its (unverified) manifest: the project every token names.
     public let project: String
 
+    /// The SHA-256 as lowercase hex: the tokens' `sha256` claim and the receipt's `packageSHA256`.
     public var sha256Hex: String { Hex.encode(sha256) }
 
     /// Reads and hashes `path`; throws `UploadError.notSealed` for anything that is not a package.

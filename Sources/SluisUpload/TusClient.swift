@@ -10,6 +10,7 @@ import NIOSSL
 ///
 /// The client never follows redirects: a bearer token is only ever sent to the server named by `--to`.
 public final class TusClient: Sendable {
+    /// The tus protocol version sent as `Tus-Resumable` and required of the server.
     public static let tusVersion = "1.0.0"
     let http: HTTPClient
     /// The creation endpoint, e.g. `https://intake.example.org/files/`.
@@ -23,6 +24,7 @@ public final class TusClient: Sendable {
         var body: String
     }
 
+    /// A client for `endpoint` (http or https), trusting `caCertificatePath`'s certificates besides the system's.
     public init(endpoint: String, caCertificatePath: String?) throws {
         guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host, !host.isEmpty else {
@@ -44,6 +46,7 @@ public final class TusClient: Sendable {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Closes the client's connections; call once when every upload is done.
     public func shutdown() async { try? await http.shutdown() }
 
     static func origin(of url: URL) -> String? {

@@ -35,6 +35,7 @@ public enum UploadError: SluisError, Equatable {
     case receiptWriteFailed(path: String)
     case stateWriteFailed(path: String)
 
+    /// Bad arguments are usage (exit 2), a wrong file is data (exit 3), a refused key or receipt is verification (exit 4), the network or disk is I/O (exit 5).
     public var category: FailureCategory {
         switch self {
         case .badServerURL, .badCertificateFile: return .usage
@@ -47,6 +48,7 @@ public enum UploadError: SluisError, Equatable {
         }
     }
 
+    /// One line naming the file or server and what to do; never a token or package bytes.
     public var description: String {
         switch self {
         case let .notSealed(p):

@@ -21,6 +21,7 @@ public final class UploadProgress: @unchecked Sendable {
         isatty(2) == 1 && environment["TERM"] != "dumb"
     }
 
+    /// Starts the drawing thread when `enabled` (a terminal wants it); otherwise every call is a no-op.
     public init(enabled: Bool) {
         guard enabled else { return }
         let t = Thread { [self] in
@@ -45,6 +46,7 @@ public final class UploadProgress: @unchecked Sendable {
     /// Bytes sent over the network in this run (resent chunks included once each time they went out).
     public var bytesSentThisRun: Int64 { lock.lock(); defer { lock.unlock() }; return sentThisRun }
 
+    /// Stops the drawing thread and clears its line; call once when all uploads are done.
     public func finish() {
         guard thread != nil else { return }
         stop.signal()

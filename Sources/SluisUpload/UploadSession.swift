@@ -4,6 +4,7 @@ import SluisCore
 /// Uploads several packages, at most `concurrency` at a time, each on its own: one package's
 /// failure does not stop the others. Results come back in the order the packages were given.
 public struct UploadSession: Sendable {
+    /// One package's result: its upload result, or the error that stopped it.
     public enum Item: Sendable {
         case done(UploadResult)
         case failed(path: String, error: any SluisError)
@@ -12,11 +13,13 @@ public struct UploadSession: Sendable {
     let uploader: PackageUploader
     let concurrency: Int
 
+    /// A session sending at most `concurrency` packages at once (at least 1).
     public init(uploader: PackageUploader, concurrency: Int) {
         self.uploader = uploader
         self.concurrency = max(1, concurrency)
     }
 
+    /// Sends every package in `paths` and returns one item per path, in order.
     public func run(paths: [String]) async -> [Item] {
         var items = [Item?](repeating: nil, count: paths.count)
         await withTaskGroup(of: (Int, Item).self) { group in
@@ -39,6 +42,10 @@ public struct UploadSession: Sendable {
                 if next < paths.count { start() }
             }
         }
-        return items.map { $0! }
+        // Every index below paths.count was started and awaited by the loops above.
+        return items.map { item in
+            guard let item else { preconditionFailure("an upload finished without a result") }
+            return item
+        }
     }
 }

@@ -12,8 +12,10 @@ import SluisIO
 /// by SHA-256(server URL ‖ "\n" ‖ package SHA-256), written atomically (mode 0600) and removed
 /// once the receipt is kept. It holds no secret: the URL is useless without the key that made it.
 public struct UploadStateStore: Sendable {
+    /// The state folder (see `defaultDirectory`).
     public let directory: String
 
+    /// A store in `directory` (created when the first record is written).
     public init(directory: String) { self.directory = directory }
 
     /// The folder the environment names (see the type's comment).
@@ -45,6 +47,7 @@ public struct UploadStateStore: Sendable {
         return r.upload
     }
 
+    /// Records the upload URL for this package and server, atomically, so a later run can resume.
     public func remember(uploadURL: String, server: String, package: SealedPackage) throws {
         let p = path(server: server, package: package)
         do {
@@ -56,6 +59,7 @@ public struct UploadStateStore: Sendable {
         }
     }
 
+    /// Drops the record once the receipt is kept (a missing record is fine).
     public func forget(server: String, package: SealedPackage) {
         _ = unlink(path(server: server, package: package))
     }

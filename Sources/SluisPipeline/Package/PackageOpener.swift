@@ -9,8 +9,11 @@ import Glibc
 
 /// What `open` wrote.
 public struct OpenedPackage {
+    /// The output folder, now holding the checked data files and `sluis-manifest.json`.
     public let directory: String
+    /// The verified package it came from.
     public let verified: VerifiedPackage
+    /// The decrypted inner manifest, checked against the package and every entry.
     public let inner: InnerManifest
 }
 
@@ -28,6 +31,7 @@ public enum PackageOpener {
     /// The name of the metadata file written beside the data files.
     public static let metadataFileName = "sluis-manifest.json"
 
+    /// Opens `path` for `identity` into `outputDirectory`, all or nothing (above); refuses an existing output unless `replacing`.
     public static func open(path: String, identity: Identity, trust: TrustStore, expectedProject: String? = nil,
                             outputDirectory: String, replacing: Bool = false) throws -> OpenedPackage {
         let target = outputDirectory.hasSuffix("/") && outputDirectory.count > 1 ? String(outputDirectory.dropLast()) : outputDirectory
@@ -246,8 +250,11 @@ final class RowCountingSink: ByteSink {
 
 /// `sluis-manifest.json` of an opened package folder, as `open` wrote it.
 public struct OpenedPackageMetadata: Codable {
+    /// The clear manifest as signed.
     public var package: PackageManifest
+    /// The signer's fingerprint.
     public var signer: String
+    /// The decrypted inner manifest (file names, columns, counts, hashes).
     public var inner: InnerManifest
 
     /// Reads the metadata of the opened package folder that holds `dataFile`, or nil when that

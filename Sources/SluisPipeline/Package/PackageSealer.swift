@@ -15,6 +15,7 @@ public struct SealSource {
     /// Streams the pseudonymised plaintext into the sink (do not call `finish`) and describes it.
     public var produce: (any ByteSink) throws -> SealedFileDescription
 
+    /// A source; `produce` is called once, while the package is written.
     public init(name: String, sourcePath: String, format: String, produce: @escaping (any ByteSink) throws -> SealedFileDescription) {
         self.name = name
         self.sourcePath = sourcePath
@@ -25,13 +26,20 @@ public struct SealSource {
 
 /// What the pipeline reports about one sealed file; goes into the inner manifest.
 public struct SealedFileDescription {
+    /// The output columns and what was done to each.
     public var columns: [InnerManifest.Column]
+    /// Data rows written.
     public var rows: UInt64
+    /// Data rows read (more than written when a `reject-row` policy left some out).
     public var rowsRead: UInt64
+    /// Per column, per reason: how many identifiers were invalid.
     public var invalidIdentifiers: [String: [String: UInt64]]
+    /// Per column, per kind: how many residual identifiers were found (in columns that allow them).
     public var residualFindings: [String: [String: UInt64]]
+    /// The CSV dialect of the written file (`delimiter`, `lineEnding`); nil for SPSS/Stata.
     public var dialect: [String: String]?
 
+    /// A description as the pipeline reports it after writing the file.
     public init(columns: [InnerManifest.Column], rows: UInt64, rowsRead: UInt64,
                 invalidIdentifiers: [String: [String: UInt64]], residualFindings: [String: [String: UInt64]],
                 dialect: [String: String]?) {
@@ -44,22 +52,31 @@ public struct SealedFileDescription {
     }
 }
 
+/// Everything `seal` needs: who seals for whom, the pipeline, the files, and where the package goes.
 public struct SealRequest {
+    /// The project the package is for (signed into the manifest).
     public var project: String
+    /// The pseudonym key's public id (signed into the manifest).
     public var pseudonymKeyId: String
+    /// The intake officers' keys every entry is encrypted to.
     public var recipients: [Recipient]
+    /// The researcher's identity that signs the manifest.
     public var signer: Identity
     /// The pipeline configuration with key paths removed.
     public var pipeline: JSONValue
+    /// The files to seal, in order.
     public var sources: [SealSource]
     /// A file path, an existing folder (the package is then named from project and UTC time), or
     /// `-` for standard output.
     public var output: String
     /// Replace an existing package file (atomically) instead of refusing it.
     public var replacing = false
+    /// `sluis <version>`, recorded in the manifest.
     public var toolVersion: String
+    /// The time recorded in the manifest (injected so tests are reproducible).
     public var now: Date
 
+    /// A request; the output is refused if it exists unless `replacing` is set.
     public init(project: String, pseudonymKeyId: String, recipients: [Recipient], signer: Identity, pipeline: JSONValue,
                 sources: [SealSource], output: String, toolVersion: String, now: Date = Date()) {
         self.project = project
@@ -74,10 +91,15 @@ public struct SealRequest {
     }
 }
 
+/// What `seal` wrote.
 public struct SealResult {
+    /// Where the package was written (`-` for standard output).
     public var packagePath: String
+    /// The clear manifest as signed.
     public var manifest: PackageManifest
+    /// The inner manifest as encrypted.
     public var inner: InnerManifest
+    /// The package's size in bytes.
     public var byteCount: UInt64
 }
 
@@ -87,6 +109,7 @@ public struct SealResult {
 /// formatting and everything written — hashing, encrypting, writing the package — on the other);
 /// a third thread for encryption was measured slower (3.4 s against 3.1 s for 1 GB), so none is added.
 public enum PackageSealer {
+    /// Writes the package for `request` in one streaming pass; nothing is left behind when it fails.
     public static func seal(_ request: SealRequest) throws -> SealResult {
         try seal(request, checked: true)
     }

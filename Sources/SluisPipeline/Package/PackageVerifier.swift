@@ -6,10 +6,15 @@ import SluisIO
 
 /// A package whose signature, signer, project, layout and entry headers have been checked.
 public struct VerifiedPackage {
+    /// The package file checked.
     public let path: String
+    /// The clear manifest, parsed and checked field by field.
     public let manifest: PackageManifest
+    /// Its exact bytes: what the signature covers and `open` writes beside the data.
     public let manifestBytes: [UInt8]
+    /// The trusted key that signed it.
     public let signer: Recipient
+    /// Where the manifest and signature are in the file.
     public let index: PackageLayout.Index
     /// Whether every entry's SHA-256 was checked too (`verify` does; `open` checks while decrypting).
     public let entriesHashed: Bool
@@ -23,6 +28,7 @@ public struct VerifiedPackage {
 /// exactly → each entry's encrypted header matches the manifest (hash and recipients) → optionally
 /// each entry's SHA-256. Nothing is decrypted.
 public enum PackageVerifier {
+    /// Checks the package at `path` in the order above; throws `PackageError` naming the first check that failed.
     public static func verify(path: String, trust: TrustStore, expectedProject: String? = nil,
                               hashEntries: Bool = true) throws -> VerifiedPackage {
         let file = try FileInput(path: path)
@@ -204,6 +210,7 @@ public enum PackageVerifier {
 /// Reads a package's claimed project before it is verified, so the intake can pick the project's
 /// trust list. Nothing read here is trusted: `PackageVerifier.verify` checks it all afterwards.
 public enum PackagePeek {
+    /// The project the package claims, unverified: only to pick a trust list.
     public static func project(of path: String) throws -> String { try manifest(of: path).project }
 
     /// The manifest as the package claims it, unverified.

@@ -6,8 +6,11 @@ import SluisIO
 /// Sealing refused because a kept column holds values that look like direct identifiers.
 /// The messages name files, columns, kinds and line numbers, never the values.
 public struct SealRefusal: SluisError {
+    /// One message per file and column that holds identifiers (file, column, kind, lines; never values).
     public let reasons: [String]
+    /// Identifiers where none may be are a fault of the data (exit 3).
     public var category: FailureCategory { .data }
+    /// All reasons, one per line, after saying nothing was written.
     public var description: String {
         "sealing refused, nothing was written:\n  " + reasons.joined(separator: "\n  ")
     }

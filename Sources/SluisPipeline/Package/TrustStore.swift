@@ -10,19 +10,24 @@ import SluisIO
 /// - a folder: every `*.pub` directly inside is trusted for all projects, and every `*.pub` in a
 ///   sub-folder named after a project is trusted for that project only.
 public struct TrustStore: Sendable {
+    /// One trusted key and the projects it is trusted for.
     public struct Entry: Sendable {
+        /// The researcher's public key.
         public var recipient: Recipient
         /// nil: every project.
         public var projects: Set<String>?
 
+        /// An entry; nil `projects` trusts the key for every project.
         public init(recipient: Recipient, projects: Set<String>?) {
             self.recipient = recipient
             self.projects = projects
         }
     }
 
+    /// The trusted keys, in the order they were read.
     public private(set) var entries: [Entry]
 
+    /// A trust list from entries already in memory (tests, and the fuzz targets).
     public init(entries: [Entry]) { self.entries = entries }
 
     /// Loads a trust file or folder.
@@ -92,7 +97,9 @@ public enum TrustError: SluisError, Equatable {
     case empty(path: String)
     case badLine(path: String, line: Int)
 
+    /// A missing, empty or malformed trust list is the intake's configuration (exit 2).
     public var category: FailureCategory { .usage }
+    /// One line naming the trust list and line; never key material.
     public var description: String {
         switch self {
         case let .missing(p): return "trust list \(p) does not exist or cannot be read"

@@ -72,8 +72,12 @@ final class PrivateSpool {
     init() throws {
         let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array((dir + "/.sluis-spool-XXXXXX").utf8CString)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: the template is a non-empty C string, so it has a base address.
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw IOError.cannotCreate(path: dir, errno: errno) }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: the template is a non-empty C string, so it has a base address.
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         self.fd = fd
         self.output = FileOutput(fd: fd, path: "<temporary file>", ownsDescriptor: true)

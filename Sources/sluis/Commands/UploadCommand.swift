@@ -141,7 +141,8 @@ private func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) ->
         done.signal()
     }
     done.wait()
-    return box.value!
+    guard let value = box.value else { preconditionFailure("the task signalled before storing its result") }
+    return value
 }
 
 private final class BlockingBox<T>: @unchecked Sendable { var value: T? }

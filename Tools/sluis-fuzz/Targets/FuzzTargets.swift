@@ -15,14 +15,24 @@ import SluisTestSupport
 /// a crash (trap, sanitizer report) or a hang is a finding. `run` returns "ok" when the input
 /// went all the way through, else the refusal's category — so tests can check a seed goes deep.
 public struct FuzzTarget: Sendable {
+    /// The target's name, as `sluis-fuzz` and the corpus folders spell it.
     public let name: String
+    /// What the target feeds its input to, for the usage text.
     public let what: String
+    /// Feeds one input through and names the outcome: "ok" or the refusal's category.
     public let run: @Sendable ([UInt8]) -> String
 }
 
+/// The fuzz targets, their fixed keys and scratch files, shared by the libFuzzer driver and SluisFuzzTests.
 public enum SluisFuzz {
     /// The fuzz identity: signer, recipient and the only trusted key (fixed, so seeds stay valid).
-    public static let identity = try! Identity(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)), comment: "fuzz")
+    public static let identity: Identity = {
+        do {
+            return try Identity(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)), comment: "fuzz")
+        } catch {
+            preconditionFailure("a 32-byte seed always makes an identity: \(error)")
+        }
+    }()
     static var trust: TrustStore { TrustStore(entries: [TrustStore.Entry(recipient: identity.recipient, projects: nil)]) }
 
     /// A scratch path of this process (files the C libraries and the file-based readers need).
@@ -43,6 +53,8 @@ public enum SluisFuzz {
         defer { close(fd) }
         var done = 0
         while done < bytes.count {
+            // swift-format-ignore: NeverForceUnwrap
+            // Safe: the buffer is not empty (done < bytes.count), so it has a base address.
             let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, bytes.count - done) }
             guard n > 0 else { throw IOError.writeFailed(path: path, errno: errno) }
             done += n
@@ -64,6 +76,7 @@ public enum SluisFuzz {
         }
     }
 
+    /// Every target, in the order the usage text lists them.
     public static func all() -> [FuzzTarget] {
         [
             FuzzTarget(name: "package", what: "a .sluis package file through verify (layout, manifest, signature)") { bytes in
