@@ -31,8 +31,11 @@ public final class HandOff<Item>: @unchecked Sendable {
     /// - Parameters:
     ///   - items: reusable items, all free at first; empty when the producer makes new ones.
     ///   - capacity: how many filled items may wait for a consumer before `put` blocks.
+    ///   - name: the consumer threads' name (seen in `top -H` and in profiles).
+    ///   - stackByteCount: each consumer thread's stack size.
     ///   - recycle: run on a consumer thread on every item it is done with (consumed or skipped),
     ///     before the item is free again: e.g. reset a batch.
+    ///   - consumers: one closure per consumer thread; the first error it throws ends the hand-off.
     public init(reusing items: [Item] = [], capacity: Int, name: String, stackByteCount: Int = 1 << 20,
                 recycle: @escaping (Item) -> Void = { _ in }, consumers: [(Item) throws -> Void]) {
         precondition(!consumers.isEmpty && capacity > 0)

@@ -60,7 +60,11 @@ extension RequestChecker {
                 try FileRead.read(folder: folder, name: names[i], tracksUnits: shared.tracksUnits[i], policy: policy, keys: shared.keys?.copy())
             }
         }
-        return try results.map { try $0!.get() }
+        return try results.map { result in
+            // concurrentPerform returns only after every iteration ran, so each slot is set.
+            guard let result else { preconditionFailure("a file of the request was not read") }
+            return try result.get()
+        }
     }
 }
 
