@@ -33,13 +33,14 @@ public struct UploadResult: Sendable {
 /// with backoff, checksums every PATCH, and mints a fresh token for every request.
 public struct PackageUploader: Sendable {
     public struct Options: Sendable {
-        /// Bytes per PATCH: read, hashed and sent as one checksummed request.
+        /// Bytes per PATCH: hashed (while the previous one is sent), then sent as one checksummed
+        /// request. Large, because the server fsyncs before it acknowledges each one.
         public var chunkByteCount: Int
         public var retry: RetryPolicy
         /// Each token lives this long; it is minted just before its request, so it never needs more.
         public var tokenLifetime: TimeInterval
 
-        public init(chunkByteCount: Int = 16 << 20, retry: RetryPolicy = RetryPolicy(), tokenLifetime: TimeInterval = 120) {
+        public init(chunkByteCount: Int = 64 << 20, retry: RetryPolicy = RetryPolicy(), tokenLifetime: TimeInterval = 120) {
             self.chunkByteCount = chunkByteCount
             self.retry = retry
             self.tokenLifetime = tokenLifetime

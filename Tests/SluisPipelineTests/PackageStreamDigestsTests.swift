@@ -1,6 +1,7 @@
 import Foundation
 import SluisCore
 import SluisCrypto
+import SluisFormats
 import SluisIO
 @testable import SluisPipeline
 import SluisTestSupport

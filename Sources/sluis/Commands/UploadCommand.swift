@@ -38,7 +38,7 @@ struct UploadCommand: ParsableCommand {
         @Option(name: .long, help: "The server's public key file: receipts must verify with it.") var serverKey: String?
         @Option(name: [.customShort("j"), .long], help: "Packages uploaded at once (1–16).") var jobs: Int = 3
         @Option(name: .long, help: "Failed requests in a row before giving up on a package.") var retries: Int = 8
-        @Option(name: .long, help: ArgumentHelp("Bytes per PATCH request.", visibility: .hidden)) var chunkSize: Int = 16 << 20
+        @Option(name: .long, help: ArgumentHelp("Bytes per PATCH request.", visibility: .hidden)) var chunkSize: Int = 64 << 20
         @Flag(name: [.customShort("q"), .long], help: "No progress and no summary lines (errors only).") var quiet = false
         @Flag(name: .long, help: "Print the summary as JSON on stdout.") var json = false
 
