@@ -28,7 +28,7 @@ final class ReceivePipeline: @unchecked Sendable {
     private(set) var scheduledCheckpoint: UInt64
     private var snapshotWanted = false
 
-    static let batchByteCount = 512 << 10
+    static let batchByteCount = 256 << 10
 
     /// Where a batch ended, and the digests' state there.
     struct Snapshot: Sendable {

@@ -112,7 +112,10 @@ final class PackageStreamDigestsTests: XCTestCase {
         let path = dir.write("f.sluis", bytes: bytes)
         let digests = try streamed(bytes, seed: 3)
         let got = try digests.entryDigests(reading: path).sha256(offset: first.offset, byteCount: first.size)
-        XCTAssertNil(got, "a split entry is not taken from the stream")
+        XCTAssertEqual(got, SHA256Hasher.hash(Array(bytes[Int(first.offset)..<Int(first.offset + first.size)])),
+                       "a split entry is hashed from the file")
+        XCTAssertThrowsError(try digests.entryDigests(reading: dir.file("absent")).sha256(offset: first.offset, byteCount: first.size),
+                             "not from the stream: the file is read")
         let second = manifest.entries[1]
         XCTAssertEqual(try digests.entryDigests(reading: path).sha256(offset: second.offset, byteCount: second.size),
                        SHA256Hasher.hash(Array(bytes[Int(second.offset)..<Int(second.offset + second.size)])))

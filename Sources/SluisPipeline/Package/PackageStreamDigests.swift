@@ -20,7 +20,7 @@ import Glibc
 /// manifest is at most 4 MiB); the rest of the last entry is read back from the file when it is
 /// asked for. A boundary guessed wrong — ciphertext that happens to contain the magic, a sender's
 /// crafted bytes, a package that does not verify — costs only speed: an entry whose exact range
-/// was not hashed is read and hashed from the file, as `sluis verify` does.
+/// was not hashed on the way is read and hashed from the file, as `sluis verify` would.
 ///
 /// The state (`Saved`, a few hundred bytes per entry) is kept beside the upload and restored in
 /// any process; without it, it is rebuilt from the durable prefix of the file.
@@ -200,23 +200,29 @@ public final class PackageStreamDigests {
         func sha256(offset: UInt64, byteCount: UInt64) throws -> [UInt8]? {
             let d = digests
             if let s = d.closed.first(where: { $0.offset == offset }), s.size == byteCount { return Hex.decode(s.sha256) }
-            // The entry whose end lies past the scanned region: go on from its hash state.
-            guard d.openStart == offset, let open = d.open else { return nil }
-            let hashedEnd = offset + open.byteCount
             let (end, overflow) = offset.addingReportingOverflow(byteCount)
-            guard !overflow, hashedEnd <= end, let h = ResumableSHA256(savedState: open.savedState) else { return nil }
+            guard !overflow, end <= d.length else { return nil }
+            // The entry whose end lies past the scanned region goes on from its hash state; any
+            // other (past the scanned region, or split by a false boundary) is hashed from the file.
+            var hasher = ResumableSHA256()
+            var from = offset
+            if d.openStart == offset, let open = d.open, offset + open.byteCount <= end, let h = ResumableSHA256(savedState: open.savedState) {
+                hasher = h
+                from = offset + open.byteCount
+            }
             let file = try FileInput(path: path)
-            let source = FileRangeSource(file: file, offset: hashedEnd, byteCount: end - hashedEnd)
-            var buffer = [UInt8](repeating: 0, count: 256 << 10)
+            let source = FileRangeSource(file: file, offset: from, byteCount: end - from)
+            // Small reads: many uploads may complete at once, and memory is bounded per upload.
+            var buffer = [UInt8](repeating: 0, count: Int(min(256 << 10, max(end - from, 1))))
             var total: UInt64 = 0
             while true {
                 let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
                 if n == 0 { break }
                 total += UInt64(n)
-                buffer.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             }
             // A file shorter than the range: let the verifier read it and say so.
-            return total == end - hashedEnd ? h.digest() : nil
+            return total == end - from ? hasher.digest() : nil
         }
     }
 
@@ -226,7 +232,7 @@ public final class PackageStreamDigests {
         let digests = PackageStreamDigests(length: length)
         let file = try FileInput(path: path)
         let source = FileRangeSource(file: file, offset: 0, byteCount: offset)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: 256 << 10)
         while digests.position < offset {
             let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
             guard n > 0 else { throw IOError.readFailed(path: path, errno: EIO) }
