@@ -52,16 +52,20 @@ final class ReceivePipeline: @unchecked Sendable {
         if gatheredByteCount >= Self.batchByteCount { try await flush() }
     }
 
-    /// Asks for the next batch to end in a checkpoint once `byteCount` bytes arrived since the last.
-    func checkpoint(every byteCount: UInt64, save: @escaping @Sendable (Snapshot) throws -> Void) async throws {
+    /// Saves a checkpoint's state (after the fsync); set once, before the first `checkpoint`.
+    var save: (@Sendable (Snapshot) throws -> Void)?
+
+    /// Asks for a batch to end in a checkpoint once `byteCount` bytes arrived since the last: the
+    /// one gathered now, or (when none is) the next.
+    func checkpoint(every byteCount: UInt64) async throws {
         if received - scheduledCheckpoint >= byteCount && !snapshotWanted {
             snapshotWanted = true
-            try await flush(save: save)
+            try await flush()
         }
     }
 
     /// Hands the gathered batch on, after the previous batch finished.
-    func flush(save: (@Sendable (Snapshot) throws -> Void)? = nil) async throws {
+    func flush() async throws {
         guard !gathering.isEmpty else { return }
         let batch = gathering
         gathering = []

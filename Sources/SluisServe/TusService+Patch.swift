@@ -77,6 +77,7 @@ extension TusService {
             next.expiresAt = Int64(Date().timeIntervalSince1970) + expiry
             try store.save(next)
         }
+        pipeline.save = saveCheckpoint
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -97,7 +98,7 @@ extension TusService {
                         try await pipeline.append(buffer)
                         if checksum == nil {
                             // Without a checksum, progress is made durable as it goes (in the background).
-                            try await pipeline.checkpoint(every: Self.checkpointByteCount, save: saveCheckpoint)
+                            try await pipeline.checkpoint(every: Self.checkpointByteCount)
                         }
                     }
                 }
