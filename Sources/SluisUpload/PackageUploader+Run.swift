@@ -62,22 +62,27 @@ extension PackageUploader {
                 // All bytes are there but not delivered yet (another process is finishing it): ask again.
                 throw TusClient.Failure(status: 423, body: "")
             }
-            var nextDigest: (offset: UInt64, task: Task<[UInt8], any Error>)?
+            var nextDigest: (offset: UInt64, count: Int, task: Task<[UInt8], any Error>)?
             defer { nextDigest?.task.cancel() }
             while offset < package.byteCount {
-                let count = Int(min(UInt64(uploader.options.chunkByteCount), package.byteCount - offset))
                 // The chunk's SHA-256 (for Upload-Checksum) was computed while the previous chunk
                 // was being sent; the next one's starts now, on another thread, while this one goes.
+                let count: Int
                 let digest: [UInt8]
-                if let pending = nextDigest, pending.offset == offset { digest = try await pending.task.value } else {
+                if let pending = nextDigest, pending.offset == offset {
+                    count = pending.count
+                    digest = try await pending.task.value
+                } else {
+                    count = Int(min(UInt64(chunkByteCount), package.byteCount - offset))
                     digest = try Self.sha256(of: package.path, offset: offset, count: count)
                 }
                 let following = offset + UInt64(count)
                 nextDigest = nil
                 if following < package.byteCount {
-                    let path = package.path, n = Int(min(UInt64(uploader.options.chunkByteCount), package.byteCount - following))
-                    nextDigest = (following, Task.detached { try Self.sha256(of: path, offset: following, count: n) })
+                    let path = package.path, n = Int(min(UInt64(chunkByteCount), package.byteCount - following))
+                    nextDigest = (following, n, Task.detached { try Self.sha256(of: path, offset: following, count: n) })
                 }
+                let started = ContinuousClock.now
                 let progress = uploader.progress
                 let inFlight = InFlight()
                 let answer: (offset: UInt64, receipt: String?)
@@ -101,6 +106,7 @@ extension PackageUploader {
                     throw UploadError.protocolViolation(server: server, detail: "PATCH acknowledged an offset other than the bytes sent")
                 }
                 offset = answer.offset
+                adapt(sent: count, in: ContinuousClock.now - started)
                 progressed()
                 if offset == package.byteCount {
                     if let receipt = answer.receipt { return receipt }
@@ -108,6 +114,18 @@ extension PackageUploader {
                 }
             }
             throw UploadError.protocolViolation(server: server, detail: "the upload ended without completing")
+        }
+
+        /// Bytes per PATCH from here on (see `Options.adaptiveChunks`).
+        private lazy var chunkByteCount = uploader.options.chunkByteCount
+
+        private func adapt(sent count: Int, in duration: Duration) {
+            guard uploader.options.adaptiveChunks else { return }
+            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            guard seconds > 0 else { return }
+            let range = Options.adaptiveChunkRange
+            let wanted = Double(count) / seconds * Options.chunkSeconds
+            chunkByteCount = Int(min(max(wanted, Double(range.lowerBound)), Double(range.upperBound)))
         }
 
         /// Slices of a chunk's body: at most 1 MiB (bounded memory), at least 1 KiB, about a quarter
