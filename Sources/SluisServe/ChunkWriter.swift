@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SluisCrypto
 import SluisIO
 #if canImport(Glibc)
@@ -10,6 +11,7 @@ import Glibc
 /// Bytes past the durable offset (left by a process killed mid-PATCH, never acknowledged) are cut
 /// off first, so a resumed upload can never keep a stale or half-written byte. `sync()` makes
 /// everything written so far durable; only then may the caller record the new offset.
+/// The bytes are written straight from the buffers they arrived in (`writev`), never copied.
 /// Used by one request at a time, from blocking-I/O threads.
 final class ChunkWriter: @unchecked Sendable {
     let path: String
@@ -18,12 +20,11 @@ final class ChunkWriter: @unchecked Sendable {
     private(set) var offset: UInt64
     /// The data file's size when opened: more than the durable offset when a PATCH was cut off.
     let foundByteCount: UInt64
-    private let checksum: ChecksumHasher?
     /// Start of the bytes written but not yet handed to the disk (see `startWriteback`).
     private var writebackStart: UInt64
     static let writebackByteCount: UInt64 = 4 << 20
 
-    init(path: String, offset: UInt64, checksum: ChecksumHasher.Algorithm?) throws {
+    init(path: String, offset: UInt64) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IOError.cannotOpen(path: path, errno: errno) }
         var st = stat()
@@ -38,28 +39,55 @@ final class ChunkWriter: @unchecked Sendable {
         self.startOffset = offset
         self.offset = offset
         self.writebackStart = offset
-        self.checksum = checksum.map { ChecksumHasher($0) }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        checksum?.update(bytes)
-        var done = 0
-        while done < bytes.count {
-            // swift-format-ignore: NeverForceUnwrap
-            // Safe: done < bytes.count: a non-empty buffer has a base address.
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IOError.writeFailed(path: path, errno: errno)
+    /// Appends the readable bytes of `buffers`, in order, with as few `writev` calls as it takes.
+    func write(_ buffers: [ByteBuffer]) throws {
+        var index = 0
+        var skip = 0  // bytes of buffers[index] already written
+        while index < buffers.count {
+            var vectors: [iovec] = []
+            vectors.reserveCapacity(min(buffers.count - index, Self.vectorLimit))
+            var written = 0
+            // The pointers stay valid while `buffers` lives: ByteBuffer storage is not moved by reading it.
+            for i in index..<min(buffers.count, index + Self.vectorLimit) {
+                buffers[i].withUnsafeReadableBytes { raw in
+                    let from = i == index ? skip : 0
+                    if raw.count > from {
+                        vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + from), iov_len: raw.count - from))
+                    }
+                }
             }
-            done += n
+            if !vectors.isEmpty {
+                let n = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IOError.writeFailed(path: path, errno: errno)
+                }
+                written = n
+            }
+            offset += UInt64(written)
+            // Move (index, skip) on by what was written.
+            var left = written
+            while index < buffers.count {
+                let rest = buffers[index].readableBytes - skip
+                if left >= rest {
+                    left -= rest
+                    index += 1
+                    skip = 0
+                } else {
+                    skip += left
+                    break
+                }
+            }
         }
-        offset += UInt64(bytes.count)
         if offset - writebackStart >= Self.writebackByteCount {
             startWriteback(from: writebackStart, count: offset - writebackStart)
             writebackStart = offset
         }
     }
+
+    static let vectorLimit = 512
 
     /// Starts writing a range to disk without waiting, so the fsync before an offset is
     /// acknowledged has little left to do and the receiving does not stall on it.
@@ -80,9 +108,6 @@ final class ChunkWriter: @unchecked Sendable {
         try sync()
     }
 
-    /// The digest of the bytes written (only when a checksum was asked for).
-    func digest() -> [UInt8]? { checksum?.finalize() }
-
     deinit { close(fd) }
 }
 
@@ -96,4 +121,11 @@ enum BlockingIO {
             queue.async { continuation.resume(with: Result { try body() }) }
         }
     }
+}
+
+/// A value handed between the request's task and a blocking-I/O thread that use it one after the
+/// other, never at once (hashers, whose state is not shared).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

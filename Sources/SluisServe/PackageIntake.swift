@@ -13,29 +13,30 @@ import Glibc
 /// `sluis verify` does (PackageVerifier, with the project's trust list and every entry hashed),
 /// a receipt is signed, and only then the package enters the inbox with one rename.
 ///
+/// The SHA-256 of the whole package (for the receipt) and of each entry were computed while the
+/// bytes arrived (`PackageStreamDigests`, kept in state.json beside the upload); what is left here
+/// is reading the manifest, checking its signature, fields and layout and each entry's header, and
+/// comparing the entry hashes — plus hashing the last few MiB, where the manifest may begin.
+///
 /// Crash safety: the receipt is saved in state.json before the rename, and `deliverIfPending`
 /// finishes the rename for a completed upload whose bytes are still in staging (a process that
 /// died between the two), so `sluis inbox` sees each verified package exactly once.
 enum PackageIntake {
     /// Verifies and delivers; returns the updated record. Throws a 422 refusal (the upload is
-    /// then deleted) when the package does not verify.
-    static func complete(_ record: UploadRecord, store: UploadStore, trust: TrustStore, identity: Identity,
-                         serverName: String) throws(Refusal) -> UploadRecord {
+    /// then deleted) when the package does not verify. `digests`: the stream digests of the whole
+    /// upload, when the caller has them (else restored from state.json, or rebuilt from the file).
+    static func complete(_ record: UploadRecord, digests: PackageStreamDigests?, store: UploadStore, trust: TrustStore,
+                         identity: Identity, serverName: String) throws(Refusal) -> UploadRecord {
         let path = store.dataPath(record.id)
         let shown = "upload \(record.id)"
         let verified: VerifiedPackage
         let digest: String
         do {
-            // The whole-file SHA-256 (for the receipt) on a second core while the verifier reads
-            // and hashes the entries: the file is complete and locked, so both read the same bytes.
-            final class Digest: @unchecked Sendable { var result: Result<String, any Error> = .success("") }
-            let whole = Digest()
-            let group = DispatchGroup()
-            DispatchQueue.global().async(group: group) { whole.result = Result { try PackageDigest.sha256Hex(ofFile: path) } }
-            let outcome = Result { try PackageVerifier.verify(path: path, trust: trust, expectedProject: record.project, hashEntries: true) }
-            group.wait()
-            verified = try outcome.get()
-            digest = try whole.result.get()
+            let streamed = try digests ?? TusService.digests(of: record, store: store)
+            guard streamed.position == record.length else { throw IOError.readFailed(path: path, errno: EIO) }
+            verified = try PackageVerifier.verify(path: path, trust: trust, expectedProject: record.project, hashEntries: true,
+                                                  entryDigests: streamed.entryDigests(reading: path))
+            digest = Hex.encode(streamed.wholeDigest())
         } catch let error as SluisError {
             store.remove(record.id)
             throw Refusal(422, error.description.replacingOccurrences(of: path, with: shown) + "; the upload was deleted")

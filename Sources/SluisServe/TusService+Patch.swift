@@ -5,12 +5,12 @@ import SluisCore
 import SluisCrypto
 import SluisFormats
 import SluisIO
+import SluisPipeline
 
 extension TusService {
-    /// Bytes gathered before one write(2); bounds the memory of one PATCH.
-    static let writeBatchByteCount = 256 << 10
     /// Without Upload-Checksum, progress is made durable (fsync, then state) every this many
-    /// bytes, so a broken connection or a killed server loses at most this much.
+    /// bytes, in the background, so a broken connection or a killed server loses at most about
+    /// this much (ReceivePipeline).
     static let checkpointByteCount: UInt64 = 16 << 20
 
     /// PATCH /files/ID: appends the body at Upload-Offset. The new offset is acknowledged only
@@ -50,24 +50,41 @@ extension TusService {
         defer { metrics.activePatches.decrement() }
         let started = ContinuousClock.now
         let writer: ChunkWriter
-        do { writer = try ChunkWriter(path: store.dataPath(record.id), offset: record.offset, checksum: checksum?.algorithm) } catch {
+        let digests: PackageStreamDigests
+        do {
+            let current = record
+            let opened = try await BlockingIO.run {
+                Unchecked((try ChunkWriter(path: store.dataPath(current.id), offset: current.offset), try Self.digests(of: current, store: store)))
+            }
+            (writer, digests) = opened.value
+        } catch {
             throw Refusal(500, "upload \(record.id) could not be opened on the server's disk")
         }
         if record.offset > 0 && (record.interrupted == true || writer.foundByteCount != record.offset) {
             logEvent("resumed", record, caller: caller, status: nil)
         }
         let state = Reception(record: record)
+        let pipeline = ReceivePipeline(writer: writer, digests: digests, checksum: checksum?.algorithm)
         let preamble = PackageLayout.preamble
         let idle = config.idleTimeoutSeconds
+        let base = record, expiry = Int64(config.uploadExpirySeconds)
+        // A checkpoint's state: the offset and digests at the end of a batch, saved after the fsync.
+        let saveCheckpoint: @Sendable (ReceivePipeline.Snapshot) throws -> Void = { snap in
+            var next = base
+            next.offset = snap.offset
+            next.digests = snap.digests
+            next.interrupted = nil
+            next.expiresAt = Int64(Date().timeIntervalSince1970) + expiry
+            try store.save(next)
+        }
+        pipeline.save = saveCheckpoint
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await buffer in request.body {
                         state.touch()
-                        let position = writer.offset + UInt64(state.pending.count)
+                        let position = pipeline.received
                         guard position + UInt64(buffer.readableBytes) <= state.record.length else {
-                            let keep = state.record.offset
-                            try? await BlockingIO.run { try writer.discard(to: keep) }
                             throw Refusal(413, "the chunk goes past Upload-Length \(state.record.length); it was discarded")
                         }
                         if position < UInt64(preamble.count) {
@@ -78,16 +95,10 @@ extension TusService {
                                 throw Refusal(415, "upload \(state.record.id) is not a sluis package (no SLUISPKG preamble); seal the data with 'sluis seal' first. The upload was deleted")
                             }
                         }
-                        state.pending.append(contentsOf: buffer.readableBytesView)
-                        if state.pending.count >= Self.writeBatchByteCount {
-                            let batch = state.pending
-                            state.pending.removeAll(keepingCapacity: true)
-                            try await BlockingIO.run { try batch.withUnsafeBytes { try writer.write($0) } }
-                            if checksum == nil && writer.offset - state.checkpoint >= Self.checkpointByteCount {
-                                state.record = try await self.durable(state.record, writer: writer)
-                                self.metrics.bytesReceived.increment(by: Int64(writer.offset - state.checkpoint))
-                                state.checkpoint = writer.offset
-                            }
+                        try await pipeline.append(buffer)
+                        if checksum == nil {
+                            // Without a checksum, progress is made durable as it goes (in the background).
+                            try await pipeline.checkpoint(every: Self.checkpointByteCount)
                         }
                     }
                 }
@@ -103,57 +114,67 @@ extension TusService {
                 group.cancelAll()
             }
         } catch let refusal as Refusal {
+            await pipeline.settle()
+            if refusal.status == 413 {
+                let keep = (store.load(record.id) ?? record).offset
+                try? await BlockingIO.run { try writer.discard(to: keep) }
+            }
             throw refusal
         } catch {
             // The client went away, or sent nothing for the idle timeout, mid-chunk. Without a
             // checksum, keep what arrived (tus: store as much as possible); with one, the chunk
             // cannot be checked: drop it.
             if checksum == nil {
-                let batch = state.pending
                 do {
-                    try await BlockingIO.run { try batch.withUnsafeBytes { try writer.write($0) } }
-                    let saved = try await durable(state.record, writer: writer, interrupted: true)
-                    metrics.bytesReceived.increment(by: Int64(saved.offset - state.checkpoint))
-                } catch {}
+                    try await pipeline.drain()
+                    let saved = try await durable(state.record, writer: writer, digests: digests, interrupted: true)
+                    metrics.bytesReceived.increment(by: Int64(saved.offset - record.offset))
+                } catch {
+                    await pipeline.settle()
+                }
             } else {
-                let keep = state.record.offset
+                await pipeline.settle()
+                let keep = record.offset
                 try? await BlockingIO.run { try writer.discard(to: keep) }
             }
             throw Refusal.badRequest("the request body ended early or stalled; resume from the offset HEAD gives")
         }
-        record = state.record
-        let pending = state.pending
-        let checkpoint = state.checkpoint
         do {
-            let batch = pending
-            try await BlockingIO.run { try batch.withUnsafeBytes { try writer.write($0) } }
-            if let checksum, let digest = writer.digest(), !Sodium.constantTimeEqual(digest, checksum.digest) {
+            try await pipeline.drain()
+            if let checksum, let digest = pipeline.checksum?.finalize(), !Sodium.constantTimeEqual(digest, checksum.digest) {
                 let keep = record.offset
                 try await BlockingIO.run { try writer.discard(to: keep) }
                 throw Refusal(460, "the chunk does not match its Upload-Checksum (\(checksum.algorithm.rawValue)); it was discarded, send it again")
             }
-            record = try await durable(record, writer: writer)
+            record = try await durable(state.record, writer: writer, digests: digests)
         } catch let refusal as Refusal {
             throw refusal
         } catch {
+            await pipeline.settle()
             throw Refusal(500, "upload \(record.id) could not be written to the server's disk")
         }
-        metrics.bytesReceived.increment(by: Int64(writer.offset - checkpoint))
+        metrics.bytesReceived.increment(by: Int64(writer.offset - writer.startOffset))
         metrics.patchDuration.record(ContinuousClock.now - started)
-        return try await finish(record, caller: caller, received: writer.offset - writer.startOffset)
+        return try await finish(record, caller: caller, received: writer.offset - writer.startOffset, digests: digests)
     }
 
-    /// What one PATCH has received so far, shared with its idle watchdog.
+    /// The upload's stream digests at its durable offset: restored from state.json, or (when that
+    /// holds none, or one for another offset) rebuilt by reading the durable prefix again.
+    static func digests(of record: UploadRecord, store: UploadStore) throws -> PackageStreamDigests {
+        if let saved = record.digests, let d = PackageStreamDigests(restoring: saved, length: record.length), d.position == record.offset {
+            return d
+        }
+        return try PackageStreamDigests.rebuilt(path: store.dataPath(record.id), length: record.length, upTo: record.offset)
+    }
+
+    /// The upload a PATCH is receiving, shared with its idle watchdog.
     final class Reception: @unchecked Sendable {
-        var record: UploadRecord
-        var pending: [UInt8] = []
-        var checkpoint: UInt64
+        let record: UploadRecord
         private let lock = NSLock()
         private var lastProgress = ContinuousClock.now
 
         init(record: UploadRecord) {
             self.record = record
-            self.checkpoint = record.offset
         }
 
         func touch() { lock.withLock { lastProgress = .now } }
@@ -167,9 +188,11 @@ extension TusService {
     struct IdleTimeout: Error {}
 
     /// fsync the bytes, then save the state that counts them (atomic rename of state.json).
-    private func durable(_ record: UploadRecord, writer: ChunkWriter, interrupted: Bool = false) async throws -> UploadRecord {
+    private func durable(_ record: UploadRecord, writer: ChunkWriter, digests: PackageStreamDigests,
+                         interrupted: Bool = false) async throws -> UploadRecord {
         var next = record
         next.offset = writer.offset
+        next.digests = digests.saved
         next.interrupted = interrupted ? true : nil
         next.expiresAt = Int64(Date().timeIntervalSince1970) + Int64(config.uploadExpirySeconds)
         let store = self.store
@@ -182,17 +205,22 @@ extension TusService {
     }
 
     /// The response to a PATCH: the new offset, and at the last byte, verification and delivery.
-    private func finish(_ record: UploadRecord, caller: Caller, received: UInt64) async throws(Refusal) -> Response {
+    private func finish(_ record: UploadRecord, caller: Caller, received: UInt64,
+                        digests: PackageStreamDigests? = nil) async throws(Refusal) -> Response {
         var record = record
         if record.offset == record.length && !record.isComplete {
             let started = ContinuousClock.now
             let store = self.store, identity = self.identity, name = config.serverName
             guard let trust = trust[record.project] else { throw Refusal(403, "project \(record.project) is not served here") }
             let current = record
+            let streamed = Unchecked(digests)
             let result: Result<UploadRecord, Refusal>
             do {
                 result = try await BlockingIO.run { () -> Result<UploadRecord, Refusal> in
-                    do { return .success(try PackageIntake.complete(current, store: store, trust: trust, identity: identity, serverName: name)) }
+                    do {
+                        return .success(try PackageIntake.complete(current, digests: streamed.value, store: store, trust: trust, identity: identity,
+                                                                   serverName: name))
+                    }
                     catch let refusal as Refusal { return .failure(refusal) }
                     catch { return .failure(Refusal(500, "upload \(current.id) could not be verified")) }
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluisPipeline
 
 /// The durable state of one upload, kept in `state.json` beside its bytes (docs/serve.md,
 /// "On disk"). It is replaced only by an atomic rename after the bytes it counts were fsynced,
@@ -29,6 +30,9 @@ public struct UploadRecord: Codable, Equatable, Sendable {
     public var interrupted: Bool?
     /// Set once the package is verified and in the inbox.
     public var receipt: String?
+    /// The SHA-256 state of the whole upload and of its entries at `offset` (docs/serve.md,
+    /// "Streaming verification"); saved in the same atomic replacement as `offset`.
+    public var digests: PackageStreamDigests.Saved?
 
     /// True once the package was delivered and a receipt made.
     public var isComplete: Bool { receipt != nil }

@@ -60,7 +60,8 @@ public enum UploadServer {
         // Hummingbird's idle timeout runs while a connection waits for a complete request head (a
         // new connection, or between keep-alive requests): that is the header timeout. The idle
         // timeout inside a request body is the PATCH watchdog's (TusService.Reception).
-        let http = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(config.headerTimeoutSeconds * 1000)))
+        let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ReadSizeLimit()],
+                                              idleTimeout: .milliseconds(Int64(config.headerTimeoutSeconds * 1000)))
         let server: HTTPServerBuilder
         if let cert = config.tlsCertificate, let key = config.tlsKey {
             server = try .tls(.http1(configuration: http), tlsConfiguration: try tlsConfiguration(certificate: cert, key: key))

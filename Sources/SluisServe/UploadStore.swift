@@ -51,7 +51,7 @@ public struct UploadStore: Sendable {
 
     /// The upload's current durable state, or nil when there is no such upload.
     public func load(_ id: String) -> UploadRecord? {
-        guard let bytes = try? FileSystem.readAll(statePath(id), limitByteCount: 64 << 10),
+        guard let bytes = try? FileSystem.readAll(statePath(id), limitByteCount: 1 << 20),
               let record = UploadRecord.decode(bytes), record.id == id else { return nil }
         return record
     }

@@ -62,32 +62,39 @@ extension PackageUploader {
                 // All bytes are there but not delivered yet (another process is finishing it): ask again.
                 throw TusClient.Failure(status: 423, body: "")
             }
-            let file: FileInput
-            do { file = try FileInput(path: package.path) } catch { throw UploadError.unreadable(path: package.path) }
+            var nextDigest: (offset: UInt64, count: Int, task: Task<[UInt8], any Error>)?
+            defer { nextDigest?.task.cancel() }
             while offset < package.byteCount {
-                let count = Int(min(UInt64(uploader.options.chunkByteCount), package.byteCount - offset))
-                let chunk = try read(file, offset: offset, count: count)
-                let digest = chunk.withUnsafeReadableBytes { SHA256Hasher.hash($0) }
-                let sliceCount = max(1024, min(1 << 20, count / 4))
-                var slices: [ByteBuffer] = []
-                var at = 0
-                while at < count {
-                    let n = min(sliceCount, count - at)
-                    guard let slice = chunk.getSlice(at: at, length: n) else {
-                        preconditionFailure("slice \(at)+\(n) outside a chunk of \(count) bytes")
-                    }
-                    slices.append(slice)
-                    at += n
+                // The chunk's SHA-256 (for Upload-Checksum) was computed while the previous chunk
+                // was being sent; the next one's starts now, on another thread, while this one goes.
+                let count: Int
+                let digest: [UInt8]
+                if let pending = nextDigest, pending.offset == offset {
+                    count = pending.count
+                    digest = try await pending.task.value
+                } else {
+                    count = Int(min(UInt64(chunkByteCount), package.byteCount - offset))
+                    digest = try Self.sha256(of: package.path, offset: offset, count: count)
                 }
+                let following = offset + UInt64(count)
+                nextDigest = nil
+                if following < package.byteCount {
+                    let path = package.path, n = Int(min(UInt64(chunkByteCount), package.byteCount - following))
+                    nextDigest = (following, n, Task.detached { try Self.sha256(of: path, offset: following, count: n) })
+                }
+                let started = ContinuousClock.now
                 let progress = uploader.progress
                 let inFlight = InFlight()
                 let answer: (offset: UInt64, receipt: String?)
+                let body = FileSliceSequence(path: package.path, offset: offset, byteCount: count,
+                                             sliceByteCount: Self.sliceByteCount(chunk: count)) { n in
+                    inFlight.add(n)
+                    progress.sent(Int64(n), network: true)
+                    UploadTestHooks.didSend(n)
+                }
                 do {
-                    answer = try await client.patch(url, offset: offset, slices: slices, sha256: digest, token: uploader.token(package)) { n in
-                        inFlight.add(n)
-                        progress.sent(Int64(n), network: true)
-                        UploadTestHooks.didSend(n)
-                    }
+                    answer = try await client.patch(url, offset: offset, body: body, byteCount: count, sha256: digest,
+                                                    token: uploader.token(package))
                 } catch {
                     progress.sent(-inFlight.count, network: false)
                     throw error
@@ -99,6 +106,7 @@ extension PackageUploader {
                     throw UploadError.protocolViolation(server: server, detail: "PATCH acknowledged an offset other than the bytes sent")
                 }
                 offset = answer.offset
+                adapt(sent: count, in: ContinuousClock.now - started)
                 progressed()
                 if offset == package.byteCount {
                     if let receipt = answer.receipt { return receipt }
@@ -108,18 +116,38 @@ extension PackageUploader {
             throw UploadError.protocolViolation(server: server, detail: "the upload ended without completing")
         }
 
-        private func read(_ file: FileInput, offset: UInt64, count: Int) throws -> ByteBuffer {
-            var buffer = ByteBufferAllocator().buffer(capacity: count)
+        /// Bytes per PATCH from here on (see `Options.adaptiveChunks`).
+        private lazy var chunkByteCount = uploader.options.chunkByteCount
+
+        private func adapt(sent count: Int, in duration: Duration) {
+            guard uploader.options.adaptiveChunks else { return }
+            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            guard seconds > 0 else { return }
+            let range = Options.adaptiveChunkRange
+            let wanted = Double(count) / seconds * Options.chunkSeconds
+            chunkByteCount = Int(min(max(wanted, Double(range.lowerBound)), Double(range.upperBound)))
+        }
+
+        /// Slices of a chunk's body: at most 1 MiB (bounded memory), at least 1 KiB, about a quarter
+        /// of a small chunk (so progress and the test hooks see several).
+        static func sliceByteCount(chunk: Int) -> Int { max(1024, min(1 << 20, chunk / 4)) }
+
+        /// SHA-256 of `count` bytes of the package from `offset`, read in 1 MiB pieces.
+        static func sha256(of path: String, offset: UInt64, count: Int) throws -> [UInt8] {
+            let file: FileInput
+            do { file = try FileInput(path: path) } catch { throw UploadError.unreadable(path: path) }
+            let hasher = SHA256Hasher()
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { buffer.deallocate() }
             var done = 0
             while done < count {
-                let got = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count - done) { raw in
-                    let n = pread(file.fd, raw.baseAddress, count - done, off_t(offset) + off_t(done))
-                    return max(n, 0)
-                }
-                guard got > 0 else { throw UploadError.unreadable(path: package.path) }
-                done += got
+                try Task.checkCancellation()
+                let n = pread(file.fd, buffer.baseAddress, min(buffer.count, count - done), off_t(offset) + off_t(done))
+                guard n > 0 else { throw UploadError.unreadable(path: path) }
+                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                done += n
             }
-            return buffer
+            return hasher.finalize()
         }
     }
 

@@ -39,16 +39,25 @@ public struct UploadResult: Sendable {
 public struct PackageUploader: Sendable {
     /// How a package is sent: chunk size, retries and token lifetime.
     public struct Options: Sendable {
-        /// Bytes per PATCH: read, hashed and sent as one checksummed request.
+        /// Bytes per PATCH: hashed (while the previous one is sent), then sent as one checksummed
+        /// request. Large, because the server fsyncs before it acknowledges each one.
         public var chunkByteCount: Int
         /// How often and how long to retry after network errors and 5xx answers.
         public var retry: RetryPolicy
         /// Each token lives this long; it is minted just before its request, so it never needs more.
         public var tokenLifetime: TimeInterval
 
-        /// Options; 16 MiB chunks, the default retries and two-minute tokens unless told otherwise.
-        public init(chunkByteCount: Int = 16 << 20, retry: RetryPolicy = RetryPolicy(), tokenLifetime: TimeInterval = 120) {
+        /// Whether later chunks grow (or shrink) so that each takes about `chunkSeconds` at the
+        /// rate measured so far, between 16 and 256 MiB: on a fast link few PATCHes (each waits
+        /// for the server's fsync), on a slow one little to send again after a broken connection.
+        public var adaptiveChunks: Bool
+        public static let chunkSeconds = 4.0
+        public static let adaptiveChunkRange = (16 << 20)...(256 << 20)
+
+        public init(chunkByteCount: Int = 64 << 20, adaptiveChunks: Bool = true, retry: RetryPolicy = RetryPolicy(),
+                    tokenLifetime: TimeInterval = 120) {
             self.chunkByteCount = chunkByteCount
+            self.adaptiveChunks = adaptiveChunks
             self.retry = retry
             self.tokenLifetime = tokenLifetime
         }
@@ -71,7 +80,7 @@ public struct PackageUploader: Sendable {
         self.audience = audience
         self.receipts = ReceiptKeeper(server: client.endpoint, audience: audience, serverKey: serverKey)
         self.state = state
-        self.options = Options(chunkByteCount: options.chunkByteCount, retry: UploadTestHooks.retryPolicy(options.retry),
+        self.options = Options(chunkByteCount: options.chunkByteCount, adaptiveChunks: options.adaptiveChunks, retry: UploadTestHooks.retryPolicy(options.retry),
                                tokenLifetime: options.tokenLifetime)
         self.progress = progress
     }

@@ -3,6 +3,10 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SluisIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The three tus 1.0 requests `sluis upload` makes (tus.io protocol 1.0.0: core, creation,
 /// checksum): POST, HEAD and PATCH, over one shared async-http-client. Every request carries a token minted
@@ -108,14 +112,13 @@ public final class TusClient: Sendable {
     /// PATCH one chunk at `offset` with its SHA-256 in `Upload-Checksum`; the body is sent as the
     /// given slices (so progress is seen while it goes). Returns the new offset and the answer's
     /// `Upload-Receipt` (present when this chunk completed the upload and it was delivered).
-    func patch(_ upload: String, offset: UInt64, slices: [ByteBuffer], sha256: [UInt8], token: String,
-               sent: @escaping @Sendable (Int) -> Void) async throws -> (offset: UInt64, receipt: String?) {
+    func patch(_ upload: String, offset: UInt64, body: FileSliceSequence, byteCount: Int, sha256: [UInt8],
+               token: String) async throws -> (offset: UInt64, receipt: String?) {
         var r = request(upload, .PATCH, token: token)
         r.headers.add(name: "Content-Type", value: "application/offset+octet-stream")
         r.headers.add(name: "Upload-Offset", value: String(offset))
         r.headers.add(name: "Upload-Checksum", value: "sha256 " + Data(sha256).base64EncodedString())
-        let total = slices.reduce(0) { $0 + $1.readableBytes }
-        r.body = .stream(SliceSequence(slices: slices, sent: sent), length: .known(Int64(total)))
+        r.body = .stream(body, length: .known(Int64(byteCount)))
         let response = try await http.execute(r, timeout: .hours(1))
         let body = try await Self.bytes(response)
         let code = Int(response.status.code)
@@ -136,28 +139,45 @@ public final class TusClient: Sendable {
     }
 }
 
-/// A chunk's body as an async sequence of slices, reporting each slice as it is handed to the
-/// connection (progress, and the test hook that stops a client mid-PATCH).
-struct SliceSequence: AsyncSequence, Sendable {
+/// A chunk's body read from the package file in slices as the connection asks for them (so a
+/// PATCH holds one slice in memory, not the chunk), reporting each slice as it is handed on
+/// (progress, and the test hook that stops a client mid-PATCH).
+struct FileSliceSequence: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
-    let slices: [ByteBuffer]
+    let path: String
+    let offset: UInt64
+    let byteCount: Int
+    let sliceByteCount: Int
     let sent: @Sendable (Int) -> Void
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        var index = 0
-        let slices: [ByteBuffer]
-        let sent: @Sendable (Int) -> Void
+        let sequence: FileSliceSequence
+        var file: FileInput?
+        var done = 0
+        var last = 0
         /// A slice counts as sent when the connection asks for the next one (or for the end).
         mutating func next() async throws -> ByteBuffer? {
-            if index > 0 && index <= slices.count { sent(slices[index - 1].readableBytes) }
-            guard index < slices.count else {
-                index = slices.count + 1
-                return nil
+            if last > 0 { sequence.sent(last); last = 0 }
+            guard done < sequence.byteCount else { return nil }
+            if file == nil {
+                do { file = try FileInput(path: sequence.path) } catch { throw UploadError.unreadable(path: sequence.path) }
             }
-            index += 1
-            return slices[index - 1]
+            let n = Swift.min(sequence.sliceByteCount, sequence.byteCount - done)
+            var buffer = ByteBufferAllocator().buffer(capacity: n)
+            let fd = file!.fd, at = off_t(sequence.offset) + off_t(done)
+            var got = 0
+            while got < n {
+                let r = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n - got) { raw in
+                    Swift.max(pread(fd, raw.baseAddress, n - got, at + off_t(got)), 0)
+                }
+                guard r > 0 else { throw UploadError.unreadable(path: sequence.path) }
+                got += r
+            }
+            done += n
+            last = n
+            return buffer
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(slices: slices, sent: sent) }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(sequence: self) }
 }

@@ -116,7 +116,11 @@ final class ServeOperationsCLITests: XCTestCase {
                                              partial: bytes[third..<(third + third / 2)], rest: bytes[(third + third / 2)..<(2 * third)],
                                              gate: gate, output: out)
         defer { if client.isRunning { client.terminate() } }
-        XCTAssertTrue(a.wait { a.dataSize(id) > third })
+        // A is receiving (it holds the lock) once its PATCH gauge is up; the bytes may still be in
+        // its batch rather than on disk.
+        XCTAssertTrue(a.wait {
+            (try? a.request("GET", "/metrics", token: nil, tus: false).body.contains("sluis_serve_patches_in_progress 1")) == true
+        })
         XCTAssertEqual(try b.patch(path, offset: third, bytes[third..<(2 * third)], token: token).status, 423)
         FileManager.default.createFile(atPath: gate, contents: nil)
         client.waitUntilExit()

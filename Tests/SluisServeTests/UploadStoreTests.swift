@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SluisIO
 @testable import SluisServe
 import SluisTestSupport
@@ -33,13 +34,32 @@ final class UploadStoreTests: XCTestCase {
     func testChunkWriterCutsUnacknowledgedBytesAndDiscards() throws {
         let dir = TemporaryDirectory("sluis-serve-writer")
         let path = dir.write("data", bytes: Array(repeating: 7, count: 50))
-        let writer = try ChunkWriter(path: path, offset: 20, checksum: .sha256)
+        let writer = try ChunkWriter(path: path, offset: 20)
         XCTAssertEqual(dir.read("data").count, 20)
-        try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try writer.write($0) }
+        try writer.write([ByteBuffer(bytes: [UInt8](repeating: 1, count: 10))])
         try writer.sync()
         XCTAssertEqual(dir.read("data"), Array(repeating: 7, count: 20) + Array(repeating: 1, count: 10))
         try writer.discard(to: 20)
         XCTAssertEqual(dir.read("data").count, 20)
+    }
+
+    /// More buffers than one writev takes, empty ones and slices among them: all bytes, in order.
+    func testChunkWriterWritesManyBuffersInOrder() throws {
+        let dir = TemporaryDirectory("sluis-serve-writev")
+        let path = dir.write("data", bytes: [])
+        let writer = try ChunkWriter(path: path, offset: 0)
+        var expected: [UInt8] = []
+        var buffers: [ByteBuffer] = []
+        for i in 0..<(ChunkWriter.vectorLimit * 2 + 37) {
+            let bytes = (0..<(i % 7 == 0 ? 0 : i % 300 + 1)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
+            var buffer = ByteBuffer(bytes: [9, 9] + bytes)
+            buffer.moveReaderIndex(forwardBy: 2)  // a slice that does not start at its storage's start
+            buffers.append(buffer)
+            expected += bytes
+        }
+        try writer.write(buffers)
+        XCTAssertEqual(writer.offset, UInt64(expected.count))
+        XCTAssertEqual(dir.read("data"), expected)
     }
 
     func testChecksumHeaderParsing() throws {

@@ -27,10 +27,15 @@ public struct VerifiedPackage {
 /// `expectedProject` → entries tile the file
 /// exactly → each entry's encrypted header matches the manifest (hash and recipients) → optionally
 /// each entry's SHA-256. Nothing is decrypted.
+///
+/// `entryDigests` only says where step 8's SHA-256 of each entry's bytes comes from: read from the
+/// file here (`sluis verify`), or computed while the bytes arrived (`sluis serve`,
+/// `PackageStreamDigests`), which must be the SHA-256 of exactly the same bytes. Every check and
+/// its order are the same either way.
 public enum PackageVerifier {
     /// Checks the package at `path` in the order above; throws `PackageError` naming the first check that failed.
     public static func verify(path: String, trust: TrustStore, expectedProject: String? = nil,
-                              hashEntries: Bool = true) throws -> VerifiedPackage {
+                              hashEntries: Bool = true, entryDigests: (any PackageEntryDigests)? = nil) throws -> VerifiedPackage {
         let file = try FileInput(path: path)
         guard let size = file.size() else { throw PackageError.notAPackage(path: path) }
         let index = try readIndex(file, size: size, path: path)
@@ -67,7 +72,8 @@ public enum PackageVerifier {
         try checkEntryHeaders(manifest, file: file, path: path)
         if hashEntries {
             for entry in manifest.entries + [manifest.innerManifest] {
-                let digest = try sha256(of: FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size))
+                let digest = try entryDigests?.sha256(offset: entry.offset, byteCount: entry.size)
+                    ?? sha256(of: FileRangeSource(file: file, offset: entry.offset, byteCount: entry.size))
                 guard Sodium.constantTimeEqual(digest, Hex.decode(entry.sha256) ?? []) else {
                     throw PackageError.entryHashMismatch(path: path, entry: entry.name)
                 }
@@ -205,6 +211,13 @@ public enum PackageVerifier {
         }
         return hasher.finalize()
     }
+}
+
+/// Step 8's source of each entry's SHA-256, for a verifier that already hashed the bytes.
+public protocol PackageEntryDigests {
+    /// SHA-256 of the package's bytes `[offset, offset + byteCount)`, or nil when it does not have
+    /// it (the verifier then reads and hashes those bytes itself).
+    func sha256(offset: UInt64, byteCount: UInt64) throws -> [UInt8]?
 }
 
 /// Reads a package's claimed project before it is verified, so the intake can pick the project's

@@ -38,7 +38,7 @@ struct UploadCommand: ParsableCommand {
         @Option(name: .long, help: "The server's public key file: receipts must verify with it.") var serverKey: String?
         @Option(name: [.customShort("j"), .long], help: "Packages uploaded at once (1–16).") var jobs: Int = 3
         @Option(name: .long, help: "Failed requests in a row before giving up on a package.") var retries: Int = 8
-        @Option(name: .long, help: ArgumentHelp("Bytes per PATCH request.", visibility: .hidden)) var chunkSize: Int = 16 << 20
+        @Option(name: .long, help: ArgumentHelp("Bytes per PATCH request.", visibility: .hidden)) var chunkSize: Int?
         @Flag(name: [.customShort("q"), .long], help: "No progress and no summary lines (errors only).") var quiet = false
         @Flag(name: .long, help: "Print the summary as JSON on stdout.") var json = false
 
@@ -46,7 +46,7 @@ struct UploadCommand: ParsableCommand {
             try reportingErrors {
                 guard (1...16).contains(jobs) else { throw UsageError("--jobs must be between 1 and 16") }
                 guard (1...100).contains(retries) else { throw UsageError("--retries must be between 1 and 100") }
-                guard chunkSize >= 1024 && chunkSize <= 256 << 20 else { throw UsageError("--chunk-size must be between 1 KiB and 256 MiB") }
+                if let chunkSize { guard chunkSize >= 1024 && chunkSize <= 256 << 20 else { throw UsageError("--chunk-size must be between 1 KiB and 256 MiB") } }
                 guard let audience = audience ?? URL(string: to)?.host, !audience.isEmpty else {
                     throw UsageError("--to \(to) is not an http:// or https:// address")
                 }
@@ -61,7 +61,7 @@ struct UploadCommand: ParsableCommand {
                 let uploader = PackageUploader(
                     client: client, identity: signer, audience: audience, serverKey: serverRecipient,
                     state: UploadStateStore(directory: UploadStateStore.defaultDirectory()),
-                    options: .init(chunkByteCount: chunkSize, retry: RetryPolicy(maximumAttempts: retries)), progress: progress)
+                    options: .init(chunkByteCount: chunkSize ?? 64 << 20, adaptiveChunks: chunkSize == nil, retry: RetryPolicy(maximumAttempts: retries)), progress: progress)
                 let session = UploadSession(uploader: uploader, concurrency: jobs)
                 let start = Date()
                 let items = blocking {
