@@ -16,6 +16,7 @@ import COpenSSL
 public final class ResumableSHA256 {
     private let context: UnsafeMutablePointer<SHA256_CTX>
 
+    /// A hash of no bytes yet.
     public init() {
         context = .allocate(capacity: 1)
         SHA256_Init(context)
@@ -45,10 +46,12 @@ public final class ResumableSHA256 {
         context.pointee.num = UInt32(tail)
     }
 
+    /// Hashes `bytes` after those before.
     public func update(_ bytes: UnsafeRawBufferPointer) {
         if bytes.count > 0 { SHA256_Update(context, bytes.baseAddress, bytes.count) }
     }
 
+    /// Hashes `bytes` after those before.
     public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
     /// Bytes hashed so far.
@@ -74,6 +77,8 @@ public final class ResumableSHA256 {
     public func digest() -> [UInt8] {
         var copy = context.pointee
         var out = [UInt8](repeating: 0, count: 32)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `out` holds 32 bytes, so its buffer has a base address.
         out.withUnsafeMutableBytes { _ = SHA256_Final($0.baseAddress!.assumingMemoryBound(to: UInt8.self), &copy) }
         return out
     }

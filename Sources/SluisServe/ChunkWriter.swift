@@ -54,6 +54,8 @@ final class ChunkWriter: @unchecked Sendable {
                 buffers[i].withUnsafeReadableBytes { raw in
                     let from = i == index ? skip : 0
                     if raw.count > from {
+                        // swift-format-ignore: NeverForceUnwrap
+                        // Safe: raw.count > from >= 0, and a non-empty buffer has a base address.
                         vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + from), iov_len: raw.count - from))
                     }
                 }

@@ -51,9 +51,12 @@ public struct PackageUploader: Sendable {
         /// rate measured so far, between 16 and 256 MiB: on a fast link few PATCHes (each waits
         /// for the server's fsync), on a slow one little to send again after a broken connection.
         public var adaptiveChunks: Bool
+        /// How long an adaptive chunk should take to send, in seconds.
         public static let chunkSeconds = 4.0
+        /// The smallest and largest adaptive chunk.
         public static let adaptiveChunkRange = (16 << 20)...(256 << 20)
 
+        /// Options; 64 MiB adaptive chunks, the default retries and two-minute tokens unless told otherwise.
         public init(chunkByteCount: Int = 64 << 20, adaptiveChunks: Bool = true, retry: RetryPolicy = RetryPolicy(),
                     tokenLifetime: TimeInterval = 120) {
             self.chunkByteCount = chunkByteCount

@@ -159,12 +159,16 @@ struct FileSliceSequence: AsyncSequence, Sendable {
         mutating func next() async throws -> ByteBuffer? {
             if last > 0 { sequence.sent(last); last = 0 }
             guard done < sequence.byteCount else { return nil }
-            if file == nil {
-                do { file = try FileInput(path: sequence.path) } catch { throw UploadError.unreadable(path: sequence.path) }
+            let input: FileInput
+            if let file {
+                input = file
+            } else {
+                do { input = try FileInput(path: sequence.path) } catch { throw UploadError.unreadable(path: sequence.path) }
+                file = input
             }
             let n = Swift.min(sequence.sliceByteCount, sequence.byteCount - done)
             var buffer = ByteBufferAllocator().buffer(capacity: n)
-            let fd = file!.fd, at = off_t(sequence.offset) + off_t(done)
+            let fd = input.fd, at = off_t(sequence.offset) + off_t(done)
             var got = 0
             while got < n {
                 let r = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: n - got) { raw in

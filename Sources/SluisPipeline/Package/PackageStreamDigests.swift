@@ -27,14 +27,18 @@ import Glibc
 public final class PackageStreamDigests {
     /// Everything needed to go on at `position` without reading a byte again.
     public struct Saved: Codable, Equatable, Sendable {
+        /// The layout of this record; another version is not restored (the state is rebuilt).
         public var version = 1
+        /// The package's length (`Upload-Length`).
         public var length: UInt64
+        /// Bytes hashed so far.
         public var position: UInt64
         /// base64 of `ResumableSHA256.savedState` over bytes `[0, position)`.
         public var whole: String
         /// The entry being hashed: where it starts, and its hash state (it may lag `position` by up
         /// to 9 bytes, kept in `carry`, and stops at the end of the scanned region).
         public var openStart: UInt64?
+        /// base64 of the open entry's `ResumableSHA256.savedState`; nil once boundaries are no longer followed.
         public var open: String?
         /// base64 of the bytes just before the scan position not yet given to the open hash.
         public var carry: String
@@ -44,7 +48,9 @@ public final class PackageStreamDigests {
 
     /// One hashed range.
     public struct Segment: Codable, Equatable, Sendable {
+        /// Where the entry starts in the package.
         public var offset: UInt64
+        /// The entry's length in bytes.
         public var size: UInt64
         /// Lowercase hex.
         public var sha256: String
@@ -56,7 +62,9 @@ public final class PackageStreamDigests {
     /// bounds the state an adversarial upload can make the server keep.
     public static let maximumSegmentCount = 1000
 
+    /// The package's length (`Upload-Length`).
     public let length: UInt64
+    /// Bytes consumed so far.
     public private(set) var position: UInt64 = 0
     /// Entry boundaries are looked for in `[preamble, scanEnd)` only.
     let scanEnd: UInt64
@@ -137,17 +145,22 @@ public final class PackageStreamDigests {
         // Magics wholly inside the piece.
         // memchr for the first byte (vectorised in libc), then a compare of the rest.
         var from = 0
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: scan is only called with a non-empty piece (lo < hi in consume).
         let base = piece.baseAddress!
         magic.withUnsafeBytes { m in
             while from + magic.count <= piece.count {
                 guard let hit = memchr(base + from, Int32(magic[0]), piece.count - magic.count + 1 - from) else { break }
                 let j = UnsafeRawPointer(hit) - base
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: the magic is a non-empty constant, so its buffer has a base address.
                 if memcmp(base + j, m.baseAddress!, magic.count) == 0 { matches.append(at + UInt64(j)) }
                 from = j + 1
             }
         }
         var cursor = regionStart
-        for m in matches where m > openStart! {
+        guard var entryStart = openStart else { return }
+        for m in matches where m > entryStart {
             feed(from: cursor, to: m, piece: piece, at: at)
             cursor = m
             guard closed.count < Self.maximumSegmentCount, let h = open else {
@@ -156,7 +169,8 @@ public final class PackageStreamDigests {
                 carry = []
                 return
             }
-            closed.append(Segment(offset: openStart!, size: m - openStart!, sha256: Hex.encode(h.digest())))
+            closed.append(Segment(offset: entryStart, size: m - entryStart, sha256: Hex.encode(h.digest())))
+            entryStart = m
             openStart = m
             open = ResumableSHA256()
         }
