@@ -1,8 +1,7 @@
 import SluisCore
 import SluisFormats
 
-/// `RowProcessor`'s rarer paths: coded values, invalid identifiers and their policies, residual
-/// findings, and the positions its messages name (line and column, never a value).
+/// `RowProcessor`'s rarer paths: coded values, invalid identifiers and their policies, and the positions its messages name (line and column, never a value).
 extension RowProcessor {
     /// A coded value: looked up in `codes` and its meaning normalised. Blank values count as
     /// `empty`, values that are not one of the codes as `unknown-code`.
@@ -38,13 +37,6 @@ extension RowProcessor {
         case .fail:
             throw PipelineError.invalidIdentifier(at: SourcePosition(file: path, line: line, columnNumber: column + 1, columnName: sourceNames[column]),
                                                   kind: kind, reason: failure)
-        }
-    }
-
-    @inline(never)
-    func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
-        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
-            residualTallies[slot][k].add(line: line)
         }
     }
 }
