@@ -262,7 +262,7 @@ final class RowProcessor {
     }
 
     @inline(__always)
-    private func appendEmpty() {
+    func appendEmpty() {
         if csvMode { appendCSVField(UnsafeRawBufferPointer(start: nil, count: 0)); return }
         starts[fieldCount] = used
         ends[fieldCount] = used
@@ -271,7 +271,7 @@ final class RowProcessor {
 
     /// Reserves `width` bytes for the pseudonym of `message` (copied), computed later by the writing thread.
     @inline(__always)
-    private func appendPseudonym(pseudonymiser index: Int, message: UnsafeRawBufferPointer) {
+    func appendPseudonym(pseudonymiser index: Int, message: UnsafeRawBufferPointer) {
         let n = message.count
         // CSV: the rendered pseudonym (digits) never needs quoting; one more byte for the delimiter and one spare.
         let reserve = csvMode ? width &+ 2 : width
@@ -390,25 +390,7 @@ final class RowProcessor {
             case 6:
                 if row[index].count != 0 { throw PipelineError.valueInUnnamedColumn(at: position(line: line, column: index)) }
             default:
-                let slot = slots[index]
-                let g = generalisations[slot]
-                if let prefix = Self.datePrefix(g) {
-                    // Dates to a year or year-month as Generaliser does, packed without an array in between.
-                    var year = 0, month = 0, day = 0
-                    if let failure = Normaliser.parseDate(row[index], year: &year, month: &month, day: &day) {
-                        try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: g.name,
-                                         line: line, column: index, reject: &reject)
-                        appendEmpty()
-                    } else {
-                        Normaliser.withISODate(year: year, month: month, day: day, prefix: prefix) { appendField($0) }
-                    }
-                } else if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
-                    try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: g.name,
-                                     line: line, column: index, reject: &reject)
-                    appendEmpty()
-                } else {
-                    normalised.withUnsafeBytes { appendField($0) }
-                }
+                try generaliseField(row[index], index: index, slot: slots[index], line: line, reject: &reject, normalised: &normalised)
             }
         }
         if !compositeParts.isEmpty { try processComposites(row, line: line, normalised: &normalised, reject: &reject) }
@@ -423,6 +405,31 @@ final class RowProcessor {
         }
     }
 
+    /// Generalises column `index` (identifier slot `slot`) and packs the result; an invalid value
+    /// is counted and handled by its column's policy.
+    @inline(__always)
+    private func generaliseField(_ value: UnsafeRawBufferPointer, index: Int, slot: Int, line: Int, reject: inout Bool,
+                                 normalised: inout [UInt8]) throws {
+        let g = generalisationTable[slot]
+        if let prefix = Self.datePrefix(g) {
+            // Dates to a year or year-month as Generaliser does, packed without an array in between.
+            var year = 0, month = 0, day = 0
+            if let failure = Normaliser.parseDate(value, year: &year, month: &month, day: &day) {
+                try invalidValue(failure, output: outputTable[index], policy: policyTable[slot], kind: g.name,
+                                 line: line, column: index, reject: &reject)
+                appendEmpty()
+            } else {
+                Normaliser.withISODate(year: year, month: month, day: day, prefix: prefix) { appendField($0) }
+            }
+        } else if let failure = Generaliser.generalise(g, value, into: &normalised) {
+            try invalidValue(failure, output: outputTable[index], policy: policyTable[slot], kind: g.name,
+                             line: line, column: index, reject: &reject)
+            appendEmpty()
+        } else {
+            normalised.withUnsafeBytes { appendField($0) }
+        }
+    }
+
     /// How many bytes of `YYYY-MM-DD` a date generalisation keeps, or nil for the others.
     @inline(__always)
     private static func datePrefix(_ g: Generalisation) -> Int? {
@@ -430,40 +437,6 @@ final class RowProcessor {
         case .year: return 4
         case .yearMonth: return 7
         default: return nil
-        }
-    }
-
-    private func processComposites(_ row: FieldView, line: Int, normalised: inout [UInt8], reject: inout Bool) throws {
-        for c in 0..<compositeParts.count {
-            var failed: NormalisationFailure?
-            var failedColumn = 0
-            message.removeAll(keepingCapacity: true)
-            let coded = compositeCoded[c]
-            for (p, part) in compositeParts[c].enumerated() {
-                // Only a composite with a coded part looks at codes (the common case stays as it was).
-                let codes = coded ? compositeCodes[c][p] : nil
-                let failure = codes == nil ? Normaliser.normalise(part.kind, row[part.source], into: &normalised)
-                    : Self.normaliseCoded(codes, part.kind, row[part.source], into: &normalised)
-                if let failure {
-                    if part.kind == .sex && codes == nil {
-                        try refuseNumericCode(row[part.source], failure: failure, line: line, column: part.source)
-                    }
-                    failed = failure
-                    failedColumn = part.source
-                    break
-                }
-                Pseudonymiser.appendLengthPrefixed(normalised[...], to: &message)
-            }
-            if let failed {
-                try invalidValue(failed, output: compositeOutputs[c], policy: compositePolicies[c], kind: "composite",
-                                 line: line, column: failedColumn, reject: &reject)
-                appendEmpty()
-            } else if compositeMac[c] >= 0 {
-                let mac = compositeMac[c]
-                message.withUnsafeBytes { appendPseudonym(pseudonymiser: mac, message: $0) }
-            } else {
-                appendEmpty()
-            }
         }
     }
 }
