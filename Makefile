@@ -16,6 +16,8 @@ TEST_PACKAGES += python3-pip
 BENCH_PACKAGES := age time bc readstat
 # bench/serve.sh: nginx's WebDAV module is the baseline for upload throughput.
 BENCH_PACKAGES += nginx curl openssl
+# bench/seal-profile.sh (CPU-seconds per thread of seal, issue 16)
+BENCH_PACKAGES += linux-perf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/sluis
 DEBUG_BIN := .build/debug/sluis

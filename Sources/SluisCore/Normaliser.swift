@@ -151,12 +151,19 @@ public enum Normaliser {
     /// appended in one call: an append per digit measured as costly as parsing the date.
     @inlinable
     public static func appendISODate(year: Int, month: Int, day: Int, prefix: Int, to out: inout [UInt8]) {
+        withISODate(year: year, month: month, day: day, prefix: prefix) { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the first `prefix` bytes of `YYYY-MM-DD`, held on the stack (the
+    /// pipeline packs them into its batch without an array in between).
+    @inlinable @inline(__always)
+    public static func withISODate<R>(year: Int, month: Int, day: Int, prefix: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         precondition((1000...9999).contains(year) && (1...12).contains(month) && (1...31).contains(day) && (1...10).contains(prefix))
         var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
             UInt8(year / 1000) &+ 0x30, UInt8((year / 100) % 10) &+ 0x30, UInt8((year / 10) % 10) &+ 0x30, UInt8(year % 10) &+ 0x30,
             0x2D, UInt8(month / 10) &+ 0x30, UInt8(month % 10) &+ 0x30,
             0x2D, UInt8(day / 10) &+ 0x30, UInt8(day % 10) &+ 0x30)
-        withUnsafeBytes(of: &text) { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<prefix])) }
+        return try withUnsafeBytes(of: &text) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<prefix])) }
     }
 
     /// Parses a date in the formats `date(_:into:)` accepts into its year, month and day.
@@ -167,21 +174,16 @@ public enum Normaliser {
         while start < end && isSpace(input[start]) { start += 1 }
         while end > start && isSpace(input[end - 1]) { end -= 1 }
         if start == end { return .empty }
-        // Cut a time part: first space or 'T' after at least 8 characters.
-        var i = start
-        while i < end {
-            let c = input[i]
-            if (c == 0x20 || c == 0x54) && i - start >= 8 { end = i; break }
-            i += 1
-        }
-        // Split into up to three digit groups separated by one separator kind.
+        // Split into up to three digit groups separated by one separator kind, in one pass that
+        // stops at a time part: the first space or 'T' after at least 8 characters (before
+        // that, either is an invalid character).
         // Up to three (value, digit count) groups, in a tuple so that nothing is allocated per value.
         var groups: ((Int, Int), (Int, Int), (Int, Int)) = ((0, 0), (0, 0), (0, 0))
         var groupCount = 0
         var value = 0
         var digitCount = 0
         var separator: UInt8 = 0
-        i = start
+        var i = start
         while i < end {
             let c = input[i]
             if c >= 0x30 && c <= 0x39 {
@@ -195,6 +197,8 @@ public enum Normaliser {
                 groupCount += 1
                 value = 0
                 digitCount = 0
+            } else if (c == 0x20 || c == 0x54) && i - start >= 8 {
+                break
             } else {
                 return .invalidCharacters
             }

@@ -24,11 +24,15 @@ public enum ResidualKind: String, CaseIterable, Sendable, Codable {
 /// The scanner never keeps or returns the matched text. BSNs and phone numbers are found in
 /// number sequences (`ResidualScanner+Numbers.swift`); e-mail addresses, IBANs and postcodes here.
 public enum ResidualScanner {
+    /// The shortest value in which anything can be found (a postcode and a house number, `1234AB 1`,
+    /// is the shortest finding there is, less a space); shorter values are never scanned.
+    public static let minimumByteCount = 6
+
     /// The kinds found in one UTF-8 value, as a bit set.
     @inlinable
     public static func scan(_ field: UnsafeRawBufferPointer) -> UInt8 {
         let n = field.count
-        guard n >= 6, let base = field.baseAddress else { return 0 }
+        guard n >= minimumByteCount, let base = field.baseAddress else { return 0 }
         let p = base.assumingMemoryBound(to: UInt8.self)
         // Every kind needs a digit or an '@': most free text has neither and is done here.
         var candidate = false

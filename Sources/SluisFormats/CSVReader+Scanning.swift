@@ -71,101 +71,99 @@ extension CSVReader {
         let p = buffer.assumingMemoryBound(to: UInt8.self)
         let limit = end
         let d = dialect.delimiter
-        let quote = CSVDialect.quote
         var i = rowStart
         var n = 0
         var hi: UInt8 = 0
         var nl = 0
         defer { fieldCount = n; high = hi; newlines = nl }
-        let cls = classes
-        let dWord = UInt64(d) &* 0x0101_0101_0101_0101
-        var fieldStarts = starts
-        var fieldEnds = ends
-        var capacityLeft = fieldCapacity
-        do {
-            while true {
-                if n == capacityLeft {
-                    growFieldCapacity()
-                    fieldStarts = starts
-                    fieldEnds = ends
-                    capacityLeft = fieldCapacity
-                }
-                fieldStarts[n] = i
-                if i < limit && p[i] == quote {
-                    quoted = true
-                    let fieldLine = line + nl
-                    var j = i + 1
-                    while true {
-                        if j >= limit {
-                            if !atEndOfInput { return -1 }
-                            throw CSVError.unterminatedQuote(at: position(line: fieldLine, column: n))
-                        }
-                        let c = p[j]
-                        hi |= c
-                        if c == quote {
-                            if j + 1 >= limit {
-                                if !atEndOfInput { return -1 }
-                                j += 1
-                                break
-                            }
-                            if p[j + 1] == quote { j += 2; continue }
-                            j += 1
-                            break
-                        }
-                        if c == 0x0A { nl += 1 }
-                        j += 1
-                    }
-                    fieldEnds[n] = j
-                    n += 1
-                    if j >= limit { return limit }
-                    let c = p[j]
-                    if c == d { i = j + 1; continue }
-                    if c == 0x0A { return j + 1 }
-                    if c == 0x0D {
-                        if j + 1 >= limit { return atEndOfInput ? limit : -1 }
-                        if p[j + 1] == 0x0A { return j + 2 }
-                    }
-                    throw CSVError.textAfterClosingQuote(at: position(line: line + nl, column: n - 1))
-                } else {
-                    var j = i
-                    // Eight bytes at a time while no delimiter, LF or CR is in the word (SWAR);
-                    // the lowest flagged byte of the classic has-zero-byte test is always exact.
-                    while j &+ 8 <= limit {
-                        let w = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
-                        let m = Self.zeroBytes(w ^ dWord) | Self.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A) | Self.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
-                        if m == 0 {
-                            hi |= Self.highBits(w)
-                            j &+= 8
-                            continue
-                        }
-                        let k = m.trailingZeroBitCount >> 3
-                        if k > 0 { hi |= Self.highBits(w & (UInt64.max >> UInt64(64 - 8 * k))) }
-                        j &+= k
-                        break
-                    }
-                    while j < limit {
-                        let c = p[j]
-                        hi |= c
-                        if cls[Int(c)] != 0 {
-                            if c != 0x0D { break }
-                            if j + 1 >= limit {
-                                if !atEndOfInput { return -1 }
-                                break
-                            }
-                            if p[j + 1] == 0x0A { break }
-                        }
-                        j += 1
-                    }
-                    fieldEnds[n] = j
-                    n += 1
-                    if j >= limit { return atEndOfInput ? limit : -1 }
-                    let c = p[j]
-                    if c == d { i = j + 1; continue }
-                    if c == 0x0A { return j + 1 }
-                    return min(j + 2, limit)  // CR LF, or a CR at the very end
-                }
+        while true {
+            if n == fieldCapacity { growFieldCapacity() }
+            starts[n] = i
+            let j: Int
+            if i < limit && p[i] == CSVDialect.quote {
+                quoted = true
+                j = try quotedFieldEnd(p, from: i, limit: limit, high: &hi, newlines: &nl, column: n)
+                if j < 0 { return -1 }
+            } else {
+                j = unquotedFieldEnd(p, from: i, limit: limit, high: &hi)
             }
+            ends[n] = j
+            n += 1
+            // What ends the field: the delimiter (the row goes on), a line ending, the end of the input.
+            if j >= limit { return atEndOfInput ? limit : -1 }
+            let c = p[j]
+            if c == d { i = j + 1; continue }
+            if c == 0x0A { return j + 1 }
+            if c == 0x0D {
+                if j + 1 >= limit { return atEndOfInput ? limit : -1 }
+                if p[j + 1] == 0x0A { return j + 2 }
+            }
+            // Only a quoted field can stop at anything else (an unquoted one takes a lone CR as data).
+            throw CSVError.textAfterClosingQuote(at: position(line: line + nl, column: n - 1))
         }
+    }
+
+    /// The end of the quoted field opening at `from` (the offset after its closing quote), or -1
+    /// when the block ends inside it and more input is needed. Doubled quotes are data.
+    @inline(__always)
+    private func quotedFieldEnd(_ p: UnsafeMutablePointer<UInt8>, from i: Int, limit: Int, high hi: inout UInt8,
+                                newlines nl: inout Int, column: Int) throws -> Int {
+        let quote = CSVDialect.quote
+        let fieldLine = line + nl
+        var j = i + 1
+        while true {
+            if j >= limit {
+                if !atEndOfInput { return -1 }
+                throw CSVError.unterminatedQuote(at: position(line: fieldLine, column: column))
+            }
+            let c = p[j]
+            hi |= c
+            if c == quote {
+                if j + 1 >= limit { return atEndOfInput ? j + 1 : -1 }
+                if p[j + 1] == quote { j += 2; continue }
+                return j + 1
+            }
+            if c == 0x0A { nl += 1 }
+            j += 1
+        }
+    }
+
+    /// The end of the unquoted field starting at `from`: the offset of the delimiter, LF or
+    /// CR LF that ends it, or `limit` (a CR at the block's end counts as an ending while more
+    /// input may follow; `scanRow` then asks for it).
+    @inline(__always)
+    private func unquotedFieldEnd(_ p: UnsafeMutablePointer<UInt8>, from i: Int, limit: Int, high hi: inout UInt8) -> Int {
+        let dWord = UInt64(dialect.delimiter) &* 0x0101_0101_0101_0101
+        var j = i
+        // Eight bytes at a time while no delimiter, LF or CR is in the word (SWAR); the lowest
+        // flagged byte of the classic has-zero-byte test is always exact.
+        while j &+ 8 <= limit {
+            let w = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
+            let m = Self.zeroBytes(w ^ dWord) | Self.zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A) | Self.zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D)
+            if m == 0 {
+                hi |= Self.highBits(w)
+                j &+= 8
+                continue
+            }
+            let k = m.trailingZeroBitCount >> 3
+            if k > 0 { hi |= Self.highBits(w & (UInt64.max >> UInt64(64 - 8 * k))) }
+            j &+= k
+            break
+        }
+        while j < limit {
+            let c = p[j]
+            hi |= c
+            if classes[Int(c)] != 0 {
+                if c != 0x0D { break }
+                if j + 1 >= limit {
+                    if !atEndOfInput { return limit }
+                    break
+                }
+                if p[j + 1] == 0x0A { break }
+            }
+            j += 1
+        }
+        return j
     }
 
     /// 0x80 in each byte of `x` that is zero (exact for the lowest such byte).

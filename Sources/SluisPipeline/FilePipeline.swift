@@ -128,97 +128,71 @@ public final class FilePipeline {
     /// Reads every row of `source` and writes the results to `sink` (nil: count only).
     /// Finishes the row sink (its trailer); the byte sink behind it is the caller's to finish.
     ///
-    /// With a sink, two threads share the work: this one reads, parses, normalises, generalises
-    /// and scans, packing rows into batches; the other formats and writes (and, behind the row
-    /// sink, hashes and encrypts). The pseudonyms (HMAC) of a batch are computed by whichever
-    /// thread has time. The row sink is used only by that second thread.
+    /// With a sink, two threads share the work: this one reads, parses, normalises and
+    /// generalises, packing rows into batches; the other formats and writes (and, behind the row
+    /// sink, hashes and encrypts). A batch's pseudonyms (HMAC) and the residual scan of its kept
+    /// values are done by whichever thread has time. The row sink is used only by that second thread.
     public func run(source: RowSource, sink: RowSink?) throws -> FileReport {
         try sink?.writeHeader(outputColumns)
-        // The steps as plain codes and indices (see RowProcessor for why).
-        let stepCount = steps.count
-        var codes = [UInt8](repeating: 1, count: stepCount)
-        var slots = [Int](repeating: 0, count: stepCount)
-        var outputsOf = [Int](repeating: 0, count: stepCount)
-        var kinds: [IdentifierKind] = []
-        var policies: [InvalidIdentifierPolicy] = []
-        var macIndex: [Int] = []
-        var slotCodes: [ValueCodes?] = []
-        var macs: [Pseudonymiser] = []
-        var generalisations: [Generalisation] = []
-        for (index, step) in steps.enumerated() {
-            switch step {
-            case let .keep(_, scanSlot):
-                codes[index] = scanSlot == nil ? 0 : 4
-                slots[index] = scanSlot ?? 0
-            case .drop:
-                codes[index] = 1
-            case .requireEmpty:
-                codes[index] = 6
-            case let .pseudonymise(kind, pseudonymiser, policy, output, valueCodes):
-                codes[index] = valueCodes == nil ? 2 : 5
-                slotCodes.append(valueCodes)
-                slots[index] = kinds.count
-                outputsOf[index] = output
-                kinds.append(kind); policies.append(policy); generalisations.append(.year)
-                macIndex.append(pseudonymiser == nil ? -1 : macs.count)
-                if let pseudonymiser { macs.append(pseudonymiser) }
-            case let .generalise(g, policy, output):
-                codes[index] = 3
-                slots[index] = kinds.count
-                outputsOf[index] = output
-                kinds.append(.text); policies.append(policy); generalisations.append(g); macIndex.append(-1)
-                slotCodes.append(nil)
-            }
-        }
-        let compositeMac: [Int] = composites.map { c in
-            guard let p = c.pseudonymiser else { return -1 }
-            macs.append(p)
-            return macs.count - 1
-        }
+        let tables = StepTables(steps: steps, composites: composites)
         let fieldsPerRow = outputColumns.count
         // A CSV sink gets its rows formatted on this thread, packed in the batches (RowProcessor).
         let csv = Self.packsCSV ? sink as? CSVWriter : nil
-        let consumer = BatchConsumer(pseudonymisers: macs, sink: sink, fieldsPerRow: fieldsPerRow, csv: csv)
-        // The reading thread's own pseudonymisers (they are not thread-safe): it computes a
-        // batch's pseudonyms itself when batches are already waiting for the writing thread,
-        // and leaves them to that thread otherwise. Which thread is busier depends on the
-        // file's columns, so the split adapts instead of being fixed.
-        let readerPseudonymiser = BatchConsumer(pseudonymisers: macs.map { $0.copy() }, sink: nil, fieldsPerRow: fieldsPerRow)
+        let consumer = BatchConsumer(pseudonymisers: tables.macs, sink: sink, fieldsPerRow: fieldsPerRow,
+                                     scanColumnCount: scanColumns.count, csv: csv)
         let pipe: BatchPipe? = sink == nil ? nil : BatchPipe(depth: 3, fieldsPerRow: fieldsPerRow) { try consumer.consume($0) }
         var batch = try pipe?.take() ?? RowBatch(fieldsPerRow: fieldsPerRow)
         let processor = RowProcessor(
-            codes: codes, slots: slots, outputs: outputsOf, kinds: kinds, policies: policies, macIndex: macIndex,
-            generalisations: generalisations, compositeParts: composites.map(\.parts),
-            slotCodes: slotCodes, compositeCodes: composites.map(\.codes), compositeMac: compositeMac,
+            codes: tables.codes, slots: tables.slots, outputs: tables.outputs, kinds: tables.kinds, policies: tables.policies,
+            macIndex: tables.macIndex, generalisations: tables.generalisations, compositeParts: composites.map(\.parts),
+            slotCodes: tables.slotCodes, compositeCodes: composites.map(\.codes), compositeMac: tables.compositeMac,
             compositePolicies: composites.map(\.policy), compositeOutputs: composites.map(\.output),
-            width: width, scanColumnCount: scanColumns.count, path: path, sourceNames: sourceNames, batch: batch,
+            width: width, path: path, sourceNames: sourceNames, batch: batch,
             csv: csv?.dialect, outputFieldCount: fieldsPerRow)
         do {
-            try withExtendedLifetime(processor) {
-                try source.forEachRow { row, line in
-                    if processor.isFull {
-                        processor.detach()
-                        if let pipe {
-                            if Self.pseudonymPlacement.readerTakesWork(backlog: pipe.backlog) {
-                                readerPseudonymiser.computePseudonyms(batch)
-                            }
-                            batch = try pipe.handOff(batch)
-                        } else {
-                            try consumer.consume(batch); batch.reset()
-                        }
-                        processor.attach(batch)
-                    }
-                    try processor.process(row, line: line)
-                }
-            }
-            processor.detach()
-            if let pipe { try pipe.finish(last: batch) } else { try consumer.consume(batch); batch.reset() }
+            try feed(source, into: processor, batch: &batch, pipe: pipe, consumer: consumer,
+                     readerHelper: BatchConsumer(pseudonymisers: tables.macs.map { $0.copy() }, sink: nil, fieldsPerRow: fieldsPerRow))
         } catch {
             pipe?.abandon()
             batch.reset()
             throw error
         }
         try sink?.finish()
+        record(processor, residualTallies: consumer.residualTallies)
+        return report
+    }
+
+    /// Runs every row of `source` through `processor`, handing each full batch to `pipe` (or,
+    /// without one, consuming it on this thread), and the last batch at the end.
+    ///
+    /// `readerHelper` holds the reading thread's own pseudonymisers (they are not thread-safe):
+    /// this thread prepares a batch itself (pseudonyms and residual scans) when batches are
+    /// already waiting for the writing thread, and leaves that to the writing thread otherwise.
+    /// Which thread is busier depends on the file's columns, so the split adapts instead of
+    /// being fixed.
+    private func feed(_ source: RowSource, into processor: RowProcessor, batch: inout RowBatch, pipe: BatchPipe?,
+                      consumer: BatchConsumer, readerHelper: BatchConsumer) throws {
+        try withExtendedLifetime(processor) {
+            try source.forEachRow { row, line in
+                if processor.isFull {
+                    processor.detach()
+                    if let pipe {
+                        if Self.pseudonymPlacement.readerTakesWork(backlog: pipe.backlog) { readerHelper.prepare(batch) }
+                        batch = try pipe.handOff(batch)
+                    } else {
+                        try consumer.consume(batch); batch.reset()
+                    }
+                    processor.attach(batch)
+                }
+                try processor.process(row, line: line)
+            }
+        }
+        processor.detach()
+        if let pipe { try pipe.finish(last: batch) } else { try consumer.consume(batch); batch.reset() }
+    }
+
+    /// Fills the report's counts, invalid identifiers, notes and residual findings after a run.
+    private func record(_ processor: RowProcessor, residualTallies: [[LineTally]]) {
         report.rowsIn = processor.rowsIn
         report.rowsOut = processor.rowsOut
         report.rowsRejected = processor.rejected
@@ -228,11 +202,63 @@ public final class FilePipeline {
         }
         report.residuals = []
         for (slot, column) in scanColumns.enumerated() {
-            for (k, kind) in ResidualKind.allCases.enumerated() where processor.residualTallies[slot][k].count > 0 {
-                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: processor.residualTallies[slot][k]))
+            for (k, kind) in ResidualKind.allCases.enumerated() where residualTallies[slot][k].count > 0 {
+                report.residuals.append(.init(column: column.name, kind: kind.rawValue, allowed: column.allowed, tally: residualTallies[slot][k]))
             }
         }
-        return report
+    }
+
+    /// The steps as plain codes and indices for `RowProcessor` (see there for why), with the
+    /// pseudonymisers they use: per identifier slot, then one per composite.
+    private struct StepTables {
+        var codes: [UInt8] = []
+        var slots: [Int] = []
+        var outputs: [Int] = []
+        var kinds: [IdentifierKind] = []
+        var policies: [InvalidIdentifierPolicy] = []
+        var macIndex: [Int] = []
+        var slotCodes: [ValueCodes?] = []
+        var macs: [Pseudonymiser] = []
+        var generalisations: [Generalisation] = []
+        var compositeMac: [Int] = []
+
+        init(steps: [Step], composites: [Composite]) {
+            codes = [UInt8](repeating: 1, count: steps.count)
+            slots = [Int](repeating: 0, count: steps.count)
+            outputs = [Int](repeating: 0, count: steps.count)
+            for (index, step) in steps.enumerated() {
+                switch step {
+                case let .keep(_, scanSlot):
+                    codes[index] = scanSlot == nil ? 0 : 4
+                    slots[index] = scanSlot ?? 0
+                case .drop:
+                    codes[index] = 1
+                case .requireEmpty:
+                    codes[index] = 6
+                case let .pseudonymise(kind, pseudonymiser, policy, output, valueCodes):
+                    codes[index] = valueCodes == nil ? 2 : 5
+                    addSlot(index, kind: kind, policy: policy, output: output, generalisation: .year, codes: valueCodes)
+                    macIndex.append(pseudonymiser == nil ? -1 : macs.count)
+                    if let pseudonymiser { macs.append(pseudonymiser) }
+                case let .generalise(g, policy, output):
+                    codes[index] = 3
+                    addSlot(index, kind: .text, policy: policy, output: output, generalisation: g, codes: nil)
+                    macIndex.append(-1)
+                }
+            }
+            for c in composites {
+                guard let p = c.pseudonymiser else { compositeMac.append(-1); continue }
+                macs.append(p)
+                compositeMac.append(macs.count - 1)
+            }
+        }
+
+        private mutating func addSlot(_ index: Int, kind: IdentifierKind, policy: InvalidIdentifierPolicy, output: Int,
+                                      generalisation: Generalisation, codes valueCodes: ValueCodes?) {
+            slots[index] = kinds.count
+            outputs[index] = output
+            kinds.append(kind); policies.append(policy); generalisations.append(generalisation); slotCodes.append(valueCodes)
+        }
     }
 
     /// Sets the dialect fields of the report (the caller knows the formats).

@@ -16,6 +16,19 @@ final class RowBatch {
         var messageEnd: Int
     }
 
+    /// A kept value still to be scanned for residual identifiers (`ResidualScanner`): its line,
+    /// its bytes in `bytes`, its scan slot; `found` is its finding bits once scanned (`unscanned`
+    /// until then). 24 bytes: a batch holds tens of thousands.
+    struct ScanJob {
+        var line: Int
+        var start: Int32
+        var end: Int32
+        var slot: Int32
+        var found: UInt8
+    }
+
+    static let unscanned: UInt8 = 0xFF
+
     static let targetByteCount = 1 << 20
 
     let fieldsPerRow: Int
@@ -33,6 +46,9 @@ final class RowBatch {
     @exclusivity(unchecked) private(set) var pending: UnsafeMutablePointer<Pending>
     @exclusivity(unchecked) private(set) var pendingCapacity: Int
     @exclusivity(unchecked) var pendingCount = 0
+    @exclusivity(unchecked) private(set) var scans: UnsafeMutablePointer<ScanJob>
+    @exclusivity(unchecked) private(set) var scanCapacity: Int
+    @exclusivity(unchecked) var scanCount = 0
 
     init(fieldsPerRow: Int) {
         self.fieldsPerRow = max(fieldsPerRow, 1)
@@ -45,24 +61,26 @@ final class RowBatch {
         messages = .allocate(byteCount: messageCapacity, alignment: 16)
         pendingCapacity = max(1 << 14, self.fieldsPerRow * 16)
         pending = .allocate(capacity: pendingCapacity)
+        scanCapacity = max(1 << 16, self.fieldsPerRow * 16)
+        scans = .allocate(capacity: scanCapacity)
     }
 
     deinit {
         messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageCapacity)
-        bytes.deallocate(); starts.deallocate(); ends.deallocate(); messages.deallocate(); pending.deallocate()
+        bytes.deallocate(); starts.deallocate(); ends.deallocate(); messages.deallocate(); pending.deallocate(); scans.deallocate()
     }
 
     /// Full enough to hand over.
     var isFull: Bool { used >= Self.targetByteCount || fieldCount + fieldsPerRow > fieldCapacity || pendingCount + fieldsPerRow > pendingCapacity }
 
-    /// Whether the pending pseudonyms have been computed already (by the reading thread, when
-    /// the writing thread was behind; see `FilePipeline.run`).
-    @exclusivity(unchecked) var pseudonymsComputed = false
+    /// Whether the pending pseudonyms have been computed and the kept values scanned already (by
+    /// the reading thread, when the writing thread was behind; see `FilePipeline.run`).
+    @exclusivity(unchecked) var prepared = false
 
     func reset() {
         if messageUsed > 0 { messages.initializeMemory(as: UInt8.self, repeating: 0, count: messageUsed) }
-        used = 0; fieldCount = 0; rowCount = 0; messageUsed = 0; pendingCount = 0
-        pseudonymsComputed = false
+        used = 0; fieldCount = 0; rowCount = 0; messageUsed = 0; pendingCount = 0; scanCount = 0
+        prepared = false
     }
 
     /// The fields of row `r`.

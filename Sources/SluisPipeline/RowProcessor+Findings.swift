@@ -1,8 +1,8 @@
 import SluisCore
+import SluisCrypto
 import SluisFormats
 
-/// `RowProcessor`'s rarer paths: coded values, invalid identifiers and their policies, residual
-/// findings, and the positions its messages name (line and column, never a value).
+/// `RowProcessor`'s rarer paths: composite pseudonyms, coded values, invalid identifiers and their policies, and the positions its messages name (line and column, never a value).
 extension RowProcessor {
     /// A coded value: looked up in `codes` and its meaning normalised. Blank values count as
     /// `empty`, values that are not one of the codes as `unknown-code`.
@@ -41,10 +41,39 @@ extension RowProcessor {
         }
     }
 
-    @inline(never)
-    func recordResiduals(_ found: UInt8, slot: Int, line: Int) {
-        for (k, kind) in ResidualKind.allCases.enumerated() where found & kind.bit != 0 {
-            residualTallies[slot][k].add(line: line)
+    /// The composite pseudonyms of a row: each part normalised and length-prefixed into one
+    /// message; a failing part makes the whole composite invalid.
+    func processComposites(_ row: FieldView, line: Int, normalised: inout [UInt8], reject: inout Bool) throws {
+        for c in 0..<compositeParts.count {
+            var failed: NormalisationFailure?
+            var failedColumn = 0
+            message.removeAll(keepingCapacity: true)
+            let coded = compositeCoded[c]
+            for (p, part) in compositeParts[c].enumerated() {
+                // Only a composite with a coded part looks at codes (the common case stays as it was).
+                let codes = coded ? compositeCodes[c][p] : nil
+                let failure = codes == nil ? Normaliser.normalise(part.kind, row[part.source], into: &normalised)
+                    : Self.normaliseCoded(codes, part.kind, row[part.source], into: &normalised)
+                if let failure {
+                    if part.kind == .sex && codes == nil {
+                        try refuseNumericCode(row[part.source], failure: failure, line: line, column: part.source)
+                    }
+                    failed = failure
+                    failedColumn = part.source
+                    break
+                }
+                Pseudonymiser.appendLengthPrefixed(normalised[...], to: &message)
+            }
+            if let failed {
+                try invalidValue(failed, output: compositeOutputs[c], policy: compositePolicies[c], kind: "composite",
+                                 line: line, column: failedColumn, reject: &reject)
+                appendEmpty()
+            } else if compositeMac[c] >= 0 {
+                let mac = compositeMac[c]
+                message.withUnsafeBytes { appendPseudonym(pseudonymiser: mac, message: $0) }
+            } else {
+                appendEmpty()
+            }
         }
     }
 }

@@ -2,9 +2,11 @@ import SluisCore
 import SluisCrypto
 import SluisFormats
 
-/// The reading thread's per-row work: keeps, normalises, generalises and scans each field and
-/// packs the output row into the current `RowBatch` (pseudonyms are left pending for the
-/// writing thread).
+/// The reading thread's per-row work: keeps, normalises and generalises each field and packs
+/// the output row into the current `RowBatch`. Pseudonyms and the residual scan of kept values
+/// are left pending in the batch for whichever thread has time (`BatchConsumer.prepare`): both
+/// only read what is already packed, and the scan's findings are counted in batch order, so
+/// the report is the same whichever thread did the work.
 ///
 /// Why a class of plain arrays: the step list as an enum with class payloads, or state captured
 /// by a closure, costs a retain and release per field — more than the work itself at 10 M rows.
@@ -76,7 +78,10 @@ final class RowProcessor {
     @exclusivity(unchecked) private var messageUsed = 0
     @exclusivity(unchecked) private var pending: UnsafeMutablePointer<RowBatch.Pending>
     @exclusivity(unchecked) private var pendingCount = 0
-    @exclusivity(unchecked) private var rowMark = (used: 0, fields: 0, messages: 0, pending: 0)
+    @exclusivity(unchecked) private var scans: UnsafeMutablePointer<RowBatch.ScanJob>
+    @exclusivity(unchecked) private var scanCount = 0
+    @exclusivity(unchecked) private var scanLimit = 0
+    @exclusivity(unchecked) private var rowMark = (used: 0, fields: 0, messages: 0, pending: 0, scans: 0)
     @exclusivity(unchecked) private var fieldLimit = 0
     @exclusivity(unchecked) private var pendingLimit = 0
     @exclusivity(unchecked) var normalised: [UInt8] = []
@@ -84,7 +89,6 @@ final class RowProcessor {
     /// Invalid identifiers per output column, failing source column (the part, for a composite)
     /// and reason.
     @exclusivity(unchecked) var invalid: [InvalidIdentifierKey: LineTally] = [:]
-    @exclusivity(unchecked) var residualTallies: [[LineTally]]
     @exclusivity(unchecked) var rowsIn = 0
     @exclusivity(unchecked) var rowsOut = 0
     @exclusivity(unchecked) var rejected = 0
@@ -92,7 +96,7 @@ final class RowProcessor {
     init(codes: [UInt8], slots: [Int], outputs: [Int], kinds: [IdentifierKind], policies: [InvalidIdentifierPolicy],
          macIndex: [Int], generalisations: [Generalisation], compositeParts: [[(source: Int, kind: IdentifierKind)]],
          slotCodes: [ValueCodes?], compositeCodes: [[ValueCodes?]], compositeMac: [Int], compositePolicies: [InvalidIdentifierPolicy], compositeOutputs: [Int],
-         width: Int, scanColumnCount: Int, path: String, sourceNames: [String], batch: RowBatch,
+         width: Int, path: String, sourceNames: [String], batch: RowBatch,
          csv: CSVDialect? = nil, outputFieldCount: Int = 0) {
         csvMode = csv != nil
         csvDelimiter = csv?.delimiter ?? 0x2C
@@ -129,7 +133,7 @@ final class RowProcessor {
         self.ends = batch.ends
         self.messages = batch.messages
         self.pending = batch.pending
-        self.residualTallies = Array(repeating: Array(repeating: LineTally(), count: ResidualKind.allCases.count), count: scanColumnCount)
+        self.scans = batch.scans
         attach(batch)
     }
 
@@ -142,6 +146,7 @@ final class RowProcessor {
         starts = batch.starts; ends = batch.ends; fieldCount = batch.fieldCount; rowCount = batch.rowCount
         messages = batch.messages; messageCapacity = batch.messageCapacity; messageUsed = batch.messageUsed
         pending = batch.pending; pendingCount = batch.pendingCount
+        scans = batch.scans; scanCount = batch.scanCount; scanLimit = batch.scanCapacity - batch.fieldsPerRow
         fieldLimit = batch.fieldCapacity - batch.fieldsPerRow
         pendingLimit = batch.pendingCapacity - batch.fieldsPerRow
     }
@@ -149,11 +154,11 @@ final class RowProcessor {
     /// Writes the cursor's counts back into the batch (before it is handed over or grown).
     func detach() {
         batch.used = used; batch.fieldCount = fieldCount; batch.rowCount = rowCount
-        batch.messageUsed = messageUsed; batch.pendingCount = pendingCount
+        batch.messageUsed = messageUsed; batch.pendingCount = pendingCount; batch.scanCount = scanCount
     }
 
     /// Full enough to hand over: a row might not fit any more.
-    var isFull: Bool { used >= RowBatch.targetByteCount || fieldCount > fieldLimit || pendingCount > pendingLimit }
+    var isFull: Bool { used >= RowBatch.targetByteCount || fieldCount > fieldLimit || pendingCount > pendingLimit || scanCount > scanLimit }
 
     @inline(__always)
     private func appendField(_ field: UnsafeRawBufferPointer) {
@@ -263,7 +268,7 @@ final class RowProcessor {
     }
 
     @inline(__always)
-    private func appendEmpty() {
+    func appendEmpty() {
         if csvMode { appendCSVField(UnsafeRawBufferPointer(start: nil, count: 0)); return }
         starts[fieldCount] = used
         ends[fieldCount] = used
@@ -272,7 +277,7 @@ final class RowProcessor {
 
     /// Reserves `width` bytes for the pseudonym of `message` (copied), computed later by the writing thread.
     @inline(__always)
-    private func appendPseudonym(pseudonymiser index: Int, message: UnsafeRawBufferPointer) {
+    func appendPseudonym(pseudonymiser index: Int, message: UnsafeRawBufferPointer) {
         let n = message.count
         // CSV: the rendered pseudonym (digits) never needs quoting; one more byte for the delimiter and one spare.
         let reserve = csvMode ? width &+ 2 : width
@@ -291,6 +296,30 @@ final class RowProcessor {
             used &+= 1
         }
         fieldCount += 1
+    }
+
+    /// Leaves kept value `value`, just packed as the last field, to be scanned for residual
+    /// identifiers by whichever thread prepares the batch. Values shorter than the shortest
+    /// finding are skipped here; a value packed in quotes is scanned now (its packed bytes are
+    /// not the value).
+    @inline(__always)
+    private func scanLater(_ value: UnsafeRawBufferPointer, slot: Int, line: Int) {
+        guard value.count >= ResidualScanner.minimumByteCount else { return }
+        let start = starts[fieldCount &- 1], end = ends[fieldCount &- 1]
+        let found = end &- start == value.count ? RowBatch.unscanned : ResidualScanner.scan(value)
+        scans[scanCount] = RowBatch.ScanJob(line: line, start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+                                            slot: Int32(truncatingIfNeeded: slot), found: found)
+        scanCount &+= 1
+    }
+
+    /// A rejected row's bytes are dropped, but its kept values were scanned before (their
+    /// findings count, as they always have): scan them now, while their bytes are still here.
+    @inline(never)
+    private func scanRejectedRow() {
+        for j in rowMark.scans..<scanCount where scans[j].found == RowBatch.unscanned {
+            let job = scans[j]
+            scans[j].found = ResidualScanner.scan(UnsafeRawBufferPointer(start: bytes + Int(job.start), count: Int(job.end - job.start)))
+        }
     }
 
     @inline(never)
@@ -317,7 +346,7 @@ final class RowProcessor {
     /// Processes one row into the current batch (which must have room for a row).
     func process(_ row: FieldView, line: Int) throws {
         rowsIn += 1
-        rowMark = (used, fieldCount, messageUsed, pendingCount)
+        rowMark = (used, fieldCount, messageUsed, pendingCount, scanCount)
         var reject = false
         let count = codeTable.count
         let codes = codeTable, slots = slotTable, outputs = outputTable, kinds = kindTable
@@ -334,13 +363,16 @@ final class RowProcessor {
             case 4:
                 let value = row[index]
                 appendField(value)
-                let found = ResidualScanner.scan(value)
-                if found != 0 { recordResiduals(found, slot: slots[index], line: line) }
+                scanLater(value, slot: slots[index], line: line)
             case 1:
                 continue
             case 2:
                 let slot = slots[index]
-                if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
+                let value = row[index]
+                // Nine plain digits that pass the 11-check are their own normal form (Normaliser.bsn).
+                if kinds[slot] == .bsn && value.count == 9 && macIndex[slot] >= 0 && Normaliser.passesElevenCheck(value) {
+                    appendPseudonym(pseudonymiser: macIndex[slot], message: value)
+                } else if let failure = Normaliser.normalise(kinds[slot], row[index], into: &normalised) {
                     if kinds[slot] == .sex { try refuseNumericCode(row[index], failure: failure, line: line, column: index) }
                     try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: kinds[slot].rawValue,
                                      line: line, column: index, reject: &reject)
@@ -366,21 +398,14 @@ final class RowProcessor {
             case 6:
                 if row[index].count != 0 { throw PipelineError.valueInUnnamedColumn(at: position(line: line, column: index)) }
             default:
-                let slot = slots[index]
-                let g = generalisations[slot]
-                if let failure = Generaliser.generalise(g, row[index], into: &normalised) {
-                    try invalidValue(failure, output: outputs[index], policy: policies[slot], kind: g.name,
-                                     line: line, column: index, reject: &reject)
-                    appendEmpty()
-                } else {
-                    normalised.withUnsafeBytes { appendField($0) }
-                }
+                try generaliseField(row[index], index: index, slot: slots[index], line: line, reject: &reject, normalised: &normalised)
             }
         }
         if !compositeParts.isEmpty { try processComposites(row, line: line, normalised: &normalised, reject: &reject) }
         if reject {
             rejected += 1
-            (used, fieldCount, messageUsed, pendingCount) = rowMark
+            if scanCount > rowMark.scans { scanRejectedRow() }
+            (used, fieldCount, messageUsed, pendingCount) = (rowMark.used, rowMark.fields, rowMark.messages, rowMark.pending)
         } else {
             if csvMode { endCSVRow() }
             rowsOut += 1
@@ -388,37 +413,38 @@ final class RowProcessor {
         }
     }
 
-    private func processComposites(_ row: FieldView, line: Int, normalised: inout [UInt8], reject: inout Bool) throws {
-        for c in 0..<compositeParts.count {
-            var failed: NormalisationFailure?
-            var failedColumn = 0
-            message.removeAll(keepingCapacity: true)
-            let coded = compositeCoded[c]
-            for (p, part) in compositeParts[c].enumerated() {
-                // Only a composite with a coded part looks at codes (the common case stays as it was).
-                let codes = coded ? compositeCodes[c][p] : nil
-                let failure = codes == nil ? Normaliser.normalise(part.kind, row[part.source], into: &normalised)
-                    : Self.normaliseCoded(codes, part.kind, row[part.source], into: &normalised)
-                if let failure {
-                    if part.kind == .sex && codes == nil {
-                        try refuseNumericCode(row[part.source], failure: failure, line: line, column: part.source)
-                    }
-                    failed = failure
-                    failedColumn = part.source
-                    break
-                }
-                Pseudonymiser.appendLengthPrefixed(normalised[...], to: &message)
-            }
-            if let failed {
-                try invalidValue(failed, output: compositeOutputs[c], policy: compositePolicies[c], kind: "composite",
-                                 line: line, column: failedColumn, reject: &reject)
+    /// Generalises column `index` (identifier slot `slot`) and packs the result; an invalid value
+    /// is counted and handled by its column's policy.
+    @inline(__always)
+    private func generaliseField(_ value: UnsafeRawBufferPointer, index: Int, slot: Int, line: Int, reject: inout Bool,
+                                 normalised: inout [UInt8]) throws {
+        let g = generalisationTable[slot]
+        if let prefix = Self.datePrefix(g) {
+            // Dates to a year or year-month as Generaliser does, packed without an array in between.
+            var year = 0, month = 0, day = 0
+            if let failure = Normaliser.parseDate(value, year: &year, month: &month, day: &day) {
+                try invalidValue(failure, output: outputTable[index], policy: policyTable[slot], kind: g.name,
+                                 line: line, column: index, reject: &reject)
                 appendEmpty()
-            } else if compositeMac[c] >= 0 {
-                let mac = compositeMac[c]
-                message.withUnsafeBytes { appendPseudonym(pseudonymiser: mac, message: $0) }
             } else {
-                appendEmpty()
+                Normaliser.withISODate(year: year, month: month, day: day, prefix: prefix) { appendField($0) }
             }
+        } else if let failure = Generaliser.generalise(g, value, into: &normalised) {
+            try invalidValue(failure, output: outputTable[index], policy: policyTable[slot], kind: g.name,
+                             line: line, column: index, reject: &reject)
+            appendEmpty()
+        } else {
+            normalised.withUnsafeBytes { appendField($0) }
+        }
+    }
+
+    /// How many bytes of `YYYY-MM-DD` a date generalisation keeps, or nil for the others.
+    @inline(__always)
+    private static func datePrefix(_ g: Generalisation) -> Int? {
+        switch g {
+        case .year: return 4
+        case .yearMonth: return 7
+        default: return nil
         }
     }
 }
