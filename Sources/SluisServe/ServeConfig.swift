@@ -71,101 +71,75 @@ public struct ServeConfig: Sendable {
 
     /// Reads and checks serve.json, resolving relative paths against its folder; every problem names its JSON path.
     public static func load(path: String) throws -> ServeConfig {
-        func fail(_ jsonPath: String, _ problem: String) -> ServeError { .config(path: path, jsonPath: jsonPath, problem: problem) }
-        let bytes: [UInt8]
-        do { bytes = try FileSystem.readAll(path, limitByteCount: 1 << 20) } catch { throw fail("$", "cannot read the file") }
-        let root: [(String, JSONValue)]
-        do {
-            let value = try JSONValue.parse(bytes)
-            guard case let .object(pairs) = value else { throw fail("$", "not a JSON object") }
-            guard !value.hasRepeatedKeys else { throw fail("$", "a member appears twice") }
-            root = pairs
-        } catch let error as JSONValue.SyntaxError {
-            throw fail("line \(error.line), column \(error.column)", error.problem)
-        }
-        let top = Dictionary(root, uniquingKeysWith: { a, _ in a })
-        for (key, _) in root where !topKeys.contains(key) { throw fail(key, "unknown field") }
-        guard top["version"] == .number(1) else { throw fail("version", "must be 1") }
-        let base = splitPath(path).directory
-        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
-        func object(_ v: JSONValue?, _ at: String) throws -> [String: JSONValue]? {
-            guard let v else { return nil }
-            guard case let .object(pairs) = v else { throw fail(at, "must be an object") }
-            return Dictionary(pairs, uniquingKeysWith: { a, _ in a })
-        }
-        func string(_ dict: [String: JSONValue], _ key: String, at prefix: String) throws -> String {
-            guard let s = try optionalString(dict, key, at: prefix) else { throw fail(prefix + key, "missing") }
-            return s
-        }
-        func optionalString(_ dict: [String: JSONValue], _ key: String, at prefix: String) throws -> String? {
-            guard let v = dict[key] else { return nil }
-            guard case let .string(s) = v, !s.isEmpty else { throw fail(prefix + key, "must be a non-empty string") }
-            return s
-        }
-        func number(_ dict: [String: JSONValue], _ key: String, at prefix: String, range: ClosedRange<Double>) throws -> Double? {
-            guard let v = dict[key] else { return nil }
-            guard case let .number(n) = v, range.contains(n) else {
-                func text(_ d: Double) -> String { d == d.rounded() ? String(UInt64(d)) : String(d) }
-                throw fail(prefix + key, "must be a number from \(text(range.lowerBound)) to \(text(range.upperBound))")
-            }
-            return n
-        }
-        guard let listen = try object(top["listen"], "listen") else { throw fail("listen", "missing") }
-        for key in listen.keys where key != "address" && key != "port" { throw fail("listen." + key, "unknown field") }
-        let address = try string(listen, "address", at: "listen.")
-        guard let port = try number(listen, "port", at: "listen.", range: 0...65535), port == port.rounded() else {
-            throw fail("listen.port", "must be a port number (0 for any free port)")
+        let reader = ServeConfigReader(path: path)
+        let (root, top) = try reader.root()
+        for (key, _) in root where !topKeys.contains(key) { throw reader.fail(key, "unknown field") }
+        guard top["version"] == .number(1) else { throw reader.fail("version", "must be 1") }
+        guard let listen = try reader.object(top["listen"], "listen") else { throw reader.fail("listen", "missing") }
+        for key in listen.keys where key != "address" && key != "port" { throw reader.fail("listen." + key, "unknown field") }
+        let address = try reader.string(listen, "address", at: "listen.")
+        guard let port = try reader.number(listen, "port", at: "listen.", range: 0...65535), port == port.rounded() else {
+            throw reader.fail("listen.port", "must be a port number (0 for any free port)")
         }
         var config = ServeConfig(
             path: path, address: address, port: Int(port), tlsCertificate: nil, tlsKey: nil,
-            serverName: try string(top, "serverName", at: ""),
-            identity: resolve(try string(top, "identity", at: "")),
-            passphraseFile: try optionalString(top, "passphraseFile", at: "").map(resolve),
-            inbox: resolve(try string(top, "inbox", at: "")),
-            staging: resolve(try string(top, "staging", at: "")),
-            auditLog: resolve(try string(top, "auditLog", at: "")))
-        if let tls = try object(top["tls"], "tls") {
-            for key in tls.keys where key != "certificate" && key != "key" { throw fail("tls." + key, "unknown field") }
-            config.tlsCertificate = resolve(try string(tls, "certificate", at: "tls."))
-            config.tlsKey = resolve(try string(tls, "key", at: "tls."))
+            serverName: try reader.string(top, "serverName", at: ""),
+            identity: reader.resolve(try reader.string(top, "identity", at: "")),
+            passphraseFile: try reader.optionalString(top, "passphraseFile", at: "").map(reader.resolve),
+            inbox: reader.resolve(try reader.string(top, "inbox", at: "")),
+            staging: reader.resolve(try reader.string(top, "staging", at: "")),
+            auditLog: reader.resolve(try reader.string(top, "auditLog", at: "")))
+        if let tls = try reader.object(top["tls"], "tls") {
+            for key in tls.keys where key != "certificate" && key != "key" { throw reader.fail("tls." + key, "unknown field") }
+            config.tlsCertificate = reader.resolve(try reader.string(tls, "certificate", at: "tls."))
+            config.tlsKey = reader.resolve(try reader.string(tls, "key", at: "tls."))
         } else if !isLoopback(address) {
-            throw fail("tls", "missing: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1), behind a reverse proxy")
+            throw reader.fail("tls", "missing: plain HTTP is allowed only on a loopback address (127.0.0.1, ::1), behind a reverse proxy")
         }
         guard config.serverName.utf8.count <= 255,
               config.serverName.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) else {
-            throw fail("serverName", "must be up to 255 printable ASCII characters without spaces, quotes or backslashes")
+            throw reader.fail("serverName", "must be up to 255 printable ASCII characters without spaces, quotes or backslashes")
         }
-        if let limits = try object(top["limits"], "limits") {
-            for key in limits.keys where !limitKeys.contains(key) { throw fail("limits." + key, "unknown field") }
-            let p = "limits."
-            if let n = try number(limits, "maxUploadBytes", at: p, range: 112...Double(1 << 50)) { config.maxUploadBytes = UInt64(n) }
-            if let n = try number(limits, "maxTokenMinutes", at: p, range: 1...60) { config.maxTokenSeconds = n * 60 }
-            if let n = try number(limits, "clockSkewSeconds", at: p, range: 0...600) { config.clockSkewSeconds = n }
-            if let n = try number(limits, "concurrentUploadsPerKey", at: p, range: 1...10000) { config.concurrentUploadsPerKey = Int(n) }
-            if let n = try number(limits, "uploadExpiryHours", at: p, range: 0.0001...8760) { config.uploadExpirySeconds = n * 3600 }
-            if let n = try number(limits, "idleTimeoutSeconds", at: p, range: 1...3600) { config.idleTimeoutSeconds = n }
-            if let n = try number(limits, "headerTimeoutSeconds", at: p, range: 1...600) { config.headerTimeoutSeconds = n }
-            if let n = try number(limits, "sweepIntervalSeconds", at: p, range: 0.1...3600) { config.sweepIntervalSeconds = n }
-        }
-        guard case let .object(projects)? = top["projects"], !projects.isEmpty else {
-            throw fail("projects", "must be an object with at least one project")
+        if let limits = try reader.object(top["limits"], "limits") { try config.readLimits(limits, reader) }
+        try config.readProjects(top["projects"], reader)
+        return config
+    }
+
+    /// `limits`: each bound within its range; absent ones keep their defaults.
+    private mutating func readLimits(_ limits: [String: JSONValue], _ reader: ServeConfigReader) throws {
+        for key in limits.keys where !Self.limitKeys.contains(key) { throw reader.fail("limits." + key, "unknown field") }
+        let p = "limits."
+        if let n = try reader.number(limits, "maxUploadBytes", at: p, range: 112...Double(1 << 50)) { maxUploadBytes = UInt64(n) }
+        if let n = try reader.number(limits, "maxTokenMinutes", at: p, range: 1...60) { maxTokenSeconds = n * 60 }
+        if let n = try reader.number(limits, "clockSkewSeconds", at: p, range: 0...600) { clockSkewSeconds = n }
+        if let n = try reader.number(limits, "concurrentUploadsPerKey", at: p, range: 1...10000) { concurrentUploadsPerKey = Int(n) }
+        if let n = try reader.number(limits, "uploadExpiryHours", at: p, range: 0.0001...8760) { uploadExpirySeconds = n * 3600 }
+        if let n = try reader.number(limits, "idleTimeoutSeconds", at: p, range: 1...3600) { idleTimeoutSeconds = n }
+        if let n = try reader.number(limits, "headerTimeoutSeconds", at: p, range: 1...600) { headerTimeoutSeconds = n }
+        if let n = try reader.number(limits, "sweepIntervalSeconds", at: p, range: 0.1...3600) { sweepIntervalSeconds = n }
+    }
+
+    /// `projects`: at least one, each with a valid id, a non-empty trust list and an optional quota
+    /// (default four times the per-upload maximum).
+    private mutating func readProjects(_ value: JSONValue?, _ reader: ServeConfigReader) throws {
+        guard case let .object(projects)? = value, !projects.isEmpty else {
+            throw reader.fail("projects", "must be an object with at least one project")
         }
         for (id, value) in projects {
             let prefix = "projects.\(id)."
-            guard ProjectKey.isValidProjectId(id) else { throw fail("projects.\(id)", "not a valid project id") }
-            guard let p = try object(value, "projects.\(id)") else { throw fail("projects.\(id)", "must be an object") }
-            for key in p.keys where key != "trust" && key != "quotaBytes" { throw fail(prefix + key, "unknown field") }
+            guard ProjectKey.isValidProjectId(id) else { throw reader.fail("projects.\(id)", "not a valid project id") }
+            guard let p = try reader.object(value, "projects.\(id)") else { throw reader.fail("projects.\(id)", "must be an object") }
+            for key in p.keys where key != "trust" && key != "quotaBytes" { throw reader.fail(prefix + key, "unknown field") }
             guard case let .array(list)? = p["trust"], !list.isEmpty else {
-                throw fail(prefix + "trust", "must list at least one researcher public key file")
+                throw reader.fail(prefix + "trust", "must list at least one researcher public key file")
             }
             var files: [String] = []
             for (i, item) in list.enumerated() {
-                guard case let .string(s) = item, !s.isEmpty else { throw fail(prefix + "trust[\(i)]", "must be a file name") }
-                files.append(resolve(s))
+                guard case let .string(s) = item, !s.isEmpty else { throw reader.fail(prefix + "trust[\(i)]", "must be a file name") }
+                files.append(reader.resolve(s))
             }
-            let quota = try number(p, "quotaBytes", at: prefix, range: 112...Double(1 << 53)).map { UInt64($0) } ?? config.maxUploadBytes * 4
-            config.projects[id] = Project(id: id, trust: files, quotaBytes: quota)
+            let quota = try reader.number(p, "quotaBytes", at: prefix, range: 112...Double(1 << 53)).map { UInt64($0) } ?? maxUploadBytes * 4
+            self.projects[id] = Project(id: id, trust: files, quotaBytes: quota)
         }
-        return config
     }
 }

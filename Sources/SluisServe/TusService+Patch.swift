@@ -16,103 +16,24 @@ extension TusService {
     /// PATCH /files/ID: appends the body at Upload-Offset. The new offset is acknowledged only
     /// after the bytes are fsynced and the state saying so is saved.
     func patch(_ request: Request, id: String?) async throws(Refusal) -> Response {
-        try checkVersion(request)
-        let caller = try authenticate(request)
-        guard request.headers[.contentType]?.lowercased() == "application/offset+octet-stream" else {
-            throw Refusal(415, "a PATCH must have Content-Type: application/offset+octet-stream")
-        }
-        var record = try ownedUpload(id, caller: caller)
-        guard let offsetText = request.headers[TusHeader.uploadOffset], let clientOffset = UInt64(offsetText) else {
-            throw Refusal.badRequest("Upload-Offset is missing or not a non-negative integer")
-        }
-        let checksum = try Self.parseChecksum(request.headers[TusHeader.uploadChecksum])
-        if let cl = request.headers[.contentLength].flatMap({ UInt64($0) }),
-           clientOffset.addingReportingOverflow(cl).overflow || clientOffset + cl > record.length {
-            throw Refusal(413, "the chunk would end past Upload-Length \(record.length)")
-        }
-        let store = self.store
-        let lock: FileLock
-        do { lock = try FileLock(path: store.lockPath(record.id), blocking: false) } catch {
-            throw Refusal(423, "upload \(record.id) is being written by another request; try again when it ends")
-        }
-        defer { withExtendedLifetime(lock) {} }
-        // Under the lock, the state on disk is the truth (another process may have moved it on).
-        guard let current = store.load(record.id) else { throw Refusal.notFound }
-        record = current
-        guard clientOffset == record.offset else {
-            throw Refusal(409, "Upload-Offset \(clientOffset) is not the upload's offset \(record.offset); ask with HEAD and resume there",
-                          headers: [("Upload-Offset", String(record.offset))])
-        }
+        let (caller, claimed, checksum) = try await claimForPatch(request, id: id)
+        var record = claimed.record
+        defer { withExtendedLifetime(claimed.lock) {} }
         if record.isComplete || record.offset == record.length {
             return try await finish(record, caller: caller, received: 0)
         }
         metrics.activePatches.increment()
         defer { metrics.activePatches.decrement() }
         let started = ContinuousClock.now
-        let writer: ChunkWriter
-        let digests: PackageStreamDigests
-        do {
-            let current = record
-            let opened = try await BlockingIO.run {
-                Unchecked((try ChunkWriter(path: store.dataPath(current.id), offset: current.offset), try Self.digests(of: current, store: store)))
-            }
-            (writer, digests) = opened.value
-        } catch {
-            throw Refusal(500, "upload \(record.id) could not be opened on the server's disk")
-        }
+        let (writer, digests) = try await openReception(record)
         if record.offset > 0 && (record.interrupted == true || writer.foundByteCount != record.offset) {
             logEvent("resumed", record, caller: caller, status: nil)
         }
         let state = Reception(record: record)
         let pipeline = ReceivePipeline(writer: writer, digests: digests, checksum: checksum?.algorithm)
-        let preamble = PackageLayout.preamble
-        let idle = config.idleTimeoutSeconds
-        let base = record, expiry = Int64(config.uploadExpirySeconds)
-        // A checkpoint's state: the offset and digests at the end of a batch, saved after the fsync.
-        let saveCheckpoint: @Sendable (ReceivePipeline.Snapshot) throws -> Void = { snap in
-            var next = base
-            next.offset = snap.offset
-            next.digests = snap.digests
-            next.interrupted = nil
-            next.expiresAt = Int64(Date().timeIntervalSince1970) + expiry
-            try store.save(next)
-        }
-        pipeline.save = saveCheckpoint
+        pipeline.save = checkpointSaver(for: record)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await buffer in request.body {
-                        state.touch()
-                        let position = pipeline.received
-                        guard position + UInt64(buffer.readableBytes) <= state.record.length else {
-                            throw Refusal(413, "the chunk goes past Upload-Length \(state.record.length); it was discarded")
-                        }
-                        if position < UInt64(preamble.count) {
-                            // The first bytes must be a sluis package preamble: refuse anything else at once.
-                            let view = buffer.readableBytesView
-                            for (i, byte) in view.prefix(preamble.count - Int(position)).enumerated() where byte != preamble[Int(position) + i] {
-                                store.remove(state.record.id)
-                                throw Refusal(415, "upload \(state.record.id) is not a sluis package (no SLUISPKG preamble); seal the data with 'sluis seal' first. The upload was deleted")
-                            }
-                        }
-                        try await pipeline.append(buffer)
-                        if checksum == nil {
-                            // Without a checksum, progress is made durable as it goes (in the background).
-                            try await pipeline.checkpoint(every: Self.checkpointByteCount)
-                        }
-                    }
-                }
-                // The idle timeout while a body is being received: a client that stops sending
-                // cannot hold the upload's lock and a connection for ever.
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: .milliseconds(500))
-                        if state.secondsSinceProgress() > idle { throw IdleTimeout() }
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            try await receiveBody(request, into: pipeline, state: state, checkpoints: checksum == nil)
         } catch let refusal as Refusal {
             await pipeline.settle()
             if refusal.status == 413 {
@@ -121,24 +42,143 @@ extension TusService {
             }
             throw refusal
         } catch {
-            // The client went away, or sent nothing for the idle timeout, mid-chunk. Without a
-            // checksum, keep what arrived (tus: store as much as possible); with one, the chunk
-            // cannot be checked: drop it.
-            if checksum == nil {
-                do {
-                    try await pipeline.drain()
-                    let saved = try await durable(state.record, writer: writer, digests: digests, interrupted: true)
-                    metrics.bytesReceived.increment(by: Int64(saved.offset - record.offset))
-                } catch {
-                    await pipeline.settle()
-                }
-            } else {
-                await pipeline.settle()
-                let keep = record.offset
-                try? await BlockingIO.run { try writer.discard(to: keep) }
-            }
-            throw Refusal.badRequest("the request body ended early or stalled; resume from the offset HEAD gives")
+            try await keepWhatArrived(record, state: state, pipeline: pipeline, writer: writer, digests: digests,
+                                      checksummed: checksum != nil)
         }
+        record = try await commitChunk(state.record, pipeline: pipeline, writer: writer, digests: digests, checksum: checksum)
+        metrics.bytesReceived.increment(by: Int64(writer.offset - writer.startOffset))
+        metrics.patchDuration.record(ContinuousClock.now - started)
+        return try await finish(record, caller: caller, received: writer.offset - writer.startOffset, digests: digests)
+    }
+
+    /// An upload held for one PATCH: its state as on disk under the lock, and the lock.
+    struct ClaimedUpload {
+        var record: UploadRecord
+        let lock: FileLock
+    }
+
+    /// Everything a PATCH must pass before a byte is read: version, token, content type, owner,
+    /// offset syntax, length, the per-upload lock (423 when another request holds it) and the
+    /// offset as on disk under that lock (409 when it differs).
+    private func claimForPatch(_ request: Request, id: String?) async throws(Refusal)
+        -> (Caller, ClaimedUpload, (algorithm: ChecksumHasher.Algorithm, digest: [UInt8])?) {
+        try checkVersion(request)
+        let caller = try authenticate(request)
+        guard request.headers[.contentType]?.lowercased() == "application/offset+octet-stream" else {
+            throw Refusal(415, "a PATCH must have Content-Type: application/offset+octet-stream")
+        }
+        let record = try ownedUpload(id, caller: caller)
+        guard let offsetText = request.headers[TusHeader.uploadOffset], let clientOffset = UInt64(offsetText) else {
+            throw Refusal.badRequest("Upload-Offset is missing or not a non-negative integer")
+        }
+        let checksum = try Self.parseChecksum(request.headers[TusHeader.uploadChecksum])
+        if let cl = request.headers[.contentLength].flatMap({ UInt64($0) }),
+           clientOffset.addingReportingOverflow(cl).overflow || clientOffset + cl > record.length {
+            throw Refusal(413, "the chunk would end past Upload-Length \(record.length)")
+        }
+        let lock: FileLock
+        do { lock = try FileLock(path: store.lockPath(record.id), blocking: false) } catch {
+            throw Refusal(423, "upload \(record.id) is being written by another request; try again when it ends")
+        }
+        // Under the lock, the state on disk is the truth (another process may have moved it on).
+        guard let current = store.load(record.id) else { throw Refusal.notFound }
+        guard clientOffset == current.offset else {
+            throw Refusal(409, "Upload-Offset \(clientOffset) is not the upload's offset \(current.offset); ask with HEAD and resume there",
+                          headers: [("Upload-Offset", String(current.offset))])
+        }
+        return (caller, ClaimedUpload(record: current, lock: lock), checksum)
+    }
+
+    /// The data file opened at the durable offset, and the stream digests for it.
+    private func openReception(_ record: UploadRecord) async throws(Refusal) -> (ChunkWriter, PackageStreamDigests) {
+        let store = self.store
+        do {
+            let opened = try await BlockingIO.run {
+                Unchecked((try ChunkWriter(path: store.dataPath(record.id), offset: record.offset), try Self.digests(of: record, store: store)))
+            }
+            return opened.value
+        } catch {
+            throw Refusal(500, "upload \(record.id) could not be opened on the server's disk")
+        }
+    }
+
+    /// A checkpoint's state: the offset and digests at the end of a batch, saved after the fsync.
+    private func checkpointSaver(for base: UploadRecord) -> @Sendable (ReceivePipeline.Snapshot) throws -> Void {
+        let store = self.store, expiry = Int64(config.uploadExpirySeconds)
+        return { snap in
+            var next = base
+            next.offset = snap.offset
+            next.digests = snap.digests
+            next.interrupted = nil
+            next.expiresAt = Int64(Date().timeIntervalSince1970) + expiry
+            try store.save(next)
+        }
+    }
+
+    /// Reads the body into `pipeline`, refusing at once anything past Upload-Length or not starting
+    /// with a package preamble (415, the upload deleted), with the idle timeout watching: a client
+    /// that stops sending cannot hold the upload's lock and a connection for ever. `checkpoints`:
+    /// make progress durable as it goes (in the background), for PATCHes without a checksum.
+    private func receiveBody(_ request: Request, into pipeline: ReceivePipeline, state: Reception, checkpoints: Bool) async throws {
+        let preamble = PackageLayout.preamble
+        let idle = config.idleTimeoutSeconds
+        let store = self.store
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await buffer in request.body {
+                    state.touch()
+                    let position = pipeline.received
+                    guard position + UInt64(buffer.readableBytes) <= state.record.length else {
+                        throw Refusal(413, "the chunk goes past Upload-Length \(state.record.length); it was discarded")
+                    }
+                    if position < UInt64(preamble.count) {
+                        // The first bytes must be a sluis package preamble: refuse anything else at once.
+                        let view = buffer.readableBytesView
+                        for (i, byte) in view.prefix(preamble.count - Int(position)).enumerated() where byte != preamble[Int(position) + i] {
+                            store.remove(state.record.id)
+                            throw Refusal(415, "upload \(state.record.id) is not a sluis package (no SLUISPKG preamble); seal the data with 'sluis seal' first. The upload was deleted")
+                        }
+                    }
+                    try await pipeline.append(buffer)
+                    if checkpoints { try await pipeline.checkpoint(every: Self.checkpointByteCount) }
+                }
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .milliseconds(500))
+                    if state.secondsSinceProgress() > idle { throw IdleTimeout() }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The client went away, or sent nothing for the idle timeout, mid-chunk. Without a checksum,
+    /// keep what arrived (tus: store as much as possible); with one, the chunk cannot be checked:
+    /// drop it. Always ends in a 400 telling the client to resume from HEAD's offset.
+    private func keepWhatArrived(_ record: UploadRecord, state: Reception, pipeline: ReceivePipeline, writer: ChunkWriter,
+                                 digests: PackageStreamDigests, checksummed: Bool) async throws(Refusal) -> Never {
+        if !checksummed {
+            do {
+                try await pipeline.drain()
+                let saved = try await durable(state.record, writer: writer, digests: digests, interrupted: true)
+                metrics.bytesReceived.increment(by: Int64(saved.offset - record.offset))
+            } catch {
+                await pipeline.settle()
+            }
+        } else {
+            await pipeline.settle()
+            let keep = record.offset
+            try? await BlockingIO.run { try writer.discard(to: keep) }
+        }
+        throw Refusal.badRequest("the request body ended early or stalled; resume from the offset HEAD gives")
+    }
+
+    /// The whole body is in: the chunk's Upload-Checksum is checked (460, chunk discarded, on a
+    /// mismatch), then the bytes are fsynced and the state counting them saved.
+    private func commitChunk(_ record: UploadRecord, pipeline: ReceivePipeline, writer: ChunkWriter, digests: PackageStreamDigests,
+                             checksum: (algorithm: ChecksumHasher.Algorithm, digest: [UInt8])?) async throws(Refusal) -> UploadRecord {
         do {
             try await pipeline.drain()
             if let checksum, let digest = pipeline.checksum?.finalize(), !Sodium.constantTimeEqual(digest, checksum.digest) {
@@ -146,16 +186,13 @@ extension TusService {
                 try await BlockingIO.run { try writer.discard(to: keep) }
                 throw Refusal(460, "the chunk does not match its Upload-Checksum (\(checksum.algorithm.rawValue)); it was discarded, send it again")
             }
-            record = try await durable(state.record, writer: writer, digests: digests)
+            return try await durable(record, writer: writer, digests: digests)
         } catch let refusal as Refusal {
             throw refusal
         } catch {
             await pipeline.settle()
             throw Refusal(500, "upload \(record.id) could not be written to the server's disk")
         }
-        metrics.bytesReceived.increment(by: Int64(writer.offset - writer.startOffset))
-        metrics.patchDuration.record(ContinuousClock.now - started)
-        return try await finish(record, caller: caller, received: writer.offset - writer.startOffset, digests: digests)
     }
 
     /// The upload's stream digests at its durable offset: restored from state.json, or (when that

@@ -31,6 +31,37 @@ extension PackageUploader {
         /// One attempt; `progressed` is called whenever the server acknowledged new bytes (so only
         /// failures in a row use up the retries). Returns the receipt text.
         func attempt(progressed: () -> Void) async throws -> String {
+            let server = uploader.client.endpoint
+            let (url, resumedAt, delivered) = try await resumeOrCreate()
+            if let delivered { return delivered }
+            var offset = resumedAt
+            if offset == package.byteCount {
+                // All bytes are there but not delivered yet (another process is finishing it): ask again.
+                throw TusClient.Failure(status: 423, body: "")
+            }
+            var nextDigest: PendingDigest?
+            defer { nextDigest?.task.cancel() }
+            while offset < package.byteCount {
+                let (count, digest) = try await chunkDigest(at: offset, pending: &nextDigest)
+                let started = ContinuousClock.now
+                let answer = try await send(url, offset: offset, count: count, sha256: digest)
+                guard answer.offset == offset + UInt64(count) else {
+                    throw UploadError.protocolViolation(server: server, detail: "PATCH acknowledged an offset other than the bytes sent")
+                }
+                offset = answer.offset
+                adapt(sent: count, in: ContinuousClock.now - started)
+                progressed()
+                if offset == package.byteCount {
+                    if let receipt = answer.receipt { return receipt }
+                    throw UploadError.receiptInvalid(path: package.path, detail: "the server sent none")
+                }
+            }
+            throw UploadError.protocolViolation(server: server, detail: "the upload ended without completing")
+        }
+
+        /// The upload to continue and the server's offset for it (HEAD on the one the state file
+        /// knows, else a new one), or the receipt when the package was delivered already.
+        private func resumeOrCreate() async throws -> (url: String, offset: UInt64, receipt: String?) {
             let client = uploader.client, server = client.endpoint
             var upload = uploader.state.uploadURL(server: server, package: package)
             var offset: UInt64 = 0
@@ -42,7 +73,7 @@ extension PackageUploader {
                         // Delivered already: the answer to the last PATCH (with the receipt) was lost.
                         if firstOffset == nil { firstOffset = offset }
                         credit(to: offset)
-                        return receipt
+                        return (known, offset, receipt)
                     }
                 } else {
                     // Expired, swept, or not ours: start a new upload.
@@ -58,62 +89,57 @@ extension PackageUploader {
             }
             if firstOffset == nil { firstOffset = offset }
             credit(to: offset)
-            if offset == package.byteCount {
-                // All bytes are there but not delivered yet (another process is finishing it): ask again.
-                throw TusClient.Failure(status: 423, body: "")
+            return (url, offset, nil)
+        }
+
+        /// A chunk's SHA-256 being computed on another thread: where the chunk starts and its length.
+        typealias PendingDigest = (offset: UInt64, count: Int, task: Task<[UInt8], any Error>)
+
+        /// The length and SHA-256 (for Upload-Checksum) of the chunk at `offset`: computed while the
+        /// previous chunk was being sent when `pending` holds it; the next chunk's starts now, on
+        /// another thread, while this one goes.
+        private func chunkDigest(at offset: UInt64, pending: inout PendingDigest?) async throws -> (count: Int, digest: [UInt8]) {
+            let count: Int
+            let digest: [UInt8]
+            if let waiting = pending, waiting.offset == offset {
+                count = waiting.count
+                digest = try await waiting.task.value
+            } else {
+                count = Int(min(UInt64(chunkByteCount), package.byteCount - offset))
+                digest = try Self.sha256(of: package.path, offset: offset, count: count)
             }
-            var nextDigest: (offset: UInt64, count: Int, task: Task<[UInt8], any Error>)?
-            defer { nextDigest?.task.cancel() }
-            while offset < package.byteCount {
-                // The chunk's SHA-256 (for Upload-Checksum) was computed while the previous chunk
-                // was being sent; the next one's starts now, on another thread, while this one goes.
-                let count: Int
-                let digest: [UInt8]
-                if let pending = nextDigest, pending.offset == offset {
-                    count = pending.count
-                    digest = try await pending.task.value
-                } else {
-                    count = Int(min(UInt64(chunkByteCount), package.byteCount - offset))
-                    digest = try Self.sha256(of: package.path, offset: offset, count: count)
-                }
-                let following = offset + UInt64(count)
-                nextDigest = nil
-                if following < package.byteCount {
-                    let path = package.path, n = Int(min(UInt64(chunkByteCount), package.byteCount - following))
-                    nextDigest = (following, n, Task.detached { try Self.sha256(of: path, offset: following, count: n) })
-                }
-                let started = ContinuousClock.now
-                let progress = uploader.progress
-                let inFlight = InFlight()
-                let answer: (offset: UInt64, receipt: String?)
-                let body = FileSliceSequence(path: package.path, offset: offset, byteCount: count,
-                                             sliceByteCount: Self.sliceByteCount(chunk: count)) { n in
-                    inFlight.add(n)
-                    progress.sent(Int64(n), network: true)
-                    UploadTestHooks.didSend(n)
-                }
-                do {
-                    answer = try await client.patch(url, offset: offset, body: body, byteCount: count, sha256: digest,
-                                                    token: uploader.token(package))
-                } catch {
-                    progress.sent(-inFlight.count, network: false)
-                    throw error
-                }
-                let rest = Int64(count) - inFlight.count
-                progress.sent(rest, network: true)
-                credited += Int64(count)
-                guard answer.offset == offset + UInt64(count) else {
-                    throw UploadError.protocolViolation(server: server, detail: "PATCH acknowledged an offset other than the bytes sent")
-                }
-                offset = answer.offset
-                adapt(sent: count, in: ContinuousClock.now - started)
-                progressed()
-                if offset == package.byteCount {
-                    if let receipt = answer.receipt { return receipt }
-                    throw UploadError.receiptInvalid(path: package.path, detail: "the server sent none")
-                }
+            let following = offset + UInt64(count)
+            pending = nil
+            if following < package.byteCount {
+                let path = package.path, n = Int(min(UInt64(chunkByteCount), package.byteCount - following))
+                pending = (following, n, Task.detached { try Self.sha256(of: path, offset: following, count: n) })
             }
-            throw UploadError.protocolViolation(server: server, detail: "the upload ended without completing")
+            return (count, digest)
+        }
+
+        /// One PATCH of `count` bytes from `offset`, streamed from the file; the progress line counts
+        /// bytes as they go and takes back those in flight when the request fails.
+        private func send(_ url: String, offset: UInt64, count: Int, sha256 digest: [UInt8]) async throws
+            -> (offset: UInt64, receipt: String?) {
+            let progress = uploader.progress
+            let inFlight = InFlight()
+            let body = FileSliceSequence(path: package.path, offset: offset, byteCount: count,
+                                         sliceByteCount: Self.sliceByteCount(chunk: count)) { n in
+                inFlight.add(n)
+                progress.sent(Int64(n), network: true)
+                UploadTestHooks.didSend(n)
+            }
+            let answer: (offset: UInt64, receipt: String?)
+            do {
+                answer = try await uploader.client.patch(url, offset: offset, body: body, byteCount: count, sha256: digest,
+                                                         token: uploader.token(package))
+            } catch {
+                progress.sent(-inFlight.count, network: false)
+                throw error
+            }
+            progress.sent(Int64(count) - inFlight.count, network: true)
+            credited += Int64(count)
+            return answer
         }
 
         /// Bytes per PATCH from here on (see `Options.adaptiveChunks`).
