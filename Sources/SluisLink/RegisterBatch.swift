@@ -142,15 +142,7 @@ final class RegisterBatchProcessor {
         var message: [UInt8] = []
         message.reserveCapacity(128)
         var macOut = [UInt8](repeating: 0, count: 32)
-        // Flat, reference-free plan tables: kinds and batch fields of every domain, back to back.
-        var planKinds: [IdentifierKind] = []
-        var planFields: [Int] = []
-        var planStart: [Int] = [0]
-        for plan in plans {
-            planKinds += plan.domain.kinds
-            planFields += plan.fields
-            planStart.append(planKinds.count)
-        }
+        let (planKinds, planFields, planStart) = Self.flatTables(plans)
         let planCount = plans.count
         // Unretained references: `plans` keeps the MACs alive, and a retain per row would cost more than the MAC's bookkeeping.
         let macs = plans.map { Unmanaged.passUnretained($0.mac) }
@@ -191,21 +183,12 @@ final class RegisterBatchProcessor {
                         ok = Normaliser.normalise(planKinds[first], field(r, planFields[first]), into: &message) == nil
                     } else {
                         for k in first..<end {
-                            // u32be(length) ‖ bytes per part.
                             guard Normaliser.normalise(planKinds[k], field(r, planFields[k]), into: &normalised) == nil else { ok = false; break }
-                            let n = normalised.count
-                            message.append(UInt8(truncatingIfNeeded: n >> 24)); message.append(UInt8(truncatingIfNeeded: n >> 16))
-                            message.append(UInt8(truncatingIfNeeded: n >> 8)); message.append(UInt8(truncatingIfNeeded: n))
-                            normalised.withUnsafeBufferPointer { message.append(contentsOf: $0) }
+                            Pseudonymiser.appendLengthPrefixed(normalised[...], to: &message)
                         }
                     }
                     guard ok else { invalid[p] += 1; continue }
-                    let prefix: UInt128 = macOut.withUnsafeMutableBytes { out in
-                        message.withUnsafeBytes { m in macs[p]._withUnsafeGuaranteedRef { $0.authenticate(m, into: out) } }
-                        var v: UInt128 = 0
-                        for i in 0..<16 { v = v << 8 | UInt128(out[i]) }
-                        return v
-                    }
+                    let prefix = Self.macPrefix(message, macs[p], into: &macOut)
                     entries[p].append(IndexEntry(key: codec.key(prefix: prefix),
                                                  fingerprint: PseudonymKeyCodec.fingerprint(prefix: prefix), row: row))
                 }
@@ -217,6 +200,31 @@ final class RegisterBatchProcessor {
         batch.rinWidth = rinWidth
         batch.failure = failure
         batch.dropInputs()
+    }
+
+    /// Flat, reference-free plan tables: the kinds and batch fields of every domain, back to back,
+    /// and where each domain's start (one more than there are domains).
+    static func flatTables(_ plans: [DomainPlan]) -> (kinds: [IdentifierKind], fields: [Int], start: [Int]) {
+        var kinds: [IdentifierKind] = []
+        var fields: [Int] = []
+        var start: [Int] = [0]
+        for plan in plans {
+            kinds += plan.domain.kinds
+            fields += plan.fields
+            start.append(kinds.count)
+        }
+        return (kinds, fields, start)
+    }
+
+    /// The first 128 bits of the message's MAC, big-endian: what a pseudonym key is made from.
+    @inline(__always)
+    static func macPrefix(_ message: [UInt8], _ mac: Unmanaged<HMACSHA256>, into macOut: inout [UInt8]) -> UInt128 {
+        macOut.withUnsafeMutableBytes { out in
+            message.withUnsafeBytes { m in mac._withUnsafeGuaranteedRef { $0.authenticate(m, into: out) } }
+            var v: UInt128 = 0
+            for i in 0..<16 { v = v << 8 | UInt128(out[i]) }
+            return v
+        }
     }
 
     /// A RINPERSOON of 1–17 ASCII digits: its value and width.

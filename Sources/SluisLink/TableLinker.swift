@@ -203,7 +203,7 @@ final class LinkLookupStage: @unchecked Sendable {
         let ambiguous = PseudonymIndex.ambiguous
         let colliding = PseudonymIndex.colliding
         let perKey = Self.countersPerKey
-        let keyCounters = self.keyCounters, personCounters = self.personCounters
+        let keyCounters = self.keyCounters
         let pending = self.pending, invalidRows = self.invalidRows, keys = self.keys, lo = self.lo, hi = self.hi
         let codec = self.codec
         for p in 0..<personCount {
@@ -264,14 +264,23 @@ final class LinkLookupStage: @unchecked Sendable {
                 for i in 0..<carried { pending[still] = invalidRows[i]; still += 1 }
                 pendingCount = still
             }
-            for r in 0..<n {
-                if found[base + r] != notFound {
-                    personCounters[3 * p] += 1
-                } else if fallbackIndex[base + r] >= 0 {
-                    personCounters[3 * p + 1] += 1
-                } else {
-                    personCounters[3 * p + 2] += 1
-                }
+            countOutcomes(person: p, of: block, rows: n)
+        }
+    }
+
+    /// Counts each of the block's `n` rows for person key `p`: linked, not linked but with a
+    /// well-formed key (it gets a surrogate), or without any well-formed key.
+    @inline(__always)
+    private func countOutcomes(person p: Int, of block: LinkBlock, rows n: Int) {
+        let base = p * LinkRowBlock.rowCapacity
+        let found = block.found, fallbackIndex = block.fallbackIndex, personCounters = self.personCounters
+        for r in 0..<n {
+            if found[base + r] != PseudonymIndex.notFound {
+                personCounters[3 * p] += 1
+            } else if fallbackIndex[base + r] >= 0 {
+                personCounters[3 * p + 1] += 1
+            } else {
+                personCounters[3 * p + 2] += 1
             }
         }
     }
