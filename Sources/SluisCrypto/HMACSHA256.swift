@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// HMAC-SHA256 (RFC 2104) with the keyed inner and outer SHA-256 states computed once.
 ///
 /// Why not OpenSSL's `HMAC()`: sluis computes tens of millions of HMACs over 9-byte identifiers,
@@ -14,7 +12,9 @@ public final class HMACSHA256 {
     /// inner, outer, and a working context, then the two blocks of the one-block fast path, all in
     /// one guarded region:
     ///
-    ///     [inner SHA256_CTX][outer SHA256_CTX][work SHA256_CTX][inner block, 64][outer block, 64]
+    ///     [inner state][outer state][work state][inner block, 64][outer block, 64]
+    ///
+    /// (each state is OpenSSL's SHA256_CTX, `OpenSSL.sha256StateByteCount` bytes).
     ///
     /// The general path's inner digest goes in the first 32 bytes of the outer block.
     private let storage: SecretBytes
@@ -22,7 +22,7 @@ public final class HMACSHA256 {
     /// plain pointer so the per-message path neither retains `storage` nor goes through closures.
     private let base: UnsafeMutableRawPointer
 
-    private static let ctxSize = MemoryLayout<SHA256_CTX>.stride
+    private static let ctxSize = OpenSSL.sha256StateByteCount
     private static let innerBlockOffset = 3 * ctxSize
     private static let outerBlockOffset = innerBlockOffset + blockByteCount
     private static let storageByteCount = outerBlockOffset + blockByteCount
@@ -30,22 +30,20 @@ public final class HMACSHA256 {
     /// The longest message whose padded form fits one 64-byte block: message ‖ 0x80 ‖ 64-bit length.
     public static let oneBlockMaxMessageByteCount = blockByteCount - 9
 
-    private var inner: UnsafeMutablePointer<SHA256_CTX> { ctx(0) }
-    private var outer: UnsafeMutablePointer<SHA256_CTX> { ctx(1) }
-    private var work: UnsafeMutablePointer<SHA256_CTX> { ctx(2) }
+    private var inner: UnsafeMutableRawPointer { ctx(0) }
+    private var outer: UnsafeMutableRawPointer { ctx(1) }
+    private var work: UnsafeMutableRawPointer { ctx(2) }
     private var innerBlock: UnsafeMutableRawPointer { base + Self.innerBlockOffset }
     private var outerBlock: UnsafeMutableRawPointer { base + Self.outerBlockOffset }
-    private var inDigest: UnsafeMutablePointer<UInt8> { outerBlock.assumingMemoryBound(to: UInt8.self) }
+    private var inDigest: UnsafeMutableRawPointer { outerBlock }
 
-    private func ctx(_ i: Int) -> UnsafeMutablePointer<SHA256_CTX> {
-        (base + i * Self.ctxSize).assumingMemoryBound(to: SHA256_CTX.self)
-    }
+    private func ctx(_ i: Int) -> UnsafeMutableRawPointer { base + i * Self.ctxSize }
 
     /// Takes the guarded region and writes the outer block's fixed padding (see `authenticateOneBlock`).
     private init(storage: SecretBytes) {
         precondition(storage.count == Self.storageByteCount)
-        // authenticateOneBlock reads and writes the hash words h[0..7] at the start of SHA256_CTX.
-        precondition(MemoryLayout<SHA256_CTX>.offset(of: \SHA256_CTX.h) == 0)
+        // authenticateOneBlock reads and writes the hash words h[0..7] at the start of the state.
+        precondition(OpenSSL.sha256StateStartsWithHashWords)
         self.storage = storage
         self.base = storage.withUnsafeMutableBytes { $0.baseAddress! }  // stable: SecretBytes owns fixed memory
         // The outer hash always covers opad-block ‖ 32-byte inner digest: 96 bytes = 768 bits, so
@@ -67,11 +65,11 @@ public final class HMACSHA256 {
                 block.baseAddress!.copyMemory(from: key.baseAddress!, byteCount: key.count)
             }
             for i in 0..<Self.blockByteCount { block[i] ^= 0x36 }
-            SHA256_Init(inner)
-            SHA256_Update(inner, block.baseAddress, Self.blockByteCount)
+            OpenSSL.sha256Init(inner)
+            OpenSSL.sha256Update(inner, block.baseAddress, count: Self.blockByteCount)
             for i in 0..<Self.blockByteCount { block[i] ^= 0x36 ^ 0x5c }
-            SHA256_Init(outer)
-            SHA256_Update(outer, block.baseAddress, Self.blockByteCount)
+            OpenSSL.sha256Init(outer)
+            OpenSSL.sha256Update(outer, block.baseAddress, count: Self.blockByteCount)
         }
     }
 
@@ -84,8 +82,8 @@ public final class HMACSHA256 {
 
     private convenience init(states other: HMACSHA256) {
         self.init(storage: SecretBytes(count: Self.storageByteCount))
-        inner.pointee = other.inner.pointee
-        outer.pointee = other.outer.pointee
+        OpenSSL.sha256CopyState(from: other.inner, to: inner)
+        OpenSSL.sha256CopyState(from: other.outer, to: outer)
     }
 
     /// An independent copy with the same key, for another thread.
@@ -122,7 +120,7 @@ public final class HMACSHA256 {
     @inline(__always)
     func authenticateOneBlock(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
         let n = message.count
-        let h = UnsafeMutableRawPointer(work)  // SHA256_CTX starts with h[0..7], native-endian words
+        let h = work  // the state starts with h[0..7], native-endian words
         let block = innerBlock
         // Inner block: message ‖ 0x80 ‖ zeros ‖ u64be(bit length of ipad-block ‖ message).
         for i in 0..<7 { block.storeBytes(of: 0 as UInt64, toByteOffset: 8 * i, as: UInt64.self) }
@@ -130,14 +128,14 @@ public final class HMACSHA256 {
         block.storeBytes(of: 0x80, toByteOffset: n, as: UInt8.self)
         block.storeBytes(of: (UInt64(Self.blockByteCount + n) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
         h.copyMemory(from: UnsafeRawPointer(inner), byteCount: 32)
-        SHA256_Transform(work, block.assumingMemoryBound(to: UInt8.self))
+        OpenSSL.sha256Transform(h, block: block)
         // Outer block: inner digest (big-endian words) ‖ fixed padding written in init.
         let outerBlock = self.outerBlock
         for i in 0..<8 {
             outerBlock.storeBytes(of: h.load(fromByteOffset: 4 * i, as: UInt32.self).bigEndian, toByteOffset: 4 * i, as: UInt32.self)
         }
         h.copyMemory(from: UnsafeRawPointer(outer), byteCount: 32)
-        SHA256_Transform(work, outerBlock.assumingMemoryBound(to: UInt8.self))
+        OpenSSL.sha256Transform(h, block: outerBlock)
         for i in 0..<8 {
             out.storeBytes(of: h.load(fromByteOffset: 4 * i, as: UInt32.self).bigEndian, toByteOffset: 4 * i, as: UInt32.self)
         }
@@ -145,23 +143,23 @@ public final class HMACSHA256 {
 
     /// The MAC of a message of any length through OpenSSL's buffering interface.
     func authenticateGeneral(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
-        work.pointee = inner.pointee
-        SHA256_Update(work, message.baseAddress, message.count)
-        SHA256_Final(inDigest, work)
-        work.pointee = outer.pointee
-        SHA256_Update(work, inDigest, 32)
-        SHA256_Final(out.assumingMemoryBound(to: UInt8.self), work)
+        OpenSSL.sha256CopyState(from: inner, to: work)
+        OpenSSL.sha256Update(work, message.baseAddress, count: message.count)
+        OpenSSL.sha256Final(work, into: inDigest)
+        OpenSSL.sha256CopyState(from: outer, to: work)
+        OpenSSL.sha256Update(work, inDigest, count: 32)
+        OpenSSL.sha256Final(work, into: out)
     }
 
     /// Starts an incremental MAC: feed parts with `update`, end with `finalize`.
-    public func begin() { work.pointee = inner.pointee }
-    public func update(_ part: UnsafeRawBufferPointer) { SHA256_Update(work, part.baseAddress, part.count) }
+    public func begin() { OpenSSL.sha256CopyState(from: inner, to: work) }
+    public func update(_ part: UnsafeRawBufferPointer) { OpenSSL.sha256Update(work, part.baseAddress, count: part.count) }
     public func finalize(into out: UnsafeMutableRawBufferPointer) {
         precondition(out.count >= 32)
-        SHA256_Final(inDigest, work)
-        work.pointee = outer.pointee
-        SHA256_Update(work, inDigest, 32)
-        SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), work)
+        OpenSSL.sha256Final(work, into: inDigest)
+        OpenSSL.sha256CopyState(from: outer, to: work)
+        OpenSSL.sha256Update(work, inDigest, count: 32)
+        OpenSSL.sha256Final(work, into: out.baseAddress!)
     }
 
     /// The MAC of `message` as an array.

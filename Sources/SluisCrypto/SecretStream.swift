@@ -1,4 +1,3 @@
-import COpenSSL
 import CSodium
 
 /// `crypto_secretstream_xchacha20poly1305`, byte-identical to libsodium's, with the bulk work
@@ -55,13 +54,11 @@ final class SecretStream {
         let base = storage.withUnsafeMutableBytes { $0.baseAddress! }
         state = base.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
         scratch = (base + Self.scratchOffset).bindMemory(to: UInt8.self, capacity: 176)
-        guard let c = EVP_CIPHER_CTX_new() else { return nil }
-        guard let algorithm = EVP_MAC_fetch(nil, "POLY1305", nil) else { EVP_CIPHER_CTX_free(c); return nil }
-        guard let m = EVP_MAC_CTX_new(algorithm) else { EVP_CIPHER_CTX_free(c); EVP_MAC_free(algorithm); return nil }
+        guard let c = OpenSSL.newChaCha20() else { return nil }
+        guard let poly = OpenSSL.newPoly1305() else { OpenSSL.freeCipher(c); return nil }
         cipher = c
-        macAlgorithm = algorithm
-        mac = m
-        guard EVP_EncryptInit_ex(cipher, EVP_chacha20(), nil, nil, nil) == 1 else { return nil }
+        macAlgorithm = poly.algorithm
+        mac = poly.context
         let rc = key.withUnsafeBytes { k in
             crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
@@ -69,9 +66,8 @@ final class SecretStream {
     }
 
     deinit {
-        EVP_CIPHER_CTX_free(cipher)
-        EVP_MAC_CTX_free(mac)
-        EVP_MAC_free(macAlgorithm)
+        OpenSSL.freeCipher(cipher)
+        OpenSSL.freePoly1305(algorithm: macAlgorithm, context: mac)
     }
 
     /// Encrypts `plaintext` into `ciphertext` (plaintext.count + 17 bytes) with `tag`.
@@ -116,33 +112,30 @@ final class SecretStream {
             for i in 0..<12 { iv[4 + i] = n[i] }
         }
         withUnsafeBytes(of: &state.pointee.k) { k in
-            _ = EVP_EncryptInit_ex(cipher, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), iv)
+            OpenSSL.chacha20SetKey(cipher, key: k.baseAddress!, iv: iv)
         }
         sodium_memzero(scratch, 128)
         scratch[64] = byte
-        var outLength: Int32 = 0
-        _ = EVP_EncryptUpdate(cipher, scratch, &outLength, scratch, 128)
+        OpenSSL.chacha20Update(cipher, scratch, into: scratch, count: 128)
     }
 
     /// Continues the keystream (from block 2) over `count` bytes.
     private func xorKeystream(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, count: Int) {
-        var outLength: Int32 = 0
-        _ = EVP_EncryptUpdate(cipher, output, &outLength, input, Int32(count))
+        OpenSSL.chacha20Update(cipher, input, into: output, count: count)
     }
 
     /// Poly1305 over the tag block (scratch[64..<128]) and the ciphertext, as libsodium lays it out.
     private func computeMAC(ciphertext: UnsafePointer<UInt8>, count mlen: Int, into out: UnsafeMutablePointer<UInt8>) {
-        _ = EVP_MAC_init(mac, scratch, 32, nil)
-        _ = EVP_MAC_update(mac, scratch + 64, 64)
-        if mlen > 0 { _ = EVP_MAC_update(mac, ciphertext, mlen) }
+        OpenSSL.poly1305Begin(mac, key: scratch)
+        OpenSSL.poly1305Update(mac, scratch + 64, count: 64)
+        if mlen > 0 { OpenSSL.poly1305Update(mac, ciphertext, count: mlen) }
         let padding = (0x10 &- 64 &+ mlen) & 0xf
-        if padding > 0 { Self.zeros.withUnsafeBufferPointer { _ = EVP_MAC_update(mac, $0.baseAddress, padding) } }
+        if padding > 0 { Self.zeros.withUnsafeBufferPointer { OpenSSL.poly1305Update(mac, $0.baseAddress!, count: padding) } }
         let lengths = scratch + 160
         let total = UInt64(64 + mlen)
         for i in 0..<8 { lengths[i] = 0; lengths[8 + i] = UInt8((total >> UInt64(8 * i)) & 0xff) }
-        _ = EVP_MAC_update(mac, lengths, 16)
-        var written = 0
-        _ = EVP_MAC_final(mac, out, &written, 16)
+        OpenSSL.poly1305Update(mac, lengths, count: 16)
+        OpenSSL.poly1305Final(mac, into: out)
         sodium_memzero(scratch, 128)
     }
 
