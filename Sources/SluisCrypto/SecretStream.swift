@@ -1,5 +1,3 @@
-import CSodium
-
 /// `crypto_secretstream_xchacha20poly1305`, byte-identical to libsodium's, with the bulk work
 /// (ChaCha20 keystream and Poly1305) done by OpenSSL.
 ///
@@ -28,14 +26,17 @@ final class SecretStream {
     /// Bytes a chunk grows by: the encrypted tag byte and the 16-byte Poly1305 MAC.
     static let overheadByteCount = 17
 
-    static let tagMessage = crypto_secretstream_xchacha20poly1305_tag_message()
-    static let tagFinal = crypto_secretstream_xchacha20poly1305_tag_final()
-    static let tagRekey = crypto_secretstream_xchacha20poly1305_tag_rekey()
+    static let tagMessage = Sodium.secretStreamTagMessage
+    static let tagFinal = Sodium.secretStreamTagFinal
+    static let tagRekey = Sodium.secretStreamTagRekey
 
     /// Guarded memory: the libsodium state (k 32, nonce 12, pad 8) at 0, then scratch at `scratchOffset`:
     /// 128 bytes of keystream blocks 0–1, 16 bytes of computed MAC, 16 bytes of IV, 16 bytes of lengths.
     private let storage: SecretBytes
-    private let state: UnsafeMutablePointer<crypto_secretstream_xchacha20poly1305_state>
+    private let state: UnsafeMutableRawPointer
+    /// The state's key (32 bytes) and nonce (12: little-endian counter ‖ inner nonce).
+    private let stateKey: UnsafeMutableRawPointer
+    private let stateNonce: UnsafeMutablePointer<UInt8>
     private let scratch: UnsafeMutablePointer<UInt8>
     private let cipher: OpaquePointer
     private let macAlgorithm: OpaquePointer
@@ -48,21 +49,23 @@ final class SecretStream {
     init?(key: SecretBytes, header: [UInt8]) {
         Sodium.ready()
         precondition(key.count == Self.keyByteCount)
-        precondition(MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.size <= Self.scratchOffset)
+        precondition(Sodium.secretStreamStateByteCount <= Self.scratchOffset)
         guard header.count == Self.headerByteCount else { return nil }
         storage = SecretBytes(count: Self.scratchOffset + 128 + 16 + 16 + 16)
         let base = storage.withUnsafeMutableBytes { $0.baseAddress! }
-        state = base.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
+        state = base
+        stateKey = base + Sodium.secretStreamKeyOffset
+        stateNonce = (base + Sodium.secretStreamNonceOffset).assumingMemoryBound(to: UInt8.self)
         scratch = (base + Self.scratchOffset).bindMemory(to: UInt8.self, capacity: 176)
         guard let c = OpenSSL.newChaCha20() else { return nil }
         guard let poly = OpenSSL.newPoly1305() else { OpenSSL.freeCipher(c); return nil }
         cipher = c
         macAlgorithm = poly.algorithm
         mac = poly.context
-        let rc = key.withUnsafeBytes { k in
-            crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        let ok = key.withUnsafeBytes { k in
+            header.withUnsafeBytes { Sodium.secretStreamInitPull(base, header: $0.baseAddress!, key: k.baseAddress!) }
         }
-        guard rc == 0 else { return nil }
+        guard ok else { return nil }
     }
 
     deinit {
@@ -94,8 +97,8 @@ final class SecretStream {
         scratch[64] = c[0]
         let computed = scratch + 128
         computeMAC(ciphertext: c + 1, count: mlen, into: computed)
-        guard sodium_memcmp(computed, c + 1 + mlen, 16) == 0 else {
-            sodium_memzero(scratch, 176)
+        guard Sodium.constantTimeEqual(computed, c + 1 + mlen, count: 16) else {
+            Sodium.zero(scratch, count: 176)
             return nil
         }
         if mlen > 0 { xorKeystream(c + 1, into: plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), count: mlen) }
@@ -108,13 +111,9 @@ final class SecretStream {
     private func startKeystream(tagOrCipherByte byte: UInt8) {
         let iv = scratch + 144
         iv[0] = 0; iv[1] = 0; iv[2] = 0; iv[3] = 0
-        withUnsafeBytes(of: &state.pointee.nonce) { n in
-            for i in 0..<12 { iv[4 + i] = n[i] }
-        }
-        withUnsafeBytes(of: &state.pointee.k) { k in
-            OpenSSL.chacha20SetKey(cipher, key: k.baseAddress!, iv: iv)
-        }
-        sodium_memzero(scratch, 128)
+        for i in 0..<12 { iv[4 + i] = stateNonce[i] }
+        OpenSSL.chacha20SetKey(cipher, key: stateKey, iv: iv)
+        Sodium.zero(scratch, count: 128)
         scratch[64] = byte
         OpenSSL.chacha20Update(cipher, scratch, into: scratch, count: 128)
     }
@@ -136,20 +135,18 @@ final class SecretStream {
         for i in 0..<8 { lengths[i] = 0; lengths[8 + i] = UInt8((total >> UInt64(8 * i)) & 0xff) }
         OpenSSL.poly1305Update(mac, lengths, count: 16)
         OpenSSL.poly1305Final(mac, into: out)
-        sodium_memzero(scratch, 128)
+        Sodium.zero(scratch, count: 128)
     }
 
     /// inonce ^= mac[0..<8]; counter += 1; rekey (libsodium) on wrap or a REKEY tag.
     private func advance(mac: UnsafePointer<UInt8>, tag: UInt8) {
-        let wrapped = withUnsafeMutableBytes(of: &state.pointee.nonce) { n -> Bool in
-            for i in 0..<8 { n[4 + i] ^= mac[i] }
-            var carry = true
-            for i in 0..<4 where carry {
-                n[i] &+= 1
-                carry = n[i] == 0
-            }
-            return carry
+        let n = stateNonce
+        for i in 0..<8 { n[4 + i] ^= mac[i] }
+        var wrapped = true
+        for i in 0..<4 where wrapped {
+            n[i] &+= 1
+            wrapped = n[i] == 0
         }
-        if wrapped || tag & Self.tagRekey != 0 { crypto_secretstream_xchacha20poly1305_rekey(state) }
+        if wrapped || tag & Self.tagRekey != 0 { Sodium.secretStreamRekey(state) }
     }
 }
