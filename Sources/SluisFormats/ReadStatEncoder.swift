@@ -9,7 +9,7 @@ final class ReadStatEncoder {
     let path: String
     let format: ReadStatFileFormat
     private let writer: ReadStatCWriter
-    private let forwarder: SinkForwarder
+    private let forwarder: ReadStatWriteOutput
     private var variables: [ReadStatVariableHandle] = []
     private var labelSets: [String: ReadStatLabelSetHandle] = [:]
     /// Reused NUL-terminated copy of a string cell (ReadStat takes C strings).
@@ -19,9 +19,9 @@ final class ReadStatEncoder {
     init(path: String, sink: ByteSink, format: ReadStatFileFormat) throws {
         self.path = path
         self.format = format
-        let forwarder = SinkForwarder(sink)
+        let forwarder = ReadStatWriteOutput(sink)
         let zlib: Bool? = format == .zsav ? true : format == .sav ? false : nil
-        guard let writer = ReadStatCWriter(spssZlibCompressed: zlib, output: { forwarder.forward($0) }) else {
+        guard let writer = ReadStatCWriter(spssZlibCompressed: zlib, output: forwarder) else {
             throw ReadStatError.unwritable(path: path, readStatMessage: "out of memory")
         }
         self.forwarder = forwarder
@@ -142,8 +142,9 @@ final class ReadStatEncoder {
 }
 
 /// Hands ReadStat's output to the sink, parking the first error the sink throws (ReadStat then
-/// sees -1 and stops; `check` rethrows the parked error).
-private final class SinkForwarder {
+/// sees -1 and stops; `check` rethrows the parked error). The one type `ReadStatCWriter` hands
+/// its bytes to (see `ReadStatParseHandler` for why it is fixed).
+final class ReadStatWriteOutput {
     let sink: ByteSink
     var error: Error?
     init(_ sink: ByteSink) { self.sink = sink }

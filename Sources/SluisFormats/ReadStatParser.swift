@@ -24,7 +24,7 @@ final class ReadStatParser {
     /// UTF-8, later passes skip ReadStat's conversion to UTF-8 (iconv, about a tenth of the
     /// reading time).
     func readMetadata() throws -> ReadStatMetadata {
-        let context = PassContext(format: format, rows: nil)
+        let context = ReadStatParseContext(format: format, rows: nil)
         try run(context, handleValues: false)
         // Stata 118 and later store UTF-8 by definition and say nothing.
         let stataUTF8 = format == .dta && context.metadata.formatVersion >= 118
@@ -42,8 +42,8 @@ final class ReadStatParser {
                   _ body: (FieldView, Int) throws -> Void) throws -> Int {
         try withoutActuallyEscaping(body) { body in
             let units = variables.map { ReadStatDateUnit(variable: $0, family: format.family) }
-            let rows = RowAssembler(variableCount: variables.count, dateUnits: units, buffer: buffer, body: body)
-            let context = PassContext(format: format, rows: rows)
+            let rows = ReadStatRowAssembler(variableCount: variables.count, dateUnits: units, buffer: buffer, body: body)
+            let context = ReadStatParseContext(format: format, rows: rows)
             try run(context, handleValues: true)
             return rows.rowsDelivered
         }
@@ -51,13 +51,13 @@ final class ReadStatParser {
 
     /// Counts rows by reading them (for files whose header does not say); values are not converted.
     func countRows() throws -> Int {
-        let context = PassContext(format: format, rows: nil)
+        let context = ReadStatParseContext(format: format, rows: nil)
         try run(context, handleValues: true)
         return context.rowsSeen
     }
 
     /// One parse; the context decides what each callback does.
-    private func run(_ context: PassContext, handleValues: Bool) throws {
+    private func run(_ context: ReadStatParseContext, handleValues: Bool) throws {
         let status = parser.parse(path: path, stata: format == .dta, handler: context, handleValues: handleValues)
         if let error = context.error { throw error }
         guard status.isOK else {
@@ -70,21 +70,22 @@ final class ReadStatParser {
 
 /// What one parse collects: the metadata (always, it is cheap) and, when streaming rows, the
 /// row being assembled.
-private final class PassContext: ReadStatParseHandler {
+/// (The one type `ReadStatCParser` reports to: see `ReadStatParseHandler` for why it is fixed.)
+final class ReadStatParseContext: ReadStatParseHandler {
     var metadata: ReadStatMetadata
     /// The file's character encoding as its header states it, or empty.
     var fileEncoding = ""
-    let rows: RowAssembler?
+    let rows: ReadStatRowAssembler?
     var rowsSeen = 0
     var error: Error?
-    init(format: ReadStatFileFormat, rows: RowAssembler?) {
+    init(format: ReadStatFileFormat, rows: ReadStatRowAssembler?) {
         self.metadata = ReadStatMetadata(format: format)
         self.rows = rows
     }
 
     // MARK: Callbacks
 
-    override func metadata(_ m: ReadStatMetadataRef) -> Bool {
+    func metadata(_ m: ReadStatMetadataRef) -> Bool {
         let rows = m.rowCount
         metadata.rowCount = rows >= 0 ? rows : nil
         metadata.fileLabel = m.fileLabel
@@ -97,12 +98,12 @@ private final class PassContext: ReadStatParseHandler {
         return true
     }
 
-    override func variable(_ variable: ReadStatVariableRef, labelSetName: UnsafePointer<CChar>?) -> Bool {
+    func variable(_ variable: ReadStatVariableRef, labelSetName: UnsafePointer<CChar>?) -> Bool {
         metadata.variables.append(describeVariable(variable, labelSetName: labelSetName, format: metadata.format))
         return true
     }
 
-    override func valueLabel(setName: UnsafePointer<CChar>, value: ReadStatCell, label: UnsafePointer<CChar>?) -> Bool {
+    func valueLabel(setName: UnsafePointer<CChar>, value: ReadStatCell, label: UnsafePointer<CChar>?) -> Bool {
         let name = String(cString: setName)
         let key = labelKey(value)
         var set = metadata.labelSets[name] ?? ReadStatLabelSet(name: name, isString: value.isString)
@@ -111,12 +112,12 @@ private final class PassContext: ReadStatParseHandler {
         return true
     }
 
-    override func value(_ value: ReadStatCell, variableIndex: Int, row: Int) -> Bool {
+    func value(_ value: ReadStatCell, variableIndex: Int, row: Int) -> Bool {
         accept(value, index: variableIndex, row: row)
     }
 }
 
-private final class RowAssembler {
+final class ReadStatRowAssembler {
     let variableCount: Int
     /// Per variable: how its dates are stored, when it is a date variable.
     let dateUnits: [ReadStatDateUnit?]
@@ -133,7 +134,7 @@ private final class RowAssembler {
     }
 }
 
-extension PassContext {
+extension ReadStatParseContext {
     /// One cell: appended to the row; the row is handed on when its last variable arrives.
     @inline(__always)
     func accept(_ value: ReadStatCell, index: Int, row: Int) -> Bool {
@@ -144,13 +145,13 @@ extension PassContext {
         return rows.accept(value, index: index, row: row) ? true : abort(rows)
     }
 
-    private func abort(_ rows: RowAssembler) -> Bool {
+    private func abort(_ rows: ReadStatRowAssembler) -> Bool {
         error = rows.error
         return false
     }
 }
 
-extension RowAssembler {
+extension ReadStatRowAssembler {
     /// Returns false when the body threw (the error is kept in `error`).
     func accept(_ value: ReadStatCell, index: Int, row: Int) -> Bool {
         appendText(of: value, dateUnit: index < dateUnits.count ? dateUnits[index] : nil, to: buffer)
