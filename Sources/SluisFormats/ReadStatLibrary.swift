@@ -11,8 +11,10 @@ import CReadStat
 // handlers), its writer (`readstat_writer_t`, label sets, variables, cell inserts) and its value and
 // variable accessors. No ReadStat type appears outside this file: the rest of SluisFormats sees
 // `ReadStatCell`, `ReadStatVariableRef`, `ReadStatMetadataRef`, `ReadStatStatus`,
-// `ReadStatParseHandler`, `ReadStatCParser` and `ReadStatCWriter`. Every accessor is a thin
-// `@inline(__always)` call: the per-cell path inlines into the callers (whole-module builds).
+// `ReadStatCParser` and `ReadStatCWriter`; the callbacks call back into two concrete types the
+// reading and writing sides define (`ReadStatParseContext`, conforming to `ReadStatParseHandler`,
+// and `ReadStatWriteOutput`). Every accessor is a thin `@inline(__always)` call: the per-cell
+// path inlines into the callers (whole-module builds).
 
 /// A ReadStat result code; `message` is ReadStat's fixed text (never data).
 struct ReadStatStatus {
