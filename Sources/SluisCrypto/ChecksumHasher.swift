@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// Streaming SHA-1 or SHA-256 through OpenSSL's EVP interface, for the tus checksum extension
 /// (`Upload-Checksum`), which every tus server must offer with SHA-1. SHA-1 here only detects
 /// chunks damaged in transit; nothing in sluis relies on it for security (packages are signed
@@ -19,26 +17,22 @@ public final class ChecksumHasher {
     /// A hasher at the start of its input.
     public init(_ algorithm: Algorithm) {
         self.algorithm = algorithm
-        guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
-        context = ctx
-        let md = algorithm == .sha1 ? EVP_sha1() : EVP_sha256()
-        guard EVP_DigestInit_ex(ctx, md, nil) == 1 else { fatalError("EVP_DigestInit_ex failed") }
+        context = OpenSSL.newDigest(algorithm == .sha1 ? .sha1 : .sha256)
     }
 
     /// Adds `bytes` to the digest.
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        if bytes.count > 0 { EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
+        OpenSSL.updateDigest(context, bytes)
     }
 
     /// The digest; the hasher cannot be used afterwards.
     public func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 64)
-        var len: UInt32 = 0
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: `out` is a 64-byte array, so its buffer has a base address.
-        out.withUnsafeMutableBytes { _ = EVP_DigestFinal_ex(context, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &len) }
-        return Array(out.prefix(Int(len)))
+        // Safe: `out` holds 64 bytes, so its buffer has a base address.
+        let length = out.withUnsafeMutableBytes { OpenSSL.finalDigest(context, into: $0.baseAddress!) }
+        return Array(out.prefix(length))
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit { OpenSSL.freeDigest(context) }
 }

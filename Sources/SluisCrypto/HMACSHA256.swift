@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// HMAC-SHA256 (RFC 2104) with the keyed inner and outer SHA-256 states computed once.
 ///
 /// Why not OpenSSL's `HMAC()`: sluis computes tens of millions of HMACs over 9-byte identifiers,
@@ -16,7 +14,9 @@ public final class HMACSHA256 {
     /// inner, outer, and a working context, then the two blocks of the one-block fast path, all in
     /// one guarded region:
     ///
-    ///     [inner SHA256_CTX][outer SHA256_CTX][work SHA256_CTX][inner block, 64][outer block, 64]
+    ///     [inner state][outer state][work state][inner block, 64][outer block, 64]
+    ///
+    /// (each state is OpenSSL's SHA256_CTX, `OpenSSL.sha256StateByteCount` bytes).
     ///
     /// The general path's inner digest goes in the first 32 bytes of the outer block.
     private let storage: SecretBytes
@@ -24,7 +24,7 @@ public final class HMACSHA256 {
     /// plain pointer so the per-message path neither retains `storage` nor goes through closures.
     private let base: UnsafeMutableRawPointer
 
-    private static let ctxSize = MemoryLayout<SHA256_CTX>.stride
+    private static let ctxSize = OpenSSL.sha256StateByteCount
     private static let innerBlockOffset = 3 * ctxSize
     private static let outerBlockOffset = innerBlockOffset + blockByteCount
     private static let storageByteCount = outerBlockOffset + blockByteCount
@@ -32,22 +32,20 @@ public final class HMACSHA256 {
     /// The longest message whose padded form fits one 64-byte block: message ‖ 0x80 ‖ 64-bit length.
     public static let oneBlockMaxMessageByteCount = blockByteCount - 9
 
-    private var inner: UnsafeMutablePointer<SHA256_CTX> { ctx(0) }
-    private var outer: UnsafeMutablePointer<SHA256_CTX> { ctx(1) }
-    private var work: UnsafeMutablePointer<SHA256_CTX> { ctx(2) }
+    private var inner: UnsafeMutableRawPointer { ctx(0) }
+    private var outer: UnsafeMutableRawPointer { ctx(1) }
+    private var work: UnsafeMutableRawPointer { ctx(2) }
     private var innerBlock: UnsafeMutableRawPointer { base + Self.innerBlockOffset }
     private var outerBlock: UnsafeMutableRawPointer { base + Self.outerBlockOffset }
-    private var inDigest: UnsafeMutablePointer<UInt8> { outerBlock.assumingMemoryBound(to: UInt8.self) }
+    private var inDigest: UnsafeMutableRawPointer { outerBlock }
 
-    private func ctx(_ i: Int) -> UnsafeMutablePointer<SHA256_CTX> {
-        (base + i * Self.ctxSize).assumingMemoryBound(to: SHA256_CTX.self)
-    }
+    private func ctx(_ i: Int) -> UnsafeMutableRawPointer { base + i * Self.ctxSize }
 
     /// Takes the guarded region and writes the outer block's fixed padding (see `authenticateOneBlock`).
     private init(storage: SecretBytes) {
         precondition(storage.count == Self.storageByteCount)
-        // authenticateOneBlock reads and writes the hash words h[0..7] at the start of SHA256_CTX.
-        precondition(MemoryLayout<SHA256_CTX>.offset(of: \SHA256_CTX.h) == 0)
+        // authenticateOneBlock reads and writes the hash words h[0..7] at the start of the state.
+        precondition(OpenSSL.sha256StateStartsWithHashWords)
         self.storage = storage
         // swift-format-ignore: NeverForceUnwrap
         // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
@@ -69,15 +67,15 @@ public final class HMACSHA256 {
                 for i in 0..<32 { block[i] = h[i] }
             } else if key.count > 0 {
                 // swift-format-ignore: NeverForceUnwrap
-                // Safe: `pad` is SecretBytes; key.count > 0 here, so it has a base address.
+                // Safe: the pad is SecretBytes and the key is not empty (branch condition).
                 block.baseAddress!.copyMemory(from: key.baseAddress!, byteCount: key.count)
             }
             for i in 0..<Self.blockByteCount { block[i] ^= 0x36 }
-            SHA256_Init(inner)
-            SHA256_Update(inner, block.baseAddress, Self.blockByteCount)
+            OpenSSL.sha256Init(inner)
+            OpenSSL.sha256Update(inner, block.baseAddress, count: Self.blockByteCount)
             for i in 0..<Self.blockByteCount { block[i] ^= 0x36 ^ 0x5c }
-            SHA256_Init(outer)
-            SHA256_Update(outer, block.baseAddress, Self.blockByteCount)
+            OpenSSL.sha256Init(outer)
+            OpenSSL.sha256Update(outer, block.baseAddress, count: Self.blockByteCount)
         }
     }
 
@@ -90,8 +88,8 @@ public final class HMACSHA256 {
 
     private convenience init(states other: HMACSHA256) {
         self.init(storage: SecretBytes(count: Self.storageByteCount))
-        inner.pointee = other.inner.pointee
-        outer.pointee = other.outer.pointee
+        OpenSSL.sha256CopyState(from: other.inner, to: inner)
+        OpenSSL.sha256CopyState(from: other.outer, to: outer)
     }
 
     /// An independent copy with the same key, for another thread.
@@ -106,11 +104,11 @@ public final class HMACSHA256 {
         precondition(out.count >= 32)
         if message.count <= Self.oneBlockMaxMessageByteCount {
             // swift-format-ignore: NeverForceUnwrap
-            // Safe: out.count >= 32 (precondition), so it has a base address.
+            // Safe: `out` holds at least 32 bytes (precondition above).
             authenticateOneBlock(message, into: out.baseAddress!)
         } else {
             // swift-format-ignore: NeverForceUnwrap
-            // Safe: out.count >= 32 (precondition), so it has a base address.
+            // Safe: `out` holds at least 32 bytes (precondition above).
             authenticateGeneral(message, into: out.baseAddress!)
         }
     }
@@ -132,24 +130,24 @@ public final class HMACSHA256 {
     @inline(__always)
     func authenticateOneBlock(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
         let n = message.count
-        let h = UnsafeMutableRawPointer(work)  // SHA256_CTX starts with h[0..7], native-endian words
+        let h = work  // the state starts with h[0..7], native-endian words
         let block = innerBlock
         // Inner block: message ‖ 0x80 ‖ zeros ‖ u64be(bit length of ipad-block ‖ message).
         for i in 0..<7 { block.storeBytes(of: 0 as UInt64, toByteOffset: 8 * i, as: UInt64.self) }
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: n > 0: a non-empty buffer has a base address.
+        // Safe: n > 0, so the message buffer has a base address.
         if n > 0 { block.copyMemory(from: message.baseAddress!, byteCount: n) }
         block.storeBytes(of: 0x80, toByteOffset: n, as: UInt8.self)
         block.storeBytes(of: (UInt64(Self.blockByteCount + n) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
         h.copyMemory(from: UnsafeRawPointer(inner), byteCount: 32)
-        SHA256_Transform(work, block.assumingMemoryBound(to: UInt8.self))
+        OpenSSL.sha256Transform(h, block: block)
         // Outer block: inner digest (big-endian words) ‖ fixed padding written in init.
         let outerBlock = self.outerBlock
         for i in 0..<8 {
             outerBlock.storeBytes(of: h.load(fromByteOffset: 4 * i, as: UInt32.self).bigEndian, toByteOffset: 4 * i, as: UInt32.self)
         }
         h.copyMemory(from: UnsafeRawPointer(outer), byteCount: 32)
-        SHA256_Transform(work, outerBlock.assumingMemoryBound(to: UInt8.self))
+        OpenSSL.sha256Transform(h, block: outerBlock)
         for i in 0..<8 {
             out.storeBytes(of: h.load(fromByteOffset: 4 * i, as: UInt32.self).bigEndian, toByteOffset: 4 * i, as: UInt32.self)
         }
@@ -157,27 +155,27 @@ public final class HMACSHA256 {
 
     /// The MAC of a message of any length through OpenSSL's buffering interface.
     func authenticateGeneral(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
-        work.pointee = inner.pointee
-        SHA256_Update(work, message.baseAddress, message.count)
-        SHA256_Final(inDigest, work)
-        work.pointee = outer.pointee
-        SHA256_Update(work, inDigest, 32)
-        SHA256_Final(out.assumingMemoryBound(to: UInt8.self), work)
+        OpenSSL.sha256CopyState(from: inner, to: work)
+        OpenSSL.sha256Update(work, message.baseAddress, count: message.count)
+        OpenSSL.sha256Final(work, into: inDigest)
+        OpenSSL.sha256CopyState(from: outer, to: work)
+        OpenSSL.sha256Update(work, inDigest, count: 32)
+        OpenSSL.sha256Final(work, into: out)
     }
 
     /// Starts an incremental MAC: feed parts with `update`, end with `finalize`.
-    public func begin() { work.pointee = inner.pointee }
+    public func begin() { OpenSSL.sha256CopyState(from: inner, to: work) }
     /// Adds the next part of the message.
-    public func update(_ part: UnsafeRawBufferPointer) { SHA256_Update(work, part.baseAddress, part.count) }
+    public func update(_ part: UnsafeRawBufferPointer) { OpenSSL.sha256Update(work, part.baseAddress, count: part.count) }
     /// Writes the 32-byte MAC of the parts into `out`; `begin()` starts the next one.
     public func finalize(into out: UnsafeMutableRawBufferPointer) {
         precondition(out.count >= 32)
-        SHA256_Final(inDigest, work)
-        work.pointee = outer.pointee
-        SHA256_Update(work, inDigest, 32)
+        OpenSSL.sha256Final(work, into: inDigest)
+        OpenSSL.sha256CopyState(from: outer, to: work)
+        OpenSSL.sha256Update(work, inDigest, count: 32)
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: out.count >= 32 (precondition), so it has a base address.
-        SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), work)
+        // Safe: `out` holds at least 32 bytes (precondition above).
+        OpenSSL.sha256Final(work, into: out.baseAddress!)
     }
 
     /// The MAC of `message` as an array.
@@ -212,7 +210,7 @@ public enum HKDF {
             let n = min(32, outputByteCount - produced)
             out.withUnsafeMutableBytes { dst in
                 // swift-format-ignore: NeverForceUnwrap
-                // Safe: `out` and `t` are SecretBytes: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
+                // Safe: `out` holds outputByteCount > produced bytes and `t` 32, so both have base addresses.
                 t.withUnsafeBytes { src in (dst.baseAddress! + produced).copyMemory(from: src.baseAddress!, byteCount: n) }
             }
             produced += n

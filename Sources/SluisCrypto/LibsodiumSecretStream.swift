@@ -1,5 +1,3 @@
-import CSodium
-
 /// libsodium's own `crypto_secretstream_xchacha20poly1305` push/pull, kept as the reference that
 /// `SecretStream` (the same construction computed with OpenSSL's faster ChaCha20 and Poly1305) is
 /// tested against, chunk by chunk, in both directions.
@@ -15,7 +13,8 @@ final class LibsodiumSecretStream {
     static let overheadByteCount = SecretStream.overheadByteCount
 
     private let storage: SecretBytes
-    private var state: UnsafeMutablePointer<crypto_secretstream_xchacha20poly1305_state>
+    /// The libsodium state, in `storage` (guarded memory, stable for its lifetime).
+    private let state: UnsafeMutableRawPointer
 
     /// Initialises the state from the key and the stream header (for pushing and for pulling).
     /// Returns nil when libsodium rejects the header.
@@ -23,30 +22,40 @@ final class LibsodiumSecretStream {
         Sodium.ready()
         precondition(key.count == Self.keyByteCount)
         guard header.count == Self.headerByteCount else { return nil }
-        storage = SecretBytes(count: max(crypto_secretstream_xchacha20poly1305_statebytes(),
-                                         MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.stride))
-        state = storage.withUnsafeMutableBytes {
+        storage = SecretBytes(count: Sodium.secretStreamStateByteCount)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
+        state = storage.withUnsafeMutableBytes { $0.baseAddress! }
+        let ok = key.withUnsafeBytes { k in
             // swift-format-ignore: NeverForceUnwrap
-            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-            $0.baseAddress!.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
+            // Safe: the header has 24 bytes (guard above) and the key is SecretBytes.
+            header.withUnsafeBytes { Sodium.secretStreamInitPull(state, header: $0.baseAddress!, key: k.baseAddress!) }
         }
-        let rc = key.withUnsafeBytes { k in
+        guard ok else { return nil }
+    }
+
+    /// libsodium's `init_push` under `key`: a stream with a header libsodium drew itself, and
+    /// that header (to check that sluis pulls what libsodium pushes).
+    static func initPush(key: SecretBytes) -> (stream: LibsodiumSecretStream, header: [UInt8])? {
+        Sodium.ready()
+        precondition(key.count == keyByteCount)
+        // Any header gives a valid stream object; init_push then overwrites its state and header.
+        var header = [UInt8](repeating: 0, count: headerByteCount)
+        guard let stream = LibsodiumSecretStream(key: key, header: header) else { return nil }
+        let ok = key.withUnsafeBytes { k in
             // swift-format-ignore: NeverForceUnwrap
-            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-            crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            // Safe: the header has 24 bytes and the key is SecretBytes.
+            header.withUnsafeMutableBytes { Sodium.secretStreamInitPush(stream.state, header: $0.baseAddress!, key: k.baseAddress!) }
         }
-        guard rc == 0 else { return nil }
+        return ok ? (stream, header) : nil
     }
 
     /// Encrypts `plaintext` into `ciphertext` (plaintext.count + 17 bytes) with `tag`.
     func push(_ plaintext: UnsafeRawBufferPointer, tag: UInt8, into ciphertext: UnsafeMutableRawBufferPointer) {
         precondition(ciphertext.count >= plaintext.count + Self.overheadByteCount)
-        var written: UInt64 = 0
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: ciphertext.count >= plaintext.count + 17 (precondition), so it has a base address.
-        _ = crypto_secretstream_xchacha20poly1305_push(
-            state, ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), &written,
-            plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count), nil, 0, tag)
+        // Safe: the ciphertext holds at least the 17 bytes of overhead (precondition above).
+        Sodium.secretStreamPush(state, into: ciphertext.baseAddress!, plaintext, tag: tag)
     }
 
     /// Decrypts one chunk into `plaintext` (ciphertext.count − 17 bytes); returns the tag, or nil
@@ -54,13 +63,6 @@ final class LibsodiumSecretStream {
     func pull(_ ciphertext: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer) -> UInt8? {
         guard ciphertext.count >= Self.overheadByteCount,
               plaintext.count >= ciphertext.count - Self.overheadByteCount else { return nil }
-        var written: UInt64 = 0
-        var tag: UInt8 = 0
-        // swift-format-ignore: NeverForceUnwrap
-        // Safe: ciphertext.count >= 17 (guard); plaintext is the caller's allocated chunk buffer (StreamDecryptor, ChunkStream).
-        let rc = crypto_secretstream_xchacha20poly1305_pull(
-            state, plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), &written, &tag,
-            ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(ciphertext.count), nil, 0)
-        return rc == 0 ? tag : nil
+        return Sodium.secretStreamPull(state, into: plaintext.baseAddress, ciphertext)
     }
 }

@@ -1,8 +1,6 @@
-import CSodium
-
-/// Every libsodium primitive that keys and encrypted files use, in one file, so that auditing the
-/// cryptography of sluis means reading one page (the other libsodium calls are in Sodium.swift,
-/// SecretBytes.swift and SecretStream.swift).
+/// Every libsodium construction that keys and encrypted files use, in one file, so that auditing
+/// the cryptography of sluis means reading one page (the C calls themselves are in Sodium.swift,
+/// the only importer of libsodium).
 ///
 /// Secrets go in and come out as `SecretBytes`; public values as `[UInt8]`. Functions that can
 /// fail on input (a bad point, a failed authentication) return nil; the caller turns that into an
@@ -31,9 +29,8 @@ enum Primitives {
         seed.withUnsafeBytes { s in
             sk.withUnsafeMutableBytes { k in
                 // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                _ = crypto_sign_seed_keypair(&pk, k.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                             s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                // Safe: the key pair arrays and SecretBytes have fixed, non-zero sizes, so each buffer has a base address.
+                pk.withUnsafeMutableBytes { Sodium.ed25519SeedKeyPair(publicKey: $0.baseAddress!, secretKey: k.baseAddress!, seed: s.baseAddress!) }
             }
         }
         return (pk, sk)
@@ -44,7 +41,10 @@ enum Primitives {
         Sodium.ready()
         guard pk.count == ed25519PublicKeyByteCount else { return nil }
         var out = [UInt8](repeating: 0, count: x25519KeyByteCount)
-        guard crypto_sign_ed25519_pk_to_curve25519(&out, pk) == 0 else { return nil }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `pk` has 32 bytes (guard above) and `out` 32, so both buffers have base addresses.
+        let ok = out.withUnsafeMutableBytes { o in pk.withUnsafeBytes { Sodium.ed25519PublicKeyToX25519(o.baseAddress!, $0.baseAddress!) } }
+        guard ok else { return nil }
         return out
     }
 
@@ -54,9 +54,8 @@ enum Primitives {
         sk.withUnsafeBytes { s in
             out.withUnsafeMutableBytes { o in
                 // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                _ = crypto_sign_ed25519_sk_to_curve25519(o.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                                         s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                // Safe: both are SecretBytes, whose sodium_malloc pointer is never nil.
+                Sodium.ed25519SecretKeyToX25519(o.baseAddress!, s.baseAddress!)
             }
         }
         return out
@@ -66,10 +65,11 @@ enum Primitives {
     static func sign(_ message: [UInt8], secretKey: SecretBytes) -> [UInt8] {
         var sig = [UInt8](repeating: 0, count: signatureByteCount)
         secretKey.withUnsafeBytes { k in
-            // swift-format-ignore: NeverForceUnwrap
-            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-            _ = crypto_sign_detached(&sig, nil, message, UInt64(message.count),
-                                     k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            sig.withUnsafeMutableBytes { o in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: `sig` has 64 bytes and the key is SecretBytes, so both have base addresses.
+                message.withUnsafeBytes { Sodium.ed25519Sign(o.baseAddress!, message: $0, secretKey: k.baseAddress!) }
+            }
         }
         return sig
     }
@@ -78,7 +78,13 @@ enum Primitives {
     static func verify(_ signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool {
         Sodium.ready()
         guard signature.count == signatureByteCount, publicKey.count == ed25519PublicKeyByteCount else { return false }
-        return crypto_sign_verify_detached(signature, message, UInt64(message.count), publicKey) == 0
+        return signature.withUnsafeBytes { sig in
+            publicKey.withUnsafeBytes { pk in
+                // swift-format-ignore: NeverForceUnwrap
+                // Safe: the signature and the public key have their fixed sizes (guard above), so both have base addresses.
+                message.withUnsafeBytes { Sodium.ed25519Verify(sig.baseAddress!, message: $0, publicKey: pk.baseAddress!) }
+            }
+        }
     }
 
     // MARK: Sealed boxes
@@ -95,21 +101,27 @@ enum Primitives {
         esk.withUnsafeMutableBytes { e in
             ephemeralSeed.withUnsafeBytes { s in
                 // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                _ = crypto_box_seed_keypair(&epk, e.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                            s.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                // Safe: `epk` has 32 bytes and the keys are SecretBytes, so each buffer has a base address.
+                epk.withUnsafeMutableBytes { Sodium.boxSeedKeyPair(publicKey: $0.baseAddress!, secretKey: e.baseAddress!, seed: s.baseAddress!) }
             }
         }
         var nonce = [UInt8](repeating: 0, count: 24)
         let nonceInput = epk + recipientX25519
-        _ = crypto_generichash(&nonce, 24, nonceInput, UInt64(nonceInput.count), nil, 0)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `nonce` has 24 bytes, so its buffer has a base address.
+        nonce.withUnsafeMutableBytes { n in nonceInput.withUnsafeBytes { Sodium.blake2b(n.baseAddress!, outCount: 24, $0) } }
         var boxed = [UInt8](repeating: 0, count: 16 + fileKey.count)
         fileKey.withUnsafeBytes { m in
             esk.withUnsafeBytes { e in
-                // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                _ = crypto_box_easy(&boxed, m.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
-                                    nonce, recipientX25519, e.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                boxed.withUnsafeMutableBytes { b in
+                    nonce.withUnsafeBytes { n in
+                        recipientX25519.withUnsafeBytes { pk in
+                            // swift-format-ignore: NeverForceUnwrap
+                            // Safe: `boxed` has at least 16 bytes, the nonce 24, the recipient key 32 (precondition) and the secret key is SecretBytes.
+                            Sodium.boxEasy(b.baseAddress!, message: m, nonce: n.baseAddress!, publicKey: pk.baseAddress!, secretKey: e.baseAddress!)
+                        }
+                    }
+                }
             }
         }
         return epk + boxed
@@ -117,14 +129,15 @@ enum Primitives {
 
     /// Opens a sealed file key (`crypto_box_seal_open`); nil when it does not authenticate.
     static func openSealed(_ sealed: [UInt8], publicKey: [UInt8], secretKey: SecretBytes) -> SecretBytes? {
-        guard sealed.count == sealedFileKeyByteCount else { return nil }
+        guard sealed.count == sealedFileKeyByteCount, publicKey.count == x25519KeyByteCount else { return nil }
         let out = SecretBytes(count: fileKeyByteCount)
         let ok = out.withUnsafeMutableBytes { o in
             secretKey.withUnsafeBytes { s in
-                // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                crypto_box_seal_open(o.baseAddress!.assumingMemoryBound(to: UInt8.self), sealed, UInt64(sealed.count),
-                                     publicKey, s.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
+                sealed.withUnsafeBytes { c in
+                    // swift-format-ignore: NeverForceUnwrap
+                    // Safe: `out` and the secret key are SecretBytes and the public key has 32 bytes (guard above).
+                    publicKey.withUnsafeBytes { Sodium.boxSealOpen(o.baseAddress!, sealed: c, publicKey: $0.baseAddress!, secretKey: s.baseAddress!) }
+                }
             }
         }
         return ok ? out : nil
@@ -138,31 +151,34 @@ enum Primitives {
         Sodium.ready()
         guard salt.count == argon2SaltByteCount else { return nil }
         let key = SecretBytes(count: 32)
-        let rc = key.withUnsafeMutableBytes { k in
+        let ok = key.withUnsafeMutableBytes { k in
             passphrase.withUnsafeBytes { p in
-                // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                crypto_pwhash(k.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
-                              p.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(p.count),
-                              salt, opsLimit, Int(memLimitBytes), crypto_pwhash_alg_argon2id13())
+                salt.withUnsafeBytes {
+                    // swift-format-ignore: NeverForceUnwrap
+                    // Safe: the key is SecretBytes and the salt has its fixed size (guard above).
+                    Sodium.argon2id(k.baseAddress!, outCount: 32, passphrase: p, salt: $0.baseAddress!,
+                                    opsLimit: opsLimit, memLimitBytes: Int(memLimitBytes))
+                }
             }
         }
-        return rc == 0 ? key : nil
+        return ok ? key : nil
     }
 
     /// XChaCha20-Poly1305 (IETF) encryption of a secret under `key` with additional data.
     static func aeadSeal(_ plaintext: SecretBytes, additionalData: [UInt8], nonce: [UInt8], key: SecretBytes) -> [UInt8] {
         precondition(nonce.count == aeadNonceByteCount && key.count == 32)
         var out = [UInt8](repeating: 0, count: plaintext.count + aeadTagByteCount)
-        var outLength: UInt64 = 0
         plaintext.withUnsafeBytes { m in
             key.withUnsafeBytes { k in
-                // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
-                    &out, &outLength, m.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(m.count),
-                    additionalData, UInt64(additionalData.count), nil, nonce,
-                    k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                out.withUnsafeMutableBytes { o in
+                    additionalData.withUnsafeBytes { ad in
+                        nonce.withUnsafeBytes {
+                            // swift-format-ignore: NeverForceUnwrap
+                            // Safe: `out` has at least the tag's 16 bytes, the nonce 24 (precondition) and the key is SecretBytes.
+                            Sodium.xchacha20Poly1305Encrypt(o.baseAddress!, message: m, additionalData: ad, nonce: $0.baseAddress!, key: k.baseAddress!)
+                        }
+                    }
+                }
             }
         }
         return out
@@ -172,18 +188,20 @@ enum Primitives {
     static func aeadOpen(_ ciphertext: [UInt8], additionalData: [UInt8], nonce: [UInt8], key: SecretBytes) -> SecretBytes? {
         guard nonce.count == aeadNonceByteCount, ciphertext.count >= aeadTagByteCount else { return nil }
         let out = SecretBytes(count: ciphertext.count - aeadTagByteCount)
-        var outLength: UInt64 = 0
-        let rc = out.withUnsafeMutableBytes { m in
+        let ok = out.withUnsafeMutableBytes { m in
             key.withUnsafeBytes { k in
-                // swift-format-ignore: NeverForceUnwrap
-                // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-                crypto_aead_xchacha20poly1305_ietf_decrypt(
-                    m.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLength, nil,
-                    ciphertext, UInt64(ciphertext.count), additionalData, UInt64(additionalData.count), nonce,
-                    k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                ciphertext.withUnsafeBytes { c in
+                    additionalData.withUnsafeBytes { ad in
+                        nonce.withUnsafeBytes {
+                            // swift-format-ignore: NeverForceUnwrap
+                            // Safe: `out` and the key are SecretBytes (never nil) and the nonce has 24 bytes (guard above).
+                            Sodium.xchacha20Poly1305Decrypt(m.baseAddress!, ciphertext: c, additionalData: ad, nonce: $0.baseAddress!, key: k.baseAddress!)
+                        }
+                    }
+                }
             }
         }
-        return rc == 0 ? out : nil
+        return ok ? out : nil
     }
 
     // MARK: Base64 (libsodium's decoder runs in constant time, which matters for secrets)
@@ -191,10 +209,11 @@ enum Primitives {
     /// Standard base64 with padding.
     static func base64(_ bytes: UnsafeRawBufferPointer) -> String {
         Sodium.ready()
-        let variant = Int32(sodium_base64_VARIANT_ORIGINAL)
-        let length = sodium_base64_encoded_len(bytes.count, variant)
+        let length = Sodium.base64EncodedLengthWithNUL(bytes.count)
         var out = [CChar](repeating: 0, count: length)
-        _ = sodium_bin2base64(&out, length, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, variant)
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `out` holds at least the terminating NUL, so its buffer has a base address.
+        out.withUnsafeMutableBytes { Sodium.base64Encode(bytes, into: $0.baseAddress!, outCount: length) }
         let text = out.withUnsafeBytes { String(decoding: $0.prefix(length - 1), as: UTF8.self) }
         out.withUnsafeMutableBytes { Sodium.zero($0) }
         return text
@@ -206,14 +225,12 @@ enum Primitives {
     /// not be wiped); the caller wipes `out`.
     static func appendBase64(of secret: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         Sodium.ready()
-        let variant = Int32(sodium_base64_VARIANT_ORIGINAL)
-        let length = sodium_base64_encoded_len(secret.count, variant)
+        let length = Sodium.base64EncodedLengthWithNUL(secret.count)
         let buffer = SecretBytes(count: length)
         buffer.withUnsafeMutableBytes { b in
             // swift-format-ignore: NeverForceUnwrap
-            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-            _ = sodium_bin2base64(b.baseAddress!.assumingMemoryBound(to: CChar.self), length,
-                                  secret.baseAddress?.assumingMemoryBound(to: UInt8.self), secret.count, variant)
+            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil).
+            Sodium.base64Encode(secret, into: b.baseAddress!, outCount: length)
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[0..<(length - 1)]))
         }
     }
@@ -234,18 +251,11 @@ enum Primitives {
     /// The same from base64 text held as bytes (a secret key's, kept out of Swift strings).
     static func decodeBase64Secret(bytes chars: UnsafeRawBufferPointer, byteCount: Int) -> SecretBytes? {
         Sodium.ready()
-        guard !chars.isEmpty, chars.count == sodium_base64_encoded_len(byteCount, Int32(sodium_base64_VARIANT_ORIGINAL)) - 1
+        guard !chars.isEmpty, chars.count == Sodium.base64EncodedLengthWithNUL(byteCount) - 1
         else { return nil }
         let out = SecretBytes(count: byteCount + 3)
-        var written = 0
-        let rc = out.withUnsafeMutableBytes { o in
-            // swift-format-ignore: NeverForceUnwrap
-            // Safe: `out` is SecretBytes (its pointer is never nil); `chars` is not empty (guard above).
-            sodium_base642bin(o.baseAddress!.assumingMemoryBound(to: UInt8.self), o.count,
-                              chars.baseAddress!.assumingMemoryBound(to: CChar.self), chars.count,
-                              nil, &written, nil, Int32(sodium_base64_VARIANT_ORIGINAL))
-        }
-        guard rc == 0, written == byteCount else { return nil }
+        let written = out.withUnsafeMutableBytes { Sodium.base64Decode(chars, into: $0) }
+        guard written == byteCount else { return nil }
         let exact = SecretBytes(count: byteCount)
         exact.withUnsafeMutableBytes { d in out.withUnsafeBytes { s in d.copyMemory(from: UnsafeRawBufferPointer(rebasing: s[0..<byteCount])) } }
         return exact

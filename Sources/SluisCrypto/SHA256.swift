@@ -1,4 +1,3 @@
-import COpenSSL
 import SluisIO
 
 /// Streaming SHA-256 through OpenSSL's EVP interface (it uses the CPU's SHA instructions:
@@ -8,14 +7,12 @@ public final class SHA256Hasher {
 
     /// A hasher at the start of its input.
     public init() {
-        guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
-        context = ctx
-        guard EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else { fatalError("EVP_DigestInit_ex failed") }
+        context = OpenSSL.newDigest(.sha256)
     }
 
     /// Adds `bytes` to the digest.
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        if bytes.count > 0 { EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
+        OpenSSL.updateDigest(context, bytes)
     }
 
     /// Adds the bytes of an array to the digest.
@@ -26,10 +23,9 @@ public final class SHA256Hasher {
     /// The digest; the hasher cannot be used afterwards.
     public func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        var len: UInt32 = 0
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: `out` is a 32-byte array, so its buffer has a base address.
-        out.withUnsafeMutableBytes { _ = EVP_DigestFinal_ex(context, $0.baseAddress!.assumingMemoryBound(to: UInt8.self), &len) }
+        // Safe: `out` holds 32 bytes, so its buffer has a base address.
+        out.withUnsafeMutableBytes { _ = OpenSSL.finalDigest(context, into: $0.baseAddress!) }
         return out
     }
 
@@ -47,7 +43,7 @@ public final class SHA256Hasher {
         return h.finalize()
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit { OpenSSL.freeDigest(context) }
 }
 
 /// A sink that hashes what passes through it and forwards it to another sink (or nowhere).

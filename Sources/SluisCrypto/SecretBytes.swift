@@ -1,5 +1,3 @@
-import CSodium
-
 /// Secret key material in libsodium's guarded memory.
 ///
 /// Why a class: the bytes live in one `sodium_malloc` region (guard pages, `mlock`ed, canary)
@@ -13,8 +11,8 @@ public final class SecretBytes: CustomStringConvertible, CustomDebugStringConver
     /// Allocates `count` zeroed bytes of guarded memory.
     public init(count: Int) {
         Sodium.ready()
-        guard let p = sodium_malloc(max(count, 1)) else { fatalError("sodium_malloc failed") }
-        sodium_memzero(p, max(count, 1))
+        guard let p = Sodium.guardedAllocate(max(count, 1)) else { fatalError("sodium_malloc failed") }
+        Sodium.zero(p, count: max(count, 1))
         self.count = count
         self.pointer = p
     }
@@ -62,6 +60,6 @@ public final class SecretBytes: CustomStringConvertible, CustomDebugStringConver
     public var debugDescription: String { "<redacted>" }
 
     deinit {
-        sodium_free(pointer)
+        Sodium.guardedFree(pointer)
     }
 }

@@ -1,6 +1,3 @@
-import COpenSSL
-import CSodium
-
 /// `crypto_secretstream_xchacha20poly1305`, byte-identical to libsodium's, with the bulk work
 /// (ChaCha20 keystream and Poly1305) done by OpenSSL.
 ///
@@ -29,14 +26,17 @@ final class SecretStream {
     /// Bytes a chunk grows by: the encrypted tag byte and the 16-byte Poly1305 MAC.
     static let overheadByteCount = 17
 
-    static let tagMessage = crypto_secretstream_xchacha20poly1305_tag_message()
-    static let tagFinal = crypto_secretstream_xchacha20poly1305_tag_final()
-    static let tagRekey = crypto_secretstream_xchacha20poly1305_tag_rekey()
+    static let tagMessage = Sodium.secretStreamTagMessage
+    static let tagFinal = Sodium.secretStreamTagFinal
+    static let tagRekey = Sodium.secretStreamTagRekey
 
     /// Guarded memory: the libsodium state (k 32, nonce 12, pad 8) at 0, then scratch at `scratchOffset`:
     /// 128 bytes of keystream blocks 0–1, 16 bytes of computed MAC, 16 bytes of IV, 16 bytes of lengths.
     private let storage: SecretBytes
-    private let state: UnsafeMutablePointer<crypto_secretstream_xchacha20poly1305_state>
+    private let state: UnsafeMutableRawPointer
+    /// The state's key (32 bytes) and nonce (12: little-endian counter ‖ inner nonce).
+    private let stateKey: UnsafeMutableRawPointer
+    private let stateNonce: UnsafeMutablePointer<UInt8>
     private let scratch: UnsafeMutablePointer<UInt8>
     private let cipher: OpaquePointer
     private let macAlgorithm: OpaquePointer
@@ -49,33 +49,32 @@ final class SecretStream {
     init?(key: SecretBytes, header: [UInt8]) {
         Sodium.ready()
         precondition(key.count == Self.keyByteCount)
-        precondition(MemoryLayout<crypto_secretstream_xchacha20poly1305_state>.size <= Self.scratchOffset)
+        precondition(Sodium.secretStreamStateByteCount <= Self.scratchOffset)
         guard header.count == Self.headerByteCount else { return nil }
         storage = SecretBytes(count: Self.scratchOffset + 128 + 16 + 16 + 16)
         // swift-format-ignore: NeverForceUnwrap
         // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
         let base = storage.withUnsafeMutableBytes { $0.baseAddress! }
-        state = base.bindMemory(to: crypto_secretstream_xchacha20poly1305_state.self, capacity: 1)
+        state = base
+        stateKey = base + Sodium.secretStreamKeyOffset
+        stateNonce = (base + Sodium.secretStreamNonceOffset).assumingMemoryBound(to: UInt8.self)
         scratch = (base + Self.scratchOffset).bindMemory(to: UInt8.self, capacity: 176)
-        guard let c = EVP_CIPHER_CTX_new() else { return nil }
-        guard let algorithm = EVP_MAC_fetch(nil, "POLY1305", nil) else { EVP_CIPHER_CTX_free(c); return nil }
-        guard let m = EVP_MAC_CTX_new(algorithm) else { EVP_CIPHER_CTX_free(c); EVP_MAC_free(algorithm); return nil }
+        guard let c = OpenSSL.newChaCha20() else { return nil }
+        guard let poly = OpenSSL.newPoly1305() else { OpenSSL.freeCipher(c); return nil }
         cipher = c
-        macAlgorithm = algorithm
-        mac = m
-        guard EVP_EncryptInit_ex(cipher, EVP_chacha20(), nil, nil, nil) == 1 else { return nil }
-        let rc = key.withUnsafeBytes { k in
+        macAlgorithm = poly.algorithm
+        mac = poly.context
+        let ok = key.withUnsafeBytes { k in
             // swift-format-ignore: NeverForceUnwrap
-            // Safe: SecretBytes always lends its sodium_malloc pointer (never nil, even for 0 bytes).
-            crypto_secretstream_xchacha20poly1305_init_pull(state, header, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            // Safe: the header has 24 bytes (guard above) and the key is SecretBytes.
+            header.withUnsafeBytes { Sodium.secretStreamInitPull(base, header: $0.baseAddress!, key: k.baseAddress!) }
         }
-        guard rc == 0 else { return nil }
+        guard ok else { return nil }
     }
 
     deinit {
-        EVP_CIPHER_CTX_free(cipher)
-        EVP_MAC_CTX_free(mac)
-        EVP_MAC_free(macAlgorithm)
+        OpenSSL.freeCipher(cipher)
+        OpenSSL.freePoly1305(algorithm: macAlgorithm, context: mac)
     }
 
     /// Encrypts `plaintext` into `ciphertext` (plaintext.count + 17 bytes) with `tag`.
@@ -83,12 +82,12 @@ final class SecretStream {
         let mlen = plaintext.count
         precondition(ciphertext.count >= mlen + Self.overheadByteCount)
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: ciphertext.count >= plaintext.count + 17 (precondition), so it has a base address.
+        // Safe: the ciphertext holds at least the 17 bytes of overhead (checked above).
         let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
         startKeystream(tagOrCipherByte: tag)
         c[0] = scratch[64]
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: mlen > 0: a non-empty buffer has a base address.
+        // Safe: mlen > 0 and the plaintext buffer holds mlen bytes, so it has a base address.
         if mlen > 0 { xorKeystream(plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), into: c + 1, count: mlen) }
         computeMAC(ciphertext: c + 1, count: mlen, into: c + 1 + mlen)
         advance(mac: c + 1 + mlen, tag: tag)
@@ -101,19 +100,19 @@ final class SecretStream {
         let mlen = ciphertext.count - Self.overheadByteCount
         guard plaintext.count >= mlen else { return nil }
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: ciphertext.count >= 17 (guard), so it has a base address.
+        // Safe: the ciphertext holds at least the 17 bytes of overhead (checked above).
         let c = ciphertext.baseAddress!.assumingMemoryBound(to: UInt8.self)
         startKeystream(tagOrCipherByte: c[0])
         let tag = scratch[64]
         scratch[64] = c[0]
         let computed = scratch + 128
         computeMAC(ciphertext: c + 1, count: mlen, into: computed)
-        guard sodium_memcmp(computed, c + 1 + mlen, 16) == 0 else {
-            sodium_memzero(scratch, 176)
+        guard Sodium.constantTimeEqual(computed, c + 1 + mlen, count: 16) else {
+            Sodium.zero(scratch, count: 176)
             return nil
         }
         // swift-format-ignore: NeverForceUnwrap
-        // Safe: mlen > 0 and plaintext.count >= mlen (guard), so it has a base address.
+        // Safe: mlen > 0 and the plaintext buffer holds mlen bytes, so it has a base address.
         if mlen > 0 { xorKeystream(c + 1, into: plaintext.baseAddress!.assumingMemoryBound(to: UInt8.self), count: mlen) }
         advance(mac: c + 1 + mlen, tag: tag)
         return tag
@@ -124,53 +123,44 @@ final class SecretStream {
     private func startKeystream(tagOrCipherByte byte: UInt8) {
         let iv = scratch + 144
         iv[0] = 0; iv[1] = 0; iv[2] = 0; iv[3] = 0
-        withUnsafeBytes(of: &state.pointee.nonce) { n in
-            for i in 0..<12 { iv[4 + i] = n[i] }
-        }
-        withUnsafeBytes(of: &state.pointee.k) { k in
-            // swift-format-ignore: NeverForceUnwrap
-            // Safe: the key is a 32-byte field of the state, so its bytes have a base address.
-            _ = EVP_EncryptInit_ex(cipher, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), iv)
-        }
-        sodium_memzero(scratch, 128)
+        for i in 0..<12 { iv[4 + i] = stateNonce[i] }
+        OpenSSL.chacha20SetKey(cipher, key: stateKey, iv: iv)
+        Sodium.zero(scratch, count: 128)
         scratch[64] = byte
-        var outLength: Int32 = 0
-        _ = EVP_EncryptUpdate(cipher, scratch, &outLength, scratch, 128)
+        OpenSSL.chacha20Update(cipher, scratch, into: scratch, count: 128)
     }
 
     /// Continues the keystream (from block 2) over `count` bytes.
     private func xorKeystream(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, count: Int) {
-        var outLength: Int32 = 0
-        _ = EVP_EncryptUpdate(cipher, output, &outLength, input, Int32(count))
+        OpenSSL.chacha20Update(cipher, input, into: output, count: count)
     }
 
     /// Poly1305 over the tag block (scratch[64..<128]) and the ciphertext, as libsodium lays it out.
     private func computeMAC(ciphertext: UnsafePointer<UInt8>, count mlen: Int, into out: UnsafeMutablePointer<UInt8>) {
-        _ = EVP_MAC_init(mac, scratch, 32, nil)
-        _ = EVP_MAC_update(mac, scratch + 64, 64)
-        if mlen > 0 { _ = EVP_MAC_update(mac, ciphertext, mlen) }
+        OpenSSL.poly1305Begin(mac, key: scratch)
+        OpenSSL.poly1305Update(mac, scratch + 64, count: 64)
+        if mlen > 0 { OpenSSL.poly1305Update(mac, ciphertext, count: mlen) }
         let padding = (0x10 &- 64 &+ mlen) & 0xf
-        if padding > 0 { Self.zeros.withUnsafeBufferPointer { _ = EVP_MAC_update(mac, $0.baseAddress, padding) } }
+        // swift-format-ignore: NeverForceUnwrap
+        // Safe: `zeros` is a non-empty constant array.
+        if padding > 0 { Self.zeros.withUnsafeBufferPointer { OpenSSL.poly1305Update(mac, $0.baseAddress!, count: padding) } }
         let lengths = scratch + 160
         let total = UInt64(64 + mlen)
         for i in 0..<8 { lengths[i] = 0; lengths[8 + i] = UInt8((total >> UInt64(8 * i)) & 0xff) }
-        _ = EVP_MAC_update(mac, lengths, 16)
-        var written = 0
-        _ = EVP_MAC_final(mac, out, &written, 16)
-        sodium_memzero(scratch, 128)
+        OpenSSL.poly1305Update(mac, lengths, count: 16)
+        OpenSSL.poly1305Final(mac, into: out)
+        Sodium.zero(scratch, count: 128)
     }
 
     /// inonce ^= mac[0..<8]; counter += 1; rekey (libsodium) on wrap or a REKEY tag.
     private func advance(mac: UnsafePointer<UInt8>, tag: UInt8) {
-        let wrapped = withUnsafeMutableBytes(of: &state.pointee.nonce) { n -> Bool in
-            for i in 0..<8 { n[4 + i] ^= mac[i] }
-            var carry = true
-            for i in 0..<4 where carry {
-                n[i] &+= 1
-                carry = n[i] == 0
-            }
-            return carry
+        let n = stateNonce
+        for i in 0..<8 { n[4 + i] ^= mac[i] }
+        var wrapped = true
+        for i in 0..<4 where wrapped {
+            n[i] &+= 1
+            wrapped = n[i] == 0
         }
-        if wrapped || tag & Self.tagRekey != 0 { crypto_secretstream_xchacha20poly1305_rekey(state) }
+        if wrapped || tag & Self.tagRekey != 0 { Sodium.secretStreamRekey(state) }
     }
 }

@@ -1,10 +1,7 @@
-import CReadStat
-
-/// The one owner of ReadStat's parser state: every call into ReadStat's reading side goes through
-/// here, and no ReadStat type leaves this file (other than to `ReadStatValueText`).
+/// Reads an SPSS or Stata file through ReadStat's parser (`ReadStatCParser`, the C wrapper).
 ///
-/// ReadStat drives parsing with C callbacks; each pass hands them a context object through the
-/// `user_ctx` pointer, the callbacks write into it, and a Swift error thrown inside a callback is
+/// ReadStat drives parsing with callbacks; each pass hands them a context object (a
+/// `ReadStatParseHandler`), the callbacks write into it, and a Swift error thrown inside a callback is
 /// parked there, the parse aborted, and the error rethrown when ReadStat returns.
 ///
 /// Two passes: `readMetadata()` (header, variables, value labels; no cell values) and
@@ -12,10 +9,10 @@ import CReadStat
 final class ReadStatParser {
     let path: String
     let format: ReadStatFileFormat
-    private let parser: UnsafeMutablePointer<readstat_parser_t>
+    private let parser: ReadStatCParser
 
     init(path: String, format: ReadStatFileFormat) throws {
-        guard let parser = readstat_parser_init() else {
+        guard let parser = ReadStatCParser() else {
             throw ReadStatError.unreadable(path: path, readStatMessage: "out of memory")
         }
         self.path = path
@@ -23,20 +20,16 @@ final class ReadStatParser {
         self.parser = parser
     }
 
-    deinit { readstat_parser_free(parser) }
-
     /// Reads the header, the variables and the value labels. When the file says its text is
     /// UTF-8, later passes skip ReadStat's conversion to UTF-8 (iconv, about a tenth of the
     /// reading time).
     func readMetadata() throws -> ReadStatMetadata {
-        let context = PassContext(format: format, rows: nil)
+        let context = ReadStatParseContext(format: format, rows: nil)
         try run(context, handleValues: false)
-        // ReadStat keeps the encoding name's pointer without copying, so only NULL (no
-        // conversion) is ever passed; its default is a static "UTF-8".
         // Stata 118 and later store UTF-8 by definition and say nothing.
         let stataUTF8 = format == .dta && context.metadata.formatVersion >= 118
         if stataUTF8 || ["utf-8", "utf8"].contains(context.fileEncoding.lowercased()) {
-            readstat_set_handler_character_encoding(parser, nil)
+            parser.skipEncodingConversion()
         }
         return context.metadata
     }
@@ -49,8 +42,8 @@ final class ReadStatParser {
                   _ body: (FieldView, Int) throws -> Void) throws -> Int {
         try withoutActuallyEscaping(body) { body in
             let units = variables.map { ReadStatDateUnit(variable: $0, family: format.family) }
-            let rows = RowAssembler(variableCount: variables.count, dateUnits: units, buffer: buffer, body: body)
-            let context = PassContext(format: format, rows: rows)
+            let rows = ReadStatRowAssembler(variableCount: variables.count, dateUnits: units, buffer: buffer, body: body)
+            let context = ReadStatParseContext(format: format, rows: rows)
             try run(context, handleValues: true)
             return rows.rowsDelivered
         }
@@ -58,57 +51,73 @@ final class ReadStatParser {
 
     /// Counts rows by reading them (for files whose header does not say); values are not converted.
     func countRows() throws -> Int {
-        let context = PassContext(format: format, rows: nil)
+        let context = ReadStatParseContext(format: format, rows: nil)
         try run(context, handleValues: true)
         return context.rowsSeen
     }
 
-    /// One parse. Every handler is installed on every pass, because ReadStat 1.1.8's SPSS reader
-    /// crashes when a value handler is set without a variable handler; the context decides
-    /// what each callback does.
-    private func run(_ context: PassContext, handleValues: Bool) throws {
-        readstat_set_metadata_handler(parser, onMetadata)
-        readstat_set_variable_handler(parser, onVariable)
-        readstat_set_value_label_handler(parser, onValueLabel)
-        readstat_set_value_handler(parser, handleValues ? onValue : nil)
-        let ctx = Unmanaged.passUnretained(context).toOpaque()
-        let result: readstat_error_t = withExtendedLifetime(context) {
-            switch format {
-            case .sav, .zsav: return readstat_parse_sav(parser, path, ctx)
-            case .dta: return readstat_parse_dta(parser, path, ctx)
-            }
-        }
+    /// One parse; the context decides what each callback does.
+    private func run(_ context: ReadStatParseContext, handleValues: Bool) throws {
+        let status = parser.parse(path: path, stata: format == .dta, handler: context, handleValues: handleValues)
         if let error = context.error { throw error }
-        guard result == READSTAT_OK else {
-            throw ReadStatError.unreadable(path: path, readStatMessage: readStatMessage(result))
+        guard status.isOK else {
+            throw ReadStatError.unreadable(path: path, readStatMessage: status.message)
         }
     }
-}
-
-/// ReadStat's fixed text for an error code (never contains data).
-func readStatMessage(_ code: readstat_error_t) -> String {
-    guard let text = readstat_error_message(code) else { return "error \(code.rawValue)" }
-    return String(cString: text)
 }
 
 // MARK: - Pass context
 
 /// What one parse collects: the metadata (always, it is cheap) and, when streaming rows, the
 /// row being assembled.
-private final class PassContext {
+/// (The one type `ReadStatCParser` reports to: see `ReadStatParseHandler` for why it is fixed.)
+final class ReadStatParseContext: ReadStatParseHandler {
     var metadata: ReadStatMetadata
     /// The file's character encoding as its header states it, or empty.
     var fileEncoding = ""
-    let rows: RowAssembler?
+    let rows: ReadStatRowAssembler?
     var rowsSeen = 0
     var error: Error?
-    init(format: ReadStatFileFormat, rows: RowAssembler?) {
+    init(format: ReadStatFileFormat, rows: ReadStatRowAssembler?) {
         self.metadata = ReadStatMetadata(format: format)
         self.rows = rows
     }
+
+    // MARK: Callbacks
+
+    func metadata(_ m: ReadStatMetadataRef) -> Bool {
+        let rows = m.rowCount
+        metadata.rowCount = rows >= 0 ? rows : nil
+        metadata.fileLabel = m.fileLabel
+        metadata.formatVersion = m.formatVersion
+        metadata.modifiedTime = m.modifiedTime
+        fileEncoding = m.fileEncoding
+        if metadata.format != .dta {
+            metadata.format = m.isBinaryCompressed ? .zsav : .sav
+        }
+        return true
+    }
+
+    func variable(_ variable: ReadStatVariableRef, labelSetName: UnsafePointer<CChar>?) -> Bool {
+        metadata.variables.append(describeVariable(variable, labelSetName: labelSetName, format: metadata.format))
+        return true
+    }
+
+    func valueLabel(setName: UnsafePointer<CChar>, value: ReadStatCell, label: UnsafePointer<CChar>?) -> Bool {
+        let name = String(cString: setName)
+        let key = labelKey(value)
+        var set = metadata.labelSets[name] ?? ReadStatLabelSet(name: name, isString: value.isString)
+        set.labels.append(ReadStatValueLabel(value: key, label: label.map { String(cString: $0) } ?? ""))
+        metadata.labelSets[name] = set
+        return true
+    }
+
+    func value(_ value: ReadStatCell, variableIndex: Int, row: Int) -> Bool {
+        accept(value, index: variableIndex, row: row)
+    }
 }
 
-private final class RowAssembler {
+final class ReadStatRowAssembler {
     let variableCount: Int
     /// Per variable: how its dates are stored, when it is a date variable.
     let dateUnits: [ReadStatDateUnit?]
@@ -125,75 +134,26 @@ private final class RowAssembler {
     }
 }
 
-// MARK: - Callbacks (plain C functions; the context arrives as `ctx`)
-
-private let handlerOK = Int32(READSTAT_HANDLER_OK)
-private let handlerAbort = Int32(READSTAT_HANDLER_ABORT)
-
-private func onMetadata(_ metadata: UnsafeMutablePointer<readstat_metadata_t>?, _ ctx: UnsafeMutableRawPointer?) -> Int32 {
-    guard let metadata, let ctx else { return handlerAbort }
-    let context = Unmanaged<PassContext>.fromOpaque(ctx).takeUnretainedValue()
-    let rows = Int(readstat_get_row_count(metadata))
-    context.metadata.rowCount = rows >= 0 ? rows : nil
-    context.metadata.fileLabel = readstat_get_file_label(metadata).map { String(cString: $0) } ?? ""
-    context.metadata.formatVersion = Int(readstat_get_file_format_version(metadata))
-    context.metadata.modifiedTime = Int(readstat_get_modified_time(metadata))
-    context.fileEncoding = readstat_get_file_encoding(metadata).map { String(cString: $0) } ?? ""
-    if context.metadata.format != .dta {
-        context.metadata.format = readstat_get_compression(metadata) == READSTAT_COMPRESS_BINARY ? .zsav : .sav
-    }
-    return handlerOK
-}
-
-private func onVariable(_ index: Int32, _ variable: UnsafeMutablePointer<readstat_variable_t>?,
-                        _ labelSetName: UnsafePointer<CChar>?, _ ctx: UnsafeMutableRawPointer?) -> Int32 {
-    guard let variable, let ctx else { return handlerAbort }
-    let context = Unmanaged<PassContext>.fromOpaque(ctx).takeUnretainedValue()
-    context.metadata.variables.append(describeVariable(variable, labelSetName: labelSetName, format: context.metadata.format))
-    return handlerOK
-}
-
-private func onValueLabel(_ labelSetName: UnsafePointer<CChar>?, _ value: readstat_value_t,
-                          _ label: UnsafePointer<CChar>?, _ ctx: UnsafeMutableRawPointer?) -> Int32 {
-    guard let labelSetName, let ctx else { return handlerAbort }
-    let context = Unmanaged<PassContext>.fromOpaque(ctx).takeUnretainedValue()
-    let name = String(cString: labelSetName)
-    let key = labelKey(value)
-    let isString = readstat_value_type_class(value) == READSTAT_TYPE_CLASS_STRING
-    var set = context.metadata.labelSets[name] ?? ReadStatLabelSet(name: name, isString: isString)
-    set.labels.append(ReadStatValueLabel(value: key, label: label.map { String(cString: $0) } ?? ""))
-    context.metadata.labelSets[name] = set
-    return handlerOK
-}
-
-private func onValue(_ row: Int32, _ variable: UnsafeMutablePointer<readstat_variable_t>?,
-                     _ value: readstat_value_t, _ ctx: UnsafeMutableRawPointer?) -> Int32 {
-    guard let variable, let ctx else { return handlerAbort }
-    // Called once per cell: borrow the context without retaining it.
-    return Unmanaged<PassContext>.fromOpaque(ctx)._withUnsafeGuaranteedRef {
-        $0.accept(value, index: Int(readstat_variable_get_index(variable)), row: Int(row))
-    }
-}
-
-extension PassContext {
+extension ReadStatParseContext {
     /// One cell: appended to the row; the row is handed on when its last variable arrives.
-    func accept(_ value: readstat_value_t, index: Int, row: Int) -> Int32 {
+    @inline(__always)
+    func accept(_ value: ReadStatCell, index: Int, row: Int) -> Bool {
         guard let rows else {
             if index == 0 { rowsSeen += 1 }
-            return handlerOK
+            return true
         }
-        return rows.accept(value, index: index, row: row) ? handlerOK : abort(rows)
+        return rows.accept(value, index: index, row: row) ? true : abort(rows)
     }
 
-    private func abort(_ rows: RowAssembler) -> Int32 {
+    private func abort(_ rows: ReadStatRowAssembler) -> Bool {
         error = rows.error
-        return handlerAbort
+        return false
     }
 }
 
-extension RowAssembler {
+extension ReadStatRowAssembler {
     /// Returns false when the body threw (the error is kept in `error`).
-    func accept(_ value: readstat_value_t, index: Int, row: Int) -> Bool {
+    func accept(_ value: ReadStatCell, index: Int, row: Int) -> Bool {
         appendText(of: value, dateUnit: index < dateUnits.count ? dateUnits[index] : nil, to: buffer)
         guard index == variableCount - 1 else { return true }
         do {
@@ -208,26 +168,22 @@ extension RowAssembler {
     }
 }
 
-// MARK: - Conversions from ReadStat's C structures
+// MARK: - Conversions from what ReadStat reports
 
-private func describeVariable(_ v: UnsafeMutablePointer<readstat_variable_t>, labelSetName: UnsafePointer<CChar>?,
+private func describeVariable(_ v: ReadStatVariableRef, labelSetName: UnsafePointer<CChar>?,
                               format: ReadStatFileFormat) -> ReadStatVariable {
-    let storage = storageOf(readstat_variable_get_type(v))
-    let displayFormat = readstat_variable_get_format(v).map { String(cString: $0) } ?? ""
-    var missing: [ReadStatMissingRange] = []
-    for i in 0..<readstat_variable_get_missing_ranges_count(v) {
-        missing.append(ReadStatMissingRange(low: labelKey(readstat_variable_get_missing_range_lo(v, i)),
-                                            high: labelKey(readstat_variable_get_missing_range_hi(v, i))))
-    }
+    let storage = v.storage
+    let displayFormat = v.displayFormat
+    let missing = v.missingRanges.map { ReadStatMissingRange(low: labelKey($0.low), high: labelKey($0.high)) }
     return ReadStatVariable(
-        name: readstat_variable_get_name(v).map { String(cString: $0) } ?? "",
+        name: v.name,
         storage: storage,
         storageWidth: declaredWidth(v, storage: storage, format: format, displayFormat: displayFormat),
-        label: readstat_variable_get_label(v).map { String(cString: $0) } ?? "",
+        label: v.label,
         displayFormat: displayFormat,
-        displayWidth: Int(readstat_variable_get_display_width(v)),
-        measure: measureOf(readstat_variable_get_measure(v)),
-        alignment: alignmentOf(readstat_variable_get_alignment(v)),
+        displayWidth: v.displayWidth,
+        measure: v.measure,
+        alignment: v.alignment,
         labelSetName: labelSetName.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 },
         missingValues: missing)
 }
@@ -235,12 +191,12 @@ private func describeVariable(_ v: UnsafeMutablePointer<readstat_variable_t>, la
 /// The width the file declares for a string (SPSS `A11` → 11, Stata `str11` → 11). ReadStat's
 /// storage width is rounded up to 8 bytes for SPSS and counts a terminating NUL for Stata, so
 /// writing it back would widen the variable on every round trip.
-private func declaredWidth(_ v: UnsafeMutablePointer<readstat_variable_t>, storage: ReadStatStorage,
+private func declaredWidth(_ v: ReadStatVariableRef, storage: ReadStatStorage,
                            format: ReadStatFileFormat, displayFormat: String) -> Int {
-    let stored = Int(readstat_variable_get_storage_width(v))
+    let stored = v.storageWidth
     guard storage == .string else { return stored }
     if format == .dta {
-        return readstat_variable_get_type(v) == READSTAT_TYPE_STRING_REF ? 2045 : max(1, stored - 1)
+        return v.isStringReference ? 2045 : max(1, stored - 1)
     }
     if displayFormat.hasPrefix("A"), let width = Int(displayFormat.dropFirst()), (1...stored).contains(width) {
         return width
@@ -248,47 +204,17 @@ private func declaredWidth(_ v: UnsafeMutablePointer<readstat_variable_t>, stora
     return stored
 }
 
-func storageOf(_ type: readstat_type_t) -> ReadStatStorage {
-    switch type {
-    case READSTAT_TYPE_STRING, READSTAT_TYPE_STRING_REF: return .string
-    case READSTAT_TYPE_INT8: return .int8
-    case READSTAT_TYPE_INT16: return .int16
-    case READSTAT_TYPE_INT32: return .int32
-    case READSTAT_TYPE_FLOAT: return .float
-    default: return .double
-    }
-}
-
-private func measureOf(_ m: readstat_measure_t) -> ReadStatMeasure {
-    switch m {
-    case READSTAT_MEASURE_NOMINAL: return .nominal
-    case READSTAT_MEASURE_ORDINAL: return .ordinal
-    case READSTAT_MEASURE_SCALE: return .scale
-    default: return .unknown
-    }
-}
-
-private func alignmentOf(_ a: readstat_alignment_t) -> ReadStatAlignment {
-    switch a {
-    case READSTAT_ALIGNMENT_LEFT: return .left
-    case READSTAT_ALIGNMENT_CENTER: return .center
-    case READSTAT_ALIGNMENT_RIGHT: return .right
-    default: return .unknown
-    }
-}
-
 /// A value as a label key or missing-value bound (metadata, not cell data).
-private func labelKey(_ value: readstat_value_t) -> ReadStatValue {
-    if readstat_value_is_tagged_missing(value) != 0 {
-        return .taggedMissing(Character(Unicode.Scalar(UInt8(bitPattern: readstat_value_tag(value)))))
+private func labelKey(_ value: ReadStatCell) -> ReadStatValue {
+    if value.isTaggedMissing {
+        return .taggedMissing(Character(Unicode.Scalar(value.tag)))
     }
-    switch readstat_value_type(value) {
-    case READSTAT_TYPE_STRING, READSTAT_TYPE_STRING_REF:
-        return .string(readstat_string_value(value).map { String(cString: $0) } ?? "")
-    case READSTAT_TYPE_INT8: return .number(Double(readstat_int8_value(value)))
-    case READSTAT_TYPE_INT16: return .number(Double(readstat_int16_value(value)))
-    case READSTAT_TYPE_INT32: return .number(Double(readstat_int32_value(value)))
-    case READSTAT_TYPE_FLOAT: return .number(Double(readstat_float_value(value)))
-    default: return .number(readstat_double_value(value))
+    switch value.storage {
+    case .string: return .string(value.string.map { String(cString: $0) } ?? "")
+    case .int8: return .number(Double(value.int8))
+    case .int16: return .number(Double(value.int16))
+    case .int32: return .number(Double(value.int32))
+    case .float: return .number(Double(value.float))
+    case .double: return .number(value.double)
     }
 }

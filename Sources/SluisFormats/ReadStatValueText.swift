@@ -1,5 +1,3 @@
-import CReadStat
-
 /// How cell values become text for the pipeline, and text becomes values again for the writer.
 ///
 /// The rules (docs/formats-spss-stata.md, "Values as text"):
@@ -11,42 +9,42 @@ import CReadStat
 ///   float variables), e.g. `0.1`, `2.5e-07`, `1e+20`.
 /// Parsing the text back gives the identical number, so kept values round-trip exactly.
 /// - Dates (variables with a pure date format) as `YYYY-MM-DD` when whole days (`ReadStatDates`).
-func appendText(of value: readstat_value_t, dateUnit: ReadStatDateUnit?, to buffer: FieldBuffer) {
-    if readstat_value_is_tagged_missing(value) != 0 {
-        let tag = UInt8(bitPattern: readstat_value_tag(value))
+func appendText(of value: ReadStatCell, dateUnit: ReadStatDateUnit?, to buffer: FieldBuffer) {
+    if value.isTaggedMissing {
+        let tag = value.tag
         buffer.append(count: 2) { $0[0] = UInt8(ascii: "."); $0[1] = tag }
         return
     }
-    if readstat_value_is_system_missing(value) != 0 {
+    if value.isSystemMissing {
         buffer.append(count: 0) { _ in }
         return
     }
-    if let dateUnit, readstat_value_type_class(value) == READSTAT_TYPE_CLASS_NUMERIC {
+    if let dateUnit, value.isNumeric {
         let number: Double
-        switch readstat_value_type(value) {
-        case READSTAT_TYPE_INT8: number = Double(readstat_int8_value(value))
-        case READSTAT_TYPE_INT16: number = Double(readstat_int16_value(value))
-        case READSTAT_TYPE_INT32: number = Double(readstat_int32_value(value))
-        case READSTAT_TYPE_FLOAT: number = Double(readstat_float_value(value))
-        default: number = readstat_double_value(value)
+        switch value.storage {
+        case .int8: number = Double(value.int8)
+        case .int16: number = Double(value.int16)
+        case .int32: number = Double(value.int32)
+        case .float: number = Double(value.float)
+        case .double, .string: number = value.double
         }
         if let iso = dateUnit.isoText(number) {
             buffer.append(iso)
             return
         }
     }
-    switch readstat_value_type(value) {
-    case READSTAT_TYPE_STRING, READSTAT_TYPE_STRING_REF:
-        if let s = readstat_string_value(value) {
-            buffer.append(UnsafeRawBufferPointer(start: s, count: strlen(s)))
+    switch value.storage {
+    case .string:
+        if let s = value.stringBytes {
+            buffer.append(s)
         } else {
             buffer.append(count: 0) { _ in }
         }
-    case READSTAT_TYPE_INT8: appendInteger(Int64(readstat_int8_value(value)), to: buffer)
-    case READSTAT_TYPE_INT16: appendInteger(Int64(readstat_int16_value(value)), to: buffer)
-    case READSTAT_TYPE_INT32: appendInteger(Int64(readstat_int32_value(value)), to: buffer)
-    case READSTAT_TYPE_FLOAT: appendFloat(readstat_float_value(value), to: buffer)
-    default: appendDouble(readstat_double_value(value), to: buffer)
+    case .int8: appendInteger(Int64(value.int8), to: buffer)
+    case .int16: appendInteger(Int64(value.int16), to: buffer)
+    case .int32: appendInteger(Int64(value.int32), to: buffer)
+    case .float: appendFloat(value.float, to: buffer)
+    case .double: appendDouble(value.double, to: buffer)
     }
 }
 

@@ -1,6 +1,5 @@
 import XCTest
 import Foundation
-import CSodium
 @testable import SluisCrypto
 import SluisCore
 import SluisIO
@@ -90,13 +89,11 @@ final class VectorTests: XCTestCase {
     /// a stream pushed by libsodium itself is pulled by `SecretStream`.
     func testLibsodiumInitPushStreamsArePulled() throws {
         let key = SecretBytes.random(count: 32)
-        var state = crypto_secretstream_xchacha20poly1305_state()
-        var header = [UInt8](repeating: 0, count: 24)
-        key.withUnsafeBytes { _ = crypto_secretstream_xchacha20poly1305_init_push(&state, &header, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        let (push, header) = try XCTUnwrap(LibsodiumSecretStream.initPush(key: key))
+        XCTAssertNotEqual(header, [UInt8](repeating: 0, count: 24), "init_push draws the header")
         let message: [UInt8] = Array("hello secretstream".utf8)
         var c = [UInt8](repeating: 0, count: message.count + 17)
-        _ = crypto_secretstream_xchacha20poly1305_push(&state, &c, nil, message, UInt64(message.count), nil, 0,
-                                                       crypto_secretstream_xchacha20poly1305_tag_final())
+        message.withUnsafeBytes { m in c.withUnsafeMutableBytes { push.push(m, tag: SecretStream.tagFinal, into: $0) } }
         let pull = try XCTUnwrap(SecretStream(key: key, header: header))
         var p = [UInt8](repeating: 0, count: message.count)
         let tag = c.withUnsafeBytes { cc in p.withUnsafeMutableBytes { pull.pull(cc, into: $0) } }
