@@ -1,7 +1,7 @@
 # sluis: the two set-up commands are `make demo` and `make test`; both install what is missing first.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev libglpk-dev pkg-config
+DEB_PACKAGES := libsodium-dev libssl-dev libreadstat-dev libglpk-dev zlib1g-dev pkg-config
 # The ReadStat command-line tool: the SPSS/Stata tests check sluis's output with it. Python 3:
 # the independent readers of the file and package formats (written from docs/format.md) run in the tests.
 TEST_PACKAGES := readstat python3 python3-venv

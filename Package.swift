@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         // GLPK (libglpk-dev): the linear and integer programs of secondary suppression and its audit.
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]),
+        // zlib (zlib1g-dev): raw inflate and CRC-32 of the ZIP entries of XLSX workbooks (output check).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Pure value types: identifiers, normalisers, pseudonym rendering, config and manifest models.
         .target(name: "SluisCore", swiftSettings: settings),
@@ -43,7 +45,7 @@ let package = Package(
         .target(name: "SluisCrypto", dependencies: ["SluisCore", "SluisIO", "CSodium", "COpenSSL"],
                 swiftSettings: settings),
         // Streaming CSV, SPSS/Stata through ReadStat, and the package container.
-        .target(name: "SluisFormats", dependencies: ["SluisCore", "SluisIO", "CReadStat"],
+        .target(name: "SluisFormats", dependencies: ["SluisCore", "SluisIO", "CReadStat", "CZlib"],
                 swiftSettings: settings),
         // pipeline.json, check, pseudonymise, seal, verify, open, synth.
         .target(name: "SluisPipeline", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats"],

@@ -10,7 +10,7 @@ extension PipelineConfig {
         } catch let e as JSONValue.SyntaxError {
             throw PipelineConfigError.syntax(file: file, line: e.line, column: e.column, problem: e.problem)
         }
-        var r = ConfigReader(file: file)
+        let r = ConfigReader(file: file)
         let top = try r.object(root, "", allowed: ["version", "project", "pseudonymKey", "sign", "recipients", "rendering", "files", "$schema", "comment"])
         guard let version = try r.int(top["version"], "version") else { throw r.missing("version") }
         guard version == currentVersion else { throw r.fail("version", "version \(version) is not supported; this sluis reads version \(currentVersion)") }

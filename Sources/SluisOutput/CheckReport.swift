@@ -4,7 +4,7 @@ public struct CheckReport: Codable, Equatable, Sendable {
     /// One file's verdict, ordered from best to worst: a request's status is its worst file's.
     public enum Status: String, Codable, Sendable, Comparable {
         case pass
-        /// Nothing fails, but a person must look (no evidence: a graph, a text, an unreadable XLSX).
+        /// Nothing fails, but a person must look (no evidence: a graph, a text, a workbook).
         case review = "needs-review"
         case fail
         /// The output does not match its evidence (changed after it was made, or the evidence is not its own).
@@ -44,6 +44,19 @@ public struct CheckReport: Codable, Equatable, Sendable {
         public var detail: String
         /// How bad the finding is for the file.
         public var status: Status
+        /// The part of an XLSX workbook (`xl/worksheets/sheet1.xml`) the line and column are in,
+        /// when the file is one; nil (left out of JSON) otherwise.
+        public var part: String?
+
+        /// A finding; `part` only for a place inside an XLSX workbook.
+        public init(kind: String, line: Int?, column: Int?, detail: String, status: Status, part: String? = nil) {
+            self.kind = kind
+            self.line = line
+            self.column = column
+            self.detail = detail
+            self.status = status
+            self.part = part
+        }
     }
 
     /// One file of the request and what `check` made of it.

@@ -1,6 +1,7 @@
 import Dispatch
 import SluisCore
 import SluisCrypto
+import SluisFormats
 import SluisIO
 
 /// What one read of a request's file found: its SHA-256 and, for text, the key scan's findings.
@@ -10,8 +11,8 @@ import SluisIO
 /// block is still in the cache for the scan.
 struct FileRead {
     enum Content {
-        /// An XLSX (zip) file: not read beyond its hash.
-        case xlsx
+        /// An XLSX (zip) file that cannot be read as a workbook: why (no path, no content).
+        case unreadableWorkbook(detail: String)
         /// Text: the listed findings (at most 50 per kind) and how many there were in all.
         case text(findings: [ScanFinding], count: Int)
         /// Neither: a graph or another binary file.
@@ -29,7 +30,7 @@ struct FileRead {
         let path = folder + "/" + name
         if name.hasSuffix(Evidence.fileSuffix) { return FileRead(sha256: try EvidenceCheck.fileSHA256(path), content: .evidence) }
         let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
-        if ext == "xlsx" || ext == "xlsm" { return FileRead(sha256: try EvidenceCheck.fileSHA256(path), content: .xlsx) }
+        if ext == "xlsx" || ext == "xlsm" { return try readWorkbook(path, tracksUnits: tracksUnits, policy: policy, keys: keys) }
         let delimited = RequestChecker.delimitedExtensions.contains(ext)
         guard delimited || RequestChecker.textExtensions.contains(ext) || RequestChecker.isText(path) else {
             return FileRead(sha256: try EvidenceCheck.fileSHA256(path), content: .binary)
@@ -39,6 +40,22 @@ struct FileRead {
         try scanner.scan(path: path, hasher: hasher)
         return FileRead(sha256: Hex.encode(hasher.finalize()),
                         content: .text(findings: scanner.findings, count: scanner.findingCounts.values.reduce(0, +)))
+    }
+}
+
+extension FileRead {
+    /// An Excel workbook: hashed, then its cells and other text scanned (`WorkbookScan`).
+    static func readWorkbook(_ path: String, tracksUnits: Bool, policy: OutputPolicy, keys: KeyHashSet?) throws -> FileRead {
+        let sha256 = try EvidenceCheck.fileSHA256(path)
+        var scan = WorkbookScan(formats: policy.keyFormats, keys: keys, tracksUnits: tracksUnits)
+        do {
+            try scan.scan(path: path)
+        } catch ZipError.notAnArchive(_, let detail) {
+            return FileRead(sha256: sha256, content: .unreadableWorkbook(detail: detail))
+        } catch ZipError.badEntry(_, let entry, let detail) {
+            return FileRead(sha256: sha256, content: .unreadableWorkbook(detail: "part \(entry): \(detail)"))
+        }
+        return FileRead(sha256: sha256, content: .text(findings: scan.findings, count: scan.count))
     }
 }
 

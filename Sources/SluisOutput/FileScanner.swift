@@ -22,6 +22,18 @@ public struct ScanFinding: Codable, Equatable, Sendable {
     public var column: Int?
     /// The key format's name or the column's header; never the token.
     public var detail: String?
+    /// The part of an XLSX workbook the finding is in (`xl/worksheets/sheet1.xml`), when the
+    /// file is one; its line is then the sheet's row and its column the sheet's column (A = 1).
+    public var part: String?
+
+    /// A finding at `line` and `column` of a file, or of `part` of a workbook.
+    public init(kind: Kind, line: Int?, column: Int?, detail: String?, part: String? = nil) {
+        self.kind = kind
+        self.line = line
+        self.column = column
+        self.detail = detail
+        self.part = part
+    }
 }
 
 /// Streams one text file (CSV, TSV, text) and looks for key-shaped tokens, known keys and
@@ -47,6 +59,9 @@ final class FileScanner {
     @exclusivity(unchecked) private(set) var findingCounts: [ScanFinding.Kind: Int] = [:]
     @exclusivity(unchecked) var lineCount = 0
     @exclusivity(unchecked) var delimiter: UInt8 = 0x2C
+    /// Called with every finding, also those past `maximumFindingsPerKind` (the XLSX reader
+    /// notes which shared strings hold a finding, to report them at every cell that uses them).
+    var onFinding: ((ScanFinding) -> Void)?
     @exclusivity(unchecked) private var distinct: [Set<UInt64>?] = []
     /// Whether any column is still all-distinct (once none is, values are no longer hashed).
     @exclusivity(unchecked) private var tracking = true
@@ -97,6 +112,7 @@ final class FileScanner {
     }
 
     func record(_ f: ScanFinding) {
+        onFinding?(f)
         let count = findingCounts[f.kind, default: 0] + 1
         findingCounts[f.kind] = count
         if count <= Self.maximumFindingsPerKind { findings.append(f) }
@@ -172,7 +188,7 @@ final class FileScanner {
     /// `afterPoint`: the token follows a digit and a decimal point (a fraction's digits are not a
     /// key). `column` is asked only when there is a finding.
     @inline(__always)
-    func judge(token: UnsafeRawBufferPointer, allDigits: Bool, afterPoint: Bool, line: Int, column: () -> Int) {
+    func judge(token: UnsafeRawBufferPointer, allDigits: Bool, afterPoint: Bool, line: Int?, column: () -> Int?) {
         let n = token.count
         let length = min(n, Self.longestToken)
         if allDigits && formatLength[length] && !afterPoint {
@@ -198,6 +214,39 @@ final class FileScanner {
             distinct[field - 1] = nil
             tracking = distinct.contains { $0 != nil }
         }
+    }
+
+    /// One value that is not a line of a file (an XLSX cell, a formula, an XML text node): its
+    /// tokens are judged as `scanLine` judges them, and findings carry `line` and `column` as
+    /// given.
+    func scanValue(_ raw: UnsafeRawBufferPointer, line: Int?, column: Int?) {
+        guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let n = raw.count
+        let table = classes
+        var i = 0
+        while i < n {
+            let c = table[Int(base[i])]
+            guard c == 1 || c == 2 else { i += 1; continue }
+            var j = i + 1
+            var allDigits = c == 1
+            while j < n {
+                let d = table[Int(base[j])]
+                if d == 1 { j += 1 } else if d == 2 { allDigits = false; j += 1 } else { break }
+            }
+            judge(token: UnsafeRawBufferPointer(start: base + i, count: j - i), allDigits: allDigits,
+                  afterPoint: i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1, line: line) { column }
+            i = j
+        }
+    }
+
+    /// Starts the next row of a table that is not read as lines (an XLSX worksheet): the first
+    /// row is its header, as a delimited file's first line is.
+    func beginRow() { lineCount += 1 }
+
+    /// Notes field `column`'s value in the current row (after `beginRow`) for the one-row-per-unit
+    /// check, as `scanLine` notes each field of a delimited file's rows.
+    func noteRowValue(_ value: UnsafeRawBufferPointer, column: Int) {
+        if tracksUnits && tracking && lineCount > 1 { noteValue(value, field: column) }
     }
 
     private func detectDelimiter(_ line: UnsafeRawBufferPointer) {

@@ -56,9 +56,10 @@ public enum RequestChecker {
                                   detail: "no evidence: a person must review this file", status: .review))
         }
         switch read.content {
-        case .xlsx:
-            findings.append(.init(kind: "needs-review", line: nil, column: nil,
-                                  detail: "XLSX is compressed; sluis does not read it (no new dependency): scan it by hand", status: .review))
+        case .unreadableWorkbook(let detail):
+            findings.append(.init(kind: "unreadable", line: nil, column: nil,
+                                  detail: "not a readable XLSX workbook (\(detail)), so it cannot be scanned: save or export it again",
+                                  status: .fail))
         case .text(let found, let count):
             for f in found {
                 let detail: String
@@ -67,7 +68,7 @@ public enum RequestChecker {
                 case .knownKey: detail = "a value that is one of the environment's keys"
                 case .oneRowPerUnit: detail = "one row per unit (microdata?): " + (f.detail ?? "")
                 }
-                findings.append(.init(kind: f.kind.rawValue, line: f.line, column: f.column, detail: detail, status: .fail))
+                findings.append(.init(kind: f.kind.rawValue, line: f.line, column: f.column, detail: detail, status: .fail, part: f.part))
             }
             more = count - found.count
         case .binary, .evidence:

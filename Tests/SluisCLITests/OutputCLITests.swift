@@ -376,6 +376,35 @@ final class OutputACROComparisonTests: XCTestCase {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// A workbook as researchers make them: pandas `to_excel` through openpyxl (installed with
+    /// acro by `make test`), two sheets, a RINPERSOON column stored as numbers and as text.
+    func testCheckFindsKeysInAWorkbookWrittenByPandas() throws {
+        let python = try acroPython()
+        let dir = TemporaryDirectory("sluis-output-xlsx")
+        try FileSystem.makeDirectories(dir.file("request"))
+        let secret = "987654321"
+        let script = """
+            import pandas as pd
+            people = pd.DataFrame({"RINPERSOON": [100000007 + 11 * i for i in range(12)], "score": [i % 3 for i in range(12)]})
+            summary = pd.DataFrame({"group": ["A", "B", "person \(secret)"], "n": [20, 31, 12]})
+            with pd.ExcelWriter("request/results.xlsx", engine="openpyxl") as w:
+                summary.to_excel(w, sheet_name="Summary", index=False)
+                people.to_excel(w, sheet_name="Microdata", index=False)
+            """
+        let made = try runPython(python, ["-c", script], in: dir.path)
+        XCTAssertEqual(made.status, 0, made.stdout)
+        let r = try CLI.run(["output", "check", "request"], in: dir.path)
+        XCTAssertEqual(r.exitCode, 3, r.stdout + r.stderr)
+        for place in ["results.xlsx: xl/worksheets/sheet1.xml: cell A4: key-format",
+                      "results.xlsx: xl/worksheets/sheet2.xml: cell A2: key-format",
+                      "results.xlsx: xl/worksheets/sheet2.xml: cell A13: key-format",
+                      "results.xlsx: xl/worksheets/sheet2.xml: column A: one-row-per-unit"] {
+            XCTAssertTrue(r.stdout.contains(place), "\(place)\n\(r.stdout)")
+        }
+        XCTAssertFalse(r.stdout.contains("sheet1.xml: column"), "three rows are not one row per unit")
+        XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret))
+    }
+
     func testDecisionsAgreeWithACROExceptWhereDocumented() throws {
         let python = try acroPython()
         let dir = TemporaryDirectory("sluis-output-acro")
@@ -414,7 +443,7 @@ final class OutputACROComparisonTests: XCTestCase {
 }
 
 extension OutputCLITests {
-    func testUnreadableEvidenceFailsItsFileOnlyAndXLSXNeedsAPerson() throws {
+    func testUnreadableEvidenceFailsItsFileOnlyAndADamagedXLSXFails() throws {
         XCTAssertEqual(try makeTable().exitCode, 0)
         XCTAssertEqual(try makeTable(output: "request/second.csv").exitCode, 0)
         dir.write("request/second.csv.evidence.json", "{not json")
@@ -423,6 +452,48 @@ extension OutputCLITests {
         XCTAssertEqual(r.exitCode, 4, r.stdout + r.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let files = Dictionary(uniqueKeysWithValues: (report?["files"] as? [[String: Any]] ?? []).map { ($0["file"] as! String, $0["status"] as! String) })
-        XCTAssertEqual(files, ["table.csv": "pass", "second.csv": "evidence-mismatch", "book.xlsx": "needs-review"])
+        XCTAssertEqual(files, ["table.csv": "pass", "second.csv": "evidence-mismatch", "book.xlsx": "fail"])
+        let text = try run(["output", "check", "request"])
+        XCTAssertTrue(text.stdout.contains("book.xlsx: unreadable: not a readable XLSX workbook (it has no end of central directory record)"), text.stdout)
+    }
+
+    /// A workbook with a RINPERSOON in a shared string, a number cell, a formula and a comment,
+    /// and a sheet with one row per person: every place is named (part, cell), no value is.
+    func testCheckScansTheCellsAndTextOfAnXLSXWorkbook() throws {
+        let rows = [#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>"#,
+                    #"<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>\#(secret)</v></c></row>"#,
+                    #"<row r="3"><c r="A3" t="s"><v>3</v></c><c r="B3"><f>B2+0*\#(secret)</f><v>1</v></c></row>"#]
+        let perPerson = [#"<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>score</t></is></c></row>"#]
+            + (2...13).map { #"<row r="\#($0)"><c r="A\#($0)" t="inlineStr"><is><t>p\#($0 * 31 % 97)</t></is></c><c r="B\#($0)"><v>\#($0 % 3)</v></c></row>"# }
+        try WorkbookFixture.write([
+            "xl/worksheets/sheet1.xml": WorkbookFixture.sheet(rows),
+            "xl/worksheets/sheet2.xml": WorkbookFixture.sheet(perPerson),
+            "xl/sharedStrings.xml": WorkbookFixture.sharedStrings(["group", "value", "person \(secret)", "total", "unused \(secret)"]),
+            "xl/comments1.xml": "<comments><commentList><comment ref=\"B2\"><text><t>from \(secret)</t></text></comment></commentList></comments>",
+        ], to: dir.file("request/results.xlsx"))
+        let r = try run(["output", "check", "request"])
+        XCTAssertEqual(r.exitCode, 3, r.stdout + r.stderr)
+        for place in ["results.xlsx: xl/worksheets/sheet1.xml: cell A2: key-format",
+                      "results.xlsx: xl/worksheets/sheet1.xml: cell B2: key-format",
+                      "results.xlsx: xl/worksheets/sheet1.xml: cell B3: key-format",
+                      "results.xlsx: xl/sharedStrings.xml: item 5: key-format",
+                      "results.xlsx: xl/comments1.xml: item 2: key-format",
+                      "results.xlsx: xl/worksheets/sheet2.xml: column A: one-row-per-unit"] {
+            XCTAssertTrue(r.stdout.contains(place), "\(place)\n\(r.stdout)")
+        }
+        XCTAssertFalse(r.stdout.contains("sheet2.xml: column B"), r.stdout)
+        XCTAssertFalse(r.stdout.contains(secret) || r.stderr.contains(secret))
+        let json = try run(["output", "check", "request", "--json"])
+        XCTAssertFalse(json.stdout.contains(secret))
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let findings = ((report?["files"] as? [[String: Any]])?.first?["findings"] as? [[String: Any]]) ?? []
+        XCTAssertTrue(findings.contains { $0["part"] as? String == "xl/worksheets/sheet1.xml" && $0["line"] as? Int == 2 && $0["column"] as? Int == 1 },
+                      json.stdout)
+
+        // Without anything key-shaped the workbook, like any file without evidence, needs a person.
+        try WorkbookFixture.write(["xl/worksheets/sheet1.xml": WorkbookFixture.sheet([#"<row r="1"><c r="A1"><v>42</v></c></row>"#])],
+                                  to: dir.file("request/results.xlsx"))
+        let clean = try run(["output", "check", "request"])
+        XCTAssertEqual(clean.exitCode, 7, clean.stdout)
     }
 }

@@ -41,9 +41,7 @@ struct OutputCheckCommand: ParsableCommand {
                 for f in report.files {
                     print("\(f.status.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(f.file)")
                     for finding in f.findings where finding.status != .pass || finding.kind == "policy" {
-                        var place = f.file
-                        if let l = finding.line { place += ":\(l)" }
-                        if let c = finding.column { place += ": column \(c)" }
+                        let place = Self.place(file: f.file, finding)
                         print("    \(place): \(finding.kind): \(finding.detail)")
                     }
                     if f.moreFindings > 0 { print("    … and \(f.moreFindings) more findings") }
@@ -53,5 +51,37 @@ struct OutputCheckCommand: ParsableCommand {
             exit = report.status.exitCode
         }
         if exit != 0 { throw ExitCode(exit) }
+    }
+
+    /// Where a finding is, as the text report names it: `file:line: column c`, and inside a
+    /// workbook `file: part: cell B7` (or `line n` for a part that is not a worksheet).
+    static func place(file: String, _ finding: CheckReport.Finding) -> String {
+        guard let part = finding.part else {
+            var place = file
+            if let l = finding.line { place += ":\(l)" }
+            if let c = finding.column { place += ": column \(c)" }
+            return place
+        }
+        var place = "\(file): \(part)"
+        if let l = finding.line, let c = finding.column {
+            place += ": cell \(columnLetters(c))\(l)"
+        } else if let l = finding.line {
+            place += ": item \(l)"
+        } else if let c = finding.column {
+            place += ": column \(columnLetters(c))"
+        }
+        return place
+    }
+
+    /// 1 → A, 27 → AA (Excel's column names).
+    static func columnLetters(_ column: Int) -> String {
+        var n = column
+        var letters: [Character] = []
+        while n > 0 {
+            let r = (n - 1) % 26
+            letters.insert(Character(Unicode.Scalar(UInt8(65 + r))), at: 0)
+            n = (n - 1) / 26
+        }
+        return String(letters)
     }
 }

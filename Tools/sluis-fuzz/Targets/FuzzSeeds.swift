@@ -98,5 +98,16 @@ extension SluisFuzz {
             try writer.finish()
             try file.commit()
         }
+
+        // An XLSX workbook (zipped by Python's zipfile, deflated) with every kind of cell.
+        try FileSystem.makeDirectories(directory + "/xlsx")
+        try WorkbookFixture.write([
+            "xl/worksheets/sheet1.xml": WorkbookFixture.sheet([
+                #"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>n &amp; m</t></is></c></row>"#,
+                #"<row r="2"><c r="A2" t="s"><v>1</v></c><c r="B2"><f>SUM(C2:D2)</f><v>123456789</v></c></row>"#,
+            ]),
+            "xl/sharedStrings.xml": #"<sst><si><t>group</t></si><si><r><t>rich</t></r><rPh><t>x</t></rPh></si></sst>"#,
+            "xl/comments1.xml": #"<comments><comment ref="B2"><text><t><![CDATA[a < b]]></t></text></comment></comments>"#,
+        ], to: directory + "/xlsx/seed.xlsx")
     }
 }

@@ -40,7 +40,7 @@ public enum SluisFuzz {
 
     /// Removes every scratch file and folder of this process.
     public static func cleanUp() {
-        for name in ["pkg.sluis", "open-out", "key", "f.sav", "f.zsav", "f.dta", "trust.txt", "intake.json", "link.json"] {
+        for name in ["pkg.sluis", "open-out", "key", "f.sav", "f.zsav", "f.dta", "f.xlsx", "trust.txt", "intake.json", "link.json"] {
             FileSystem.removeTree(scratch(name))
         }
     }
@@ -113,6 +113,17 @@ public enum SluisFuzz {
                     })
                 }
                 return results.contains("ok") ? "ok" : results[0]
+            },
+            FuzzTarget(name: "xlsx", what: "an Excel workbook as output check reads it (ZIP directory, inflate, XML, cells)") { bytes in
+                let path = scratch("f.xlsx")
+                return outcome {
+                    try write(bytes, to: path)
+                    let workbook = try XLSXWorkbook(path: path)
+                    var total = 0
+                    try workbook.readSharedStrings { _, text in total &+= text.count }
+                    for part in workbook.worksheetParts { try workbook.readWorksheet(part) { total &+= $0.column } }
+                    for part in workbook.otherXMLParts { try workbook.readText(part) { _, text in total &+= text.count } }
+                }
             },
             FuzzTarget(name: "trust", what: "a trust list file (public key lines, projects= lines)") { bytes in
                 let path = scratch("trust.txt")
