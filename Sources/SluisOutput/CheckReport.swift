@@ -34,7 +34,7 @@ public struct CheckReport: Codable, Equatable, Sendable {
 
     /// One thing `check` found in a file: what, where, and how bad.
     public struct Finding: Codable, Equatable, Sendable {
-        /// key-format, known-key, one-row-per-unit, rule, audit, marker, evidence, policy, needs-review
+        /// key-format, known-key, one-row-per-unit, rule, audit, marker, evidence, policy, needs-review, unreadable
         public var kind: String
         /// 1-based line, when the finding has one.
         public var line: Int?
