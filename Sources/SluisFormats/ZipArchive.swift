@@ -52,6 +52,11 @@ public final class ZipArchive {
     public static let maximumDirectoryByteCount = 16 << 20
     /// At most this many bytes inflated per entry.
     public static let maximumEntryByteCount: UInt64 = 8 << 30
+    /// Deflate's largest ratio (RFC 1951: a 258-byte match in at most two bits, about 1032:1):
+    /// entries that do not overlap cannot inflate to more than this many times the archive's
+    /// size in all. Archives that make several entries out of the same compressed bytes (the
+    /// "overlapping" zip bomb, which reaches ratios in the millions) are stopped by this budget.
+    static let deflateMaximumRatio: UInt64 = 1032
 
     /// The path the archive was opened from (for messages).
     public let path: String
@@ -59,6 +64,8 @@ public final class ZipArchive {
     public private(set) var entries: [Entry] = []
     private let file: FileInput
     private let size: UInt64
+    /// Bytes inflated so far from all entries, against `deflateMaximumRatio` × the file's size.
+    private var inflatedByteCount: UInt64 = 0
 
     /// Opens `path` and reads its central directory.
     public init(path: String) throws {
@@ -200,9 +207,14 @@ public final class ZipArchive {
         let source = FileRangeSource(file: file, offset: dataOffset, byteCount: entry.compressedByteCount)
         var crc: UInt32 = 0
         var produced: UInt64 = 0
+        let budget = Self.deflateMaximumRatio * size + (64 << 10)
         let deliver: (UnsafeRawBufferPointer) throws -> Void = { block in
             produced += UInt64(block.count)
             guard produced <= entry.byteCount else { throw bad("it inflates to more than its declared size") }
+            self.inflatedByteCount += UInt64(block.count)
+            guard self.inflatedByteCount <= budget else {
+                throw ZipError.notAnArchive(path: self.path, detail: "its entries inflate to more than deflate allows for its size (entries that overlap?)")
+            }
             crc = CRC32.update(crc, block)
             try body(block)
         }

@@ -29,17 +29,13 @@ struct WorkbookScan {
     mutating func scan(path: String) throws {
         let workbook = try XLSXWorkbook(path: path)
         var flagged = try sharedStringFindings(workbook)
-        var shown = Set<Int>()
         for part in workbook.worksheetParts {
-            try scanWorksheet(workbook, part: part, flagged: flagged, shown: &shown)
+            try scanWorksheet(workbook, part: part, flagged: &flagged)
         }
         // Strings with a finding that no cell shows: still in the file, so still reported.
-        for index in flagged.keys.sorted() where !shown.contains(index) {
-            for f in flagged[index] ?? [] {
-                add(ScanFinding(kind: f.kind, line: index + 1, column: nil, detail: f.detail, part: workbook.sharedStringsPart))
-            }
+        for (index, findings) in flagged.unshown() {
+            for f in findings { add(ScanFinding(kind: f.kind, line: index + 1, column: nil, detail: f.detail, part: workbook.sharedStringsPart)) }
         }
-        flagged.removeAll()
         for part in workbook.otherXMLParts {
             let scanner = makeScanner(delimited: false, tracksUnits: false)
             try workbook.readText(part) { ordinal, text in
@@ -53,21 +49,25 @@ struct WorkbookScan {
         FileScanner(formats: formats, keys: keys, delimited: delimited, tracksUnits: tracksUnits)
     }
 
-    /// The findings of each shared string that has any, by index.
-    private func sharedStringFindings(_ workbook: XLSXWorkbook) throws -> [Int: [ScanFinding]] {
-        var flagged: [Int: [ScanFinding]] = [:]
+    /// The findings of each shared string that has any.
+    private mutating func sharedStringFindings(_ workbook: XLSXWorkbook) throws -> FlaggedStrings {
+        var flagged = FlaggedStrings()
         var current = 0
+        var overflow: [ScanFinding] = []
         let scanner = makeScanner(delimited: false, tracksUnits: false)
-        scanner.onFinding = { flagged[current, default: []].append($0) }
+        scanner.onFinding = { f in
+            if !flagged.note(f, index: current) { overflow.append(ScanFinding(kind: f.kind, line: current + 1, column: nil, detail: f.detail)) }
+        }
         try workbook.readSharedStrings { index, text in
             current = index
             text.withUnsafeBytes { scanner.scanValue($0, line: nil, column: nil) }
         }
+        // Past the table's bound, strings are reported where they are stored (not per cell).
+        for f in overflow { add(ScanFinding(kind: f.kind, line: f.line, column: nil, detail: f.detail, part: workbook.sharedStringsPart)) }
         return flagged
     }
 
-    private mutating func scanWorksheet(_ workbook: XLSXWorkbook, part: String, flagged: [Int: [ScanFinding]],
-                                        shown: inout Set<Int>) throws {
+    private mutating func scanWorksheet(_ workbook: XLSXWorkbook, part: String, flagged: inout FlaggedStrings) throws {
         let scanner = makeScanner(delimited: true, tracksUnits: tracksUnits)
         var row = 0
         var nextColumn = 1
@@ -86,9 +86,8 @@ struct WorkbookScan {
             nextColumn = cell.column + 1
             switch cell.value {
             case .sharedString(let index):
-                for f in flagged[index] ?? [] {
+                for f in flagged.findings(ofShown: index) {
                     scanner.record(ScanFinding(kind: f.kind, line: cell.row, column: cell.column, detail: f.detail))
-                    shown.insert(index)
                 }
                 // Equal strings share one index, so the index stands for the value; the leading
                 // 0xFF (never a byte of UTF-8) keeps it apart from any cell's own text.
@@ -122,5 +121,63 @@ struct WorkbookScan {
     private mutating func add(_ f: ScanFinding, counted: Bool = true) {
         if counted { count += 1 }
         if findings.lazy.filter({ $0.kind == f.kind }).count < FileScanner.maximumFindingsPerKind { findings.append(f) }
+    }
+}
+
+/// Which shared strings hold findings, in bounded memory: the strings' indices in the order they
+/// were read (ascending), each with a bit mask over the distinct findings (a kind and a format
+/// name; a handful per policy), and whether a cell showed it. 13 bytes per string with a finding,
+/// for at most `maximumCount` strings; past that, `note` declines and the caller reports the
+/// finding where the string is stored.
+struct FlaggedStrings {
+    static let maximumCount = 1 << 20
+    private var indices: [UInt32] = []
+    private var masks: [UInt64] = []
+    private var shown: [Bool] = []
+    /// The distinct findings (kind and detail; no place), at most 64.
+    private var kinds: [ScanFinding] = []
+
+    /// Notes that string `index` (not below any noted before) holds `f`; false when it cannot
+    /// (too many strings, or a 65th distinct finding).
+    mutating func note(_ f: ScanFinding, index: Int) -> Bool {
+        let template = ScanFinding(kind: f.kind, line: nil, column: nil, detail: f.detail)
+        var bit = kinds.firstIndex(of: template)
+        if bit == nil && kinds.count < 64 {
+            kinds.append(template)
+            bit = kinds.count - 1
+        }
+        guard let bit else { return false }
+        if let last = indices.last, Int(last) == index {
+            masks[masks.count - 1] |= 1 << UInt64(bit)
+            return true
+        }
+        guard indices.count < Self.maximumCount, index <= Int(UInt32.max) else { return false }
+        indices.append(UInt32(index))
+        masks.append(1 << UInt64(bit))
+        shown.append(false)
+        return true
+    }
+
+    /// The findings of string `index`, marking it shown (none when it has none).
+    mutating func findings(ofShown index: Int) -> [ScanFinding] {
+        guard !indices.isEmpty, index <= Int(UInt32.max) else { return [] }
+        var low = 0, high = indices.count
+        let key = UInt32(index)
+        while low < high {
+            let mid = (low + high) / 2
+            if indices[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        guard low < indices.count, indices[low] == key else { return [] }
+        shown[low] = true
+        return expand(masks[low])
+    }
+
+    /// The strings with findings that no cell showed, by index.
+    func unshown() -> [(index: Int, findings: [ScanFinding])] {
+        indices.indices.filter { !shown[$0] }.map { (Int(indices[$0]), expand(masks[$0])) }
+    }
+
+    private func expand(_ mask: UInt64) -> [ScanFinding] {
+        kinds.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { kinds[$0] }
     }
 }

@@ -138,6 +138,44 @@ final class XLSXWorkbookTests: XCTestCase {
         assertRefused(path, "inflates to more than its declared size")
     }
 
+    /// The "overlapping" zip bomb: nine directory entries that all point at one highly
+    /// compressed sheet. Each entry alone is honest; together they inflate to more than deflate
+    /// allows for the archive's size, and reading stops there.
+    func testOverlappingEntriesAreStoppedByTheInflationBudget() throws {
+        let rows = String(repeating: #"<row><c><v>1</v></c></row>"#, count: 60_000)
+        let path = try book(["xl/worksheets/sheet1.xml": WorkbookFixture.sheet([rows])])
+        let honest = try XLSXWorkbook(path: path)
+        try honest.readWorksheet("xl/worksheets/sheet1.xml") { _ in }
+        var bytes = dir.read("book.xlsx")
+        let end = bytes.count - 22
+        XCTAssertEqual(Array(bytes[end..<(end + 4)]), [0x50, 0x4B, 0x05, 0x06], "no archive comment")
+        let name = Array("xl/worksheets/sheet1.xml".utf8)
+        var record = try XCTUnwrap(indexOf([0x50, 0x4B, 0x01, 0x02], in: bytes))
+        while Array(bytes[(record + 46)..<(record + 46 + name.count)]) != name {
+            record = try XCTUnwrap(indexOf([0x50, 0x4B, 0x01, 0x02], in: bytes, from: record + 4))
+        }
+        let length = 46 + name.count + Int(bytes[record + 30]) + Int(bytes[record + 32])
+        let original = Array(bytes[record..<(record + length)])
+        let eocd = Array(bytes[end...])
+        bytes.removeSubrange(end...)
+        for k in 2...9 {
+            var copy = original
+            copy[46 + name.count - 5] = UInt8(ascii: "0") + UInt8(k)  // sheetK.xml
+            bytes += copy
+        }
+        var record22 = eocd
+        let count = Int(eocd[10]) + 8
+        let size = Int(eocd[12]) | Int(eocd[13]) << 8 | Int(eocd[14]) << 16 | Int(eocd[15]) << 24
+        record22[8] = UInt8(count); record22[10] = UInt8(count)
+        let grown = size + 8 * length
+        for i in 0..<4 { record22[12 + i] = UInt8(grown >> (8 * i) & 0xFF) }
+        bytes += record22
+        try FileSystem.writeAtomically(bytes, to: path, mode: 0o644)
+        let bomb = try XLSXWorkbook(path: path)
+        XCTAssertEqual(bomb.worksheetParts.count, 9)
+        assertRefused(path, "more than deflate allows for its size")
+    }
+
     func testADocumentTypeDeclarationAndUnclosedXMLAreRefused() throws {
         let dtd = #"<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><worksheet><sheetData/></worksheet>"#
         assertRefused(try book(["xl/worksheets/sheet1.xml": dtd]), "document type declaration")
