@@ -168,17 +168,7 @@ final class FileScanner {
                     i += 1
                     continue
                 }
-                // A token: a maximal run of ASCII letters and digits.
-                var j = i + 1
-                var allDigits = c == 1
-                while j < n {
-                    let d = table[Int(base[j])]
-                    if d == 1 { j += 1 } else if d == 2 { allDigits = false; j += 1 } else { break }
-                }
-                judge(token: UnsafeRawBufferPointer(start: base + i, count: j - i), allDigits: allDigits,
-                      afterPoint: i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1,
-                      line: lineCount) { delimited ? field : i + 1 }
-                i = j
+                i = judgeToken(at: i, firstClass: c, in: base, count: n, line: lineCount) { delimited ? field : i + 1 }
             }
             if notes { noteValue(UnsafeRawBufferPointer(start: base + fieldStart, count: n - fieldStart), field: field) }
         }
@@ -227,16 +217,25 @@ final class FileScanner {
         while i < n {
             let c = table[Int(base[i])]
             guard c == 1 || c == 2 else { i += 1; continue }
-            var j = i + 1
-            var allDigits = c == 1
-            while j < n {
-                let d = table[Int(base[j])]
-                if d == 1 { j += 1 } else if d == 2 { allDigits = false; j += 1 } else { break }
-            }
-            judge(token: UnsafeRawBufferPointer(start: base + i, count: j - i), allDigits: allDigits,
-                  afterPoint: i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1, line: line) { column }
-            i = j
+            i = judgeToken(at: i, firstClass: c, in: base, count: n, line: line) { column }
         }
+    }
+
+    /// Judges the token that starts at `i` (a letter or digit, of class `firstClass`): a maximal
+    /// run of ASCII letters and digits. Returns the offset just past it.
+    @inline(__always)
+    private func judgeToken(at i: Int, firstClass c: UInt8, in base: UnsafePointer<UInt8>, count n: Int, line: Int?,
+                            column: () -> Int?) -> Int {
+        let table = classes
+        var j = i + 1
+        var allDigits = c == 1
+        while j < n {
+            let d = table[Int(base[j])]
+            if d == 1 { j += 1 } else if d == 2 { allDigits = false; j += 1 } else { break }
+        }
+        judge(token: UnsafeRawBufferPointer(start: base + i, count: j - i), allDigits: allDigits,
+              afterPoint: i > 1 && base[i - 1] == 0x2E && table[Int(base[i - 2])] == 1, line: line, column: column)
+        return j
     }
 
     /// Starts the next row of a table that is not read as lines (an XLSX worksheet): the first
