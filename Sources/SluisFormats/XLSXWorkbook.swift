@@ -34,6 +34,8 @@ public final class XLSXWorkbook {
     public let sharedStringsPart: String?
     /// Every other XML part (its text is read by `readText`).
     public let otherXMLParts: [String]
+    /// The names of all parts, XML or not, in the archive's order (a name can hold text too).
+    public let partNames: [String]
     private let archive: ZipArchive
 
     /// Opens `path` as a ZIP archive and sorts its parts; throws `ZipError` when it is not one,
@@ -42,6 +44,7 @@ public final class XLSXWorkbook {
         self.path = path
         archive = try ZipArchive(path: path)
         let names = archive.entries.map(\.name)
+        partNames = names
         guard names.contains(where: { $0.hasPrefix("xl/") }) else {
             throw ZipError.notAnArchive(path: path, detail: "it is a ZIP archive without an Excel workbook (no xl/ part)")
         }

@@ -9,7 +9,8 @@ import SluisFormats
 /// line is. A shared string is scanned once, where it is stored; each cell that shows a string
 /// with a finding gets that finding, and a string with a finding that no cell shows is reported
 /// in `xl/sharedStrings.xml` with its 1-based position as the line. Other parts report the
-/// 1-based position of the text node or attribute value as the line. Memory: one part's XML
+/// 1-based position of the text node or attribute value as the line; a part's name with a
+/// finding is reported by its position in the archive. Memory: one part's XML
 /// state, the shared strings' findings (not their text) and per column of the sheet being read
 /// the one-row-per-unit hashes.
 struct WorkbookScan {
@@ -36,6 +37,13 @@ struct WorkbookScan {
         for (index, findings) in flagged.unshown() {
             for f in findings { add(ScanFinding(kind: f.kind, line: index + 1, column: nil, detail: f.detail, part: workbook.sharedStringsPart)) }
         }
+        // The parts' names: a key in a name leaves with the workbook too. Reported as found in
+        // the names, by position, never by the name itself.
+        let names = makeScanner(delimited: false, tracksUnits: false)
+        for (i, name) in workbook.partNames.enumerated() {
+            Array(name.utf8).withUnsafeBytes { names.scanValue($0, line: i + 1, column: nil) }
+        }
+        take(names, part: "(the names of its parts)")
         for part in workbook.otherXMLParts {
             let scanner = makeScanner(delimited: false, tracksUnits: false)
             try workbook.readText(part) { ordinal, text in

@@ -470,6 +470,7 @@ extension OutputCLITests {
             "xl/worksheets/sheet2.xml": WorkbookFixture.sheet(perPerson),
             "xl/sharedStrings.xml": WorkbookFixture.sharedStrings(["group", "value", "person \(secret)", "total", "unused \(secret)"]),
             "xl/comments1.xml": "<comments><commentList><comment ref=\"B2\"><text><t>from \(secret)</t></text></comment></commentList></comments>",
+            "xl/media/\(secret).png": "not an image",
         ], to: dir.file("request/results.xlsx"))
         let r = try run(["output", "check", "request"])
         XCTAssertEqual(r.exitCode, 3, r.stdout + r.stderr)
@@ -478,6 +479,7 @@ extension OutputCLITests {
                       "results.xlsx: xl/worksheets/sheet1.xml: cell B3: key-format",
                       "results.xlsx: xl/sharedStrings.xml: item 5: key-format",
                       "results.xlsx: xl/comments1.xml: item 2: key-format",
+                      "results.xlsx: (the names of its parts): item 5: key-format",
                       "results.xlsx: xl/worksheets/sheet2.xml: column A: one-row-per-unit"] {
             XCTAssertTrue(r.stdout.contains(place), "\(place)\n\(r.stdout)")
         }
