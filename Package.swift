@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         // GLPK (libglpk-dev): the linear and integer programs of secondary suppression and its audit.
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]),
+        // SSE2 byte masks for output check's key scan (header-only, compiled into the caller).
+        .systemLibrary(name: "CScanMasks"),
         // zlib (zlib1g-dev): raw inflate and CRC-32 of the ZIP entries of XLSX workbooks (output check).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
@@ -57,7 +59,7 @@ let package = Package(
         .target(name: "SluisInbox", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "SluisLink"],
                 swiftSettings: settings),
         // Output control: disclosure rules, tables and models with evidence, check and release.
-        .target(name: "SluisOutput", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "CGLPK"],
+        .target(name: "SluisOutput", dependencies: ["SluisCore", "SluisIO", "SluisCrypto", "SluisFormats", "SluisPipeline", "CGLPK", "CScanMasks"],
                 swiftSettings: settings),
         // The upload protocol shared by `sluis serve` and `sluis upload`: upload tokens and receipts.
         .target(name: "SluisTransfer", dependencies: ["SluisCore", "SluisIO", "SluisCrypto"], swiftSettings: settings),

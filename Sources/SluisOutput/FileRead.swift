@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import SluisCore
 import SluisCrypto
 import SluisFormats
@@ -72,11 +73,22 @@ extension RequestChecker {
             results.deallocate()
         }
         let shared = Shared(results: results, keys: keys, tracksUnits: names.map { !hasEvidence($0) })
-        DispatchQueue.concurrentPerform(iterations: names.count) { i in
-            shared.results[i] = Result {
-                try FileRead.read(folder: folder, name: names[i], tracksUnits: shared.tracksUnits[i], policy: policy, keys: shared.keys?.copy())
+        // Twice as many readers as cores: while one waits for the disk, another computes, so a
+        // cold request is read and hashed at once rather than in turns. Reader w takes files
+        // w, w + W, w + 2W, … (each writes only its own slots).
+        let readers = max(1, min(names.count, 2 * ProcessInfo.processInfo.activeProcessorCount))
+        let group = DispatchGroup()
+        for w in 0..<readers {
+            DispatchQueue(label: "sluis.output.check.reader").async(group: group) {
+                for i in stride(from: w, to: names.count, by: readers) {
+                    shared.results[i] = Result {
+                        try FileRead.read(folder: folder, name: names[i], tracksUnits: shared.tracksUnits[i], policy: policy,
+                                          keys: shared.keys?.copy())
+                    }
+                }
             }
         }
+        group.wait()
         return try results.map { result in
             // concurrentPerform returns only after every iteration ran, so each slot is set.
             guard let result else { preconditionFailure("a file of the request was not read") }

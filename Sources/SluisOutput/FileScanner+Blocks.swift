@@ -79,8 +79,19 @@ extension FileScanner {
         var carry = 0            // letters and digits at the end of the previous chunk, still running
         fieldCursor.lineStart = -1
         var offset = 0
+        // Masks are computed a group of chunks at a time (one call into CScanMasks per group).
+        let group = Self.maskGroupChunkCount
+        let alphanumeric = maskBuffer, lineFeeds = maskBuffer + group
+        var groupStart = 0, groupEnd = 0
         while offset < count {
-            var (run, feeds) = ByteMasks.masks(base + offset)
+            if offset >= groupEnd {
+                groupStart = offset
+                let chunks = min(group, (count - offset + 63) / 64)
+                ByteMasks.masks(base + offset, chunks: chunks, alphanumeric: alphanumeric, lineFeeds: lineFeeds)
+                groupEnd = offset + 64 * chunks
+            }
+            let slot = (offset - groupStart) >> 6
+            var run = alphanumeric[slot], feeds = lineFeeds[slot]
             if count - offset < 64 {
                 let keep = ByteMasks.below(count - offset)
                 run &= keep

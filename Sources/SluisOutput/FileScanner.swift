@@ -80,6 +80,10 @@ final class FileScanner {
     /// Raw pointers, not arrays: no retain and release per line of a file of short lines.
     private let classes: UnsafeMutablePointer<UInt8>
     static let longestToken = 256
+    /// Chunks of 64 bytes whose masks the block scan computes per call (16 KiB of text).
+    static let maskGroupChunkCount = 256
+    /// The block scan's masks of one group: letters and digits, then line feeds.
+    let maskBuffer: UnsafeMutablePointer<UInt64>
 
     /// `tracksUnits` asks for the one-row-per-unit check (files without evidence). `keys` must be
     /// this thread's own (`KeyHashSet.copy()`).
@@ -98,6 +102,8 @@ final class FileScanner {
         var shortest = Int.max
         for n in 1...Self.longestToken where formatLength[n] || keyShape[n] != 0 { shortest = min(shortest, n); break }
         shortestCandidate = min(shortest, Self.longestToken + 1)
+        maskBuffer = .allocate(capacity: 2 * Self.maskGroupChunkCount)
+        maskBuffer.initialize(repeating: 0, count: 2 * Self.maskGroupChunkCount)
         classes = .allocate(capacity: 256)
         classes.initialize(repeating: 0, count: 256)
         for b in 0x30...0x39 { classes[b] = 1 }
@@ -108,6 +114,7 @@ final class FileScanner {
     deinit {
         formatLength.deallocate()
         keyShape.deallocate()
+        maskBuffer.deallocate()
         classes.deallocate()
     }
 
